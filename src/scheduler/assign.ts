@@ -1,0 +1,256 @@
+// Assigns resources to nodes in Pacemaker's order and with its tie-breaking: the best
+// score wins; among equals, the node with fewer resources assigned so far, then (only for
+// a positive score) the current node, then the node name.
+
+import { INFINITY, addScores } from '../model/score.js';
+import { assignClone, applyColocationWithClone } from './clone.js';
+import { canRunAny, canRunResources, mergeWeights } from './colocation.js';
+import {
+  RoleRank,
+  type NodeScores,
+  type SchedColocation,
+  type SchedGroup,
+  type SchedNode,
+  type SchedPrimitive,
+  type SchedResource,
+} from './types.js';
+import type { WorkingSet } from './unpack.js';
+
+export function currentNode(primitive: SchedPrimitive): SchedNode | undefined {
+  return primitive.runningOn[0];
+}
+
+function runningOn(resource: SchedResource): SchedNode[] {
+  if (resource.kind === 'primitive') return resource.runningOn;
+  const children = resource.kind === 'group' ? resource.children : resource.instances;
+  const nodes: SchedNode[] = [];
+  for (const child of children) for (const node of runningOn(child)) if (!nodes.includes(node)) nodes.push(node);
+  return nodes;
+}
+
+/** Sorts nodes best first, as Pacemaker's sort_node_weight does. */
+export function sortNodes(ws: WorkingSet, scores: NodeScores, active: SchedNode | undefined): Array<{ node: SchedNode; score: number }> {
+  const entries: Array<{ node: SchedNode; score: number }> = [];
+  for (const [name, score] of scores) {
+    const node = ws.nodeByName.get(name);
+    if (node) entries.push({ node, score });
+  }
+  const effective = (entry: { node: SchedNode; score: number }) => (canRunResources(entry.node) ? entry.score : -INFINITY);
+  return entries.sort((a, b) => {
+    const diff = effective(b) - effective(a);
+    if (diff !== 0) return diff;
+    if (ws.options.placementStrategy !== 'minimal') {
+      const load = a.node.assignedCount - b.node.assignedCount;
+      if (load !== 0) return load;
+      if (active === a.node) return -1;
+      if (active === b.node) return 1;
+    }
+    return a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0;
+  });
+}
+
+/** Records the assignment, or the lack of one; false when the node cannot take it. */
+export function assignToNode(primitive: SchedPrimitive, node: SchedNode | undefined, score: number, force: boolean): boolean {
+  primitive.provisional = false;
+  if (node === undefined || (!force && (score < 0 || !canRunResources(node)))) {
+    primitive.assigned = undefined;
+    primitive.nextRole = RoleRank.Stopped;
+    return false;
+  }
+  primitive.assigned = node;
+  primitive.assignedScore = score;
+  node.assignedCount += 1;
+  return true;
+}
+
+function chooseNode(ws: WorkingSet, primitive: SchedPrimitive, prefer: SchedNode | undefined): boolean {
+  const sorted = sortNodes(ws, primitive.allowed, currentNode(primitive));
+  const best = sorted[0];
+  let chosen: { node: SchedNode; score: number } | undefined;
+  if (prefer && best) {
+    const preferred = sorted.find((entry) => entry.node === prefer);
+    if (preferred && preferred.score >= best.score && canRunResources(preferred.node)) chosen = preferred;
+  }
+  if (!chosen && best) {
+    chosen = best;
+    const uniqueInstance = primitive.parent?.kind === 'clone' && primitive.parent.globallyUnique;
+    const running = currentNode(primitive);
+    if (!uniqueInstance && chosen.score > 0 && canRunResources(chosen.node) && running && canRunResources(running)) {
+      for (const entry of sorted.slice(1)) {
+        if (entry.score !== chosen.score) break;
+        if (entry.node === running) chosen = entry;
+      }
+    }
+  }
+  return assignToNode(primitive, chosen?.node, chosen?.score ?? -INFINITY, false);
+}
+
+/** The dependent takes its (already assigned) primary's placement into account. */
+export function applyColocation(ws: WorkingSet, dependent: SchedResource, primary: SchedResource, colocation: SchedColocation): void {
+  if (dependent.kind === 'group') {
+    const first = dependent.children[0];
+    if (first) applyColocation(ws, first, primary, colocation);
+    return;
+  }
+  if (dependent.kind === 'clone') {
+    applyColocationToClone(ws, dependent, primary, colocation);
+    return;
+  }
+  if (primary.kind === 'group') {
+    const member = colocation.score >= INFINITY ? primary.children[primary.children.length - 1] : primary.children[0];
+    if (member) applyColocation(ws, dependent, member, colocation);
+    return;
+  }
+  if (primary.kind === 'clone') {
+    applyColocationWithClone(ws, dependent, primary, colocation);
+    return;
+  }
+  if (primary.provisional) return;
+  if (!dependent.provisional) return;
+  if (colocation.dependentRole !== RoleRank.Unknown && colocation.dependentRole !== dependent.nextRole) return;
+  if (colocation.primaryRole !== RoleRank.Unknown && colocation.primaryRole !== primary.nextRole) return;
+  colocationMatch(ws, dependent, primary.assigned, colocation);
+}
+
+/** A clone placed relative to another resource: every instance's scores move alike. */
+function applyColocationToClone(ws: WorkingSet, dependent: SchedResource & { kind: 'clone' }, primary: SchedResource, colocation: SchedColocation): void {
+  for (const instance of dependent.instances) applyColocation(ws, instance, primary, colocation);
+  if (primary.kind === 'primitive' && !primary.provisional) colocationMatchScores(ws, dependent, primary.assigned, colocation);
+}
+
+export function colocationMatch(ws: WorkingSet, dependent: SchedPrimitive, primaryNode: SchedNode | undefined, colocation: SchedColocation): void {
+  colocationMatchScores(ws, dependent, primaryNode, colocation);
+}
+
+function colocationMatchScores(ws: WorkingSet, dependent: SchedResource, primaryNode: SchedNode | undefined, colocation: SchedColocation): void {
+  if (primaryNode === undefined && colocation.score < 0) return;
+  const attribute = colocation.nodeAttribute;
+  const value = primaryNode?.attributes[attribute];
+  const work = new Map(dependent.allowed);
+  for (const [name, weight] of work) {
+    const node = ws.nodeByName.get(name);
+    if (primaryNode === undefined) {
+      work.set(name, addScores(-colocation.score, weight));
+    } else if (node && node.attributes[attribute] === value) {
+      if (colocation.score < INFINITY) work.set(name, addScores(colocation.score, weight));
+    } else if (colocation.score >= INFINITY) {
+      work.set(name, -INFINITY);
+    }
+  }
+  if (canRunAny(work, ws) || colocation.score <= -INFINITY || colocation.score >= INFINITY) {
+    for (const [name, weight] of work) {
+      const before = dependent.allowed.get(name) ?? 0;
+      if (weight !== before) dependent.notes.push({ node: name, score: weight - before, reason: `colocation ${colocation.id} with ${colocation.primary.id}` });
+    }
+    dependent.allowed = work;
+  }
+}
+
+export function assignResource(ws: WorkingSet, resource: SchedResource, prefer: SchedNode | undefined): void {
+  if (resource.kind === 'primitive') assignPrimitive(ws, resource, prefer);
+  else if (resource.kind === 'group') assignGroup(ws, resource, prefer);
+  else assignClone(ws, resource, prefer);
+}
+
+/** Applies a resource's own colocations, assigning each primary first. */
+export function applyOwnColocations(ws: WorkingSet, resource: SchedResource): void {
+  for (const colocation of [...resource.colocationsAsDependent]) {
+    const archive = colocation.dependentRole >= RoleRank.Promoted || (colocation.score < 0 && colocation.score > -INFINITY) ? new Map(resource.allowed) : undefined;
+    assignResource(ws, colocation.primary, undefined);
+    applyColocation(ws, resource, colocation.primary, colocation);
+    if (archive && !canRunAny(resource.allowed, ws)) resource.allowed = archive;
+  }
+}
+
+/** Pulls a resource toward where the resources colocated with it would like to run. */
+export function mergeDependentsScores(ws: WorkingSet, resource: SchedResource): void {
+  for (const colocation of [...resource.colocationsAsPrimary]) {
+    if (!colocation.influence) continue;
+    const before = new Map(resource.allowed);
+    resource.allowed = mergeWeights(ws, colocation.dependent, resource.allowed, colocation.nodeAttribute, colocation.score / INFINITY, { rollback: true }, new Set([resource]));
+    for (const [name, weight] of resource.allowed) {
+      const old = before.get(name) ?? 0;
+      if (weight !== old) resource.notes.push({ node: name, score: weight - old, reason: `${colocation.dependent.id} wants to run with it (${colocation.id})` });
+    }
+  }
+}
+
+export function assignPrimitive(ws: WorkingSet, primitive: SchedPrimitive, prefer: SchedNode | undefined): SchedNode | undefined {
+  if (primitive.parent && !primitive.parent.allocating) {
+    assignResource(ws, primitive.parent, prefer);
+    return primitive.assigned;
+  }
+  if (!primitive.provisional || primitive.allocating) return primitive.assigned;
+  primitive.allocating = true;
+  applyOwnColocations(ws, primitive);
+  mergeDependentsScores(ws, primitive);
+
+  if (primitive.nextRole === RoleRank.Stopped || primitive.targetRole === RoleRank.Stopped) {
+    assignToNode(primitive, undefined, -INFINITY, true);
+  } else if (!primitive.managed) {
+    const node = currentNode(primitive);
+    assignToNode(primitive, node, primitive.allowed.get(node?.name ?? '') ?? 0, true);
+    if (!node) primitive.nextRole = RoleRank.Stopped;
+  } else if (ws.options.stopAllResources) {
+    assignToNode(primitive, undefined, -INFINITY, true);
+  } else {
+    chooseNode(ws, primitive, prefer);
+  }
+  if (primitive.assigned && primitive.nextRole === RoleRank.Unknown) {
+    primitive.nextRole = primitive.role === RoleRank.Promoted || primitive.role === RoleRank.Unpromoted ? primitive.role : RoleRank.Started;
+  }
+  primitive.allocating = false;
+  return primitive.assigned;
+}
+
+export function assignGroup(ws: WorkingSet, group: SchedGroup, prefer: SchedNode | undefined): void {
+  if (group.parent && !group.parent.allocating) {
+    assignResource(ws, group.parent, prefer);
+    return;
+  }
+  if (!group.provisional || group.allocating) return;
+  const first = group.children[0];
+  const last = group.children[group.children.length - 1];
+  if (!first || !last) {
+    group.provisional = false;
+    return;
+  }
+  group.allocating = true;
+  // The group's own colocations act through its first and last members.
+  first.colocationsAsDependent.push(...group.colocationsAsDependent);
+  group.colocationsAsDependent = [];
+  last.colocationsAsPrimary.push(...group.colocationsAsPrimary);
+  group.colocationsAsPrimary = [];
+  for (const child of group.children) assignPrimitive(ws, child, prefer);
+  group.allocating = false;
+  group.provisional = false;
+}
+
+/** Orders top-level resources for assignment as Pacemaker's sort_rsc_process_order. */
+export function sortForAssignment(ws: WorkingSet): SchedResource[] {
+  const nodes = [...ws.nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const merged = new Map<SchedResource, NodeScores>();
+  for (const resource of ws.resources) {
+    merged.set(resource, mergeWeights(ws, resource, undefined, '#uname', 1, { forward: true, init: true }));
+  }
+  const currentScore = (resource: SchedResource) => {
+    const node = runningOn(resource)[0];
+    if (!node) return -INFINITY;
+    return merged.get(resource)?.get(node.name) ?? -INFINITY;
+  };
+  const scoreOn = (resource: SchedResource, node: SchedNode) => merged.get(resource)?.get(node.name) ?? -INFINITY;
+  return [...ws.resources].sort((a, b) => {
+    if (a.priority !== b.priority) return b.priority - a.priority;
+    const current = currentScore(b) - currentScore(a);
+    if (current !== 0) return current;
+    for (const node of nodes) {
+      const diff = scoreOn(b, node) - scoreOn(a, node);
+      if (diff !== 0) return diff;
+    }
+    return 0;
+  });
+}
+
+export function assignAll(ws: WorkingSet): void {
+  for (const resource of sortForAssignment(ws)) assignResource(ws, resource, undefined);
+}

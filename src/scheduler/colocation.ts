@@ -1,0 +1,209 @@
+// Colocation constraints: unpacking (pairs, resource sets, group internals) and the two
+// ways a colocation moves scores: a dependent takes its primary's placement into account,
+// and a primary is pulled toward where its dependents would like to be.
+
+import type { ColocationConstraint, ResourceSet } from '../model/config.js';
+import { INFINITY, addScores, parseScore } from '../model/score.js';
+import { isTrue } from './options.js';
+import { RoleRank, type NodeScores, type SchedColocation, type SchedNode, type SchedResource } from './types.js';
+import { roleRank, type WorkingSet } from './unpack.js';
+
+/** Marks a node as unusable during a positive-only merge (Pacemaker's INFINITY_HACK). */
+const UNUSABLE = -INFINITY * 100;
+
+const variantRank = { primitive: 0, group: 1, clone: 2 } as const;
+
+function byPriorityThenVariant(a: SchedResource, b: SchedResource): number {
+  if (a.priority !== b.priority) return b.priority - a.priority;
+  return variantRank[b.kind] - variantRank[a.kind];
+}
+
+function insertSorted(list: SchedColocation[], item: SchedColocation, key: (c: SchedColocation) => SchedResource): void {
+  const index = list.findIndex((existing) => byPriorityThenVariant(key(item), key(existing)) < 0);
+  if (index < 0) list.push(item);
+  else list.splice(index, 0, item);
+}
+
+export function addColocation(ws: WorkingSet, colocation: SchedColocation): void {
+  if (colocation.score === 0 || colocation.dependent === colocation.primary) return;
+  insertSorted(colocation.dependent.colocationsAsDependent, colocation, (c) => c.primary);
+  insertSorted(colocation.primary.colocationsAsPrimary, colocation, (c) => c.dependent);
+  ws.colocations.push(colocation);
+}
+
+/** Pacemaker treats a Started role in a colocation as "any role". */
+function colocationRole(role: RoleRank): RoleRank {
+  return role === RoleRank.Started ? RoleRank.Unknown : role;
+}
+
+function influenceOf(dependent: SchedResource, constraint: ColocationConstraint): boolean {
+  const explicit = constraint.extra.influence;
+  if (explicit !== undefined) return isTrue(explicit);
+  return dependent.meta.critical === undefined ? true : isTrue(dependent.meta.critical);
+}
+
+function newColocation(ws: WorkingSet, constraint: ColocationConstraint, score: number, dependentId: string, dependentRole: RoleRank, primaryId: string, primaryRole: RoleRank): void {
+  const dependent = ws.byId.get(dependentId);
+  const primary = ws.byId.get(primaryId);
+  if (!dependent || !primary) return;
+  addColocation(ws, {
+    id: constraint.id,
+    dependent,
+    primary,
+    score,
+    dependentRole: colocationRole(dependentRole),
+    primaryRole: colocationRole(primaryRole),
+    nodeAttribute: constraint.nodeAttribute ?? '#uname',
+    influence: influenceOf(dependent, constraint),
+  });
+}
+
+function unpackSets(ws: WorkingSet, constraint: ColocationConstraint, sets: ResourceSet[], score: number): void {
+  for (const set of sets) {
+    const setScore = set.score !== undefined ? parseScore(set.score) ?? score : score;
+    const role = roleRank(set.role);
+    if (!set.sequential) continue;
+    for (let index = 1; index < set.resources.length; index += 1) {
+      newColocation(ws, constraint, setScore, set.resources[index]!, role, set.resources[index - 1]!, role);
+    }
+  }
+  for (let index = 0; index + 1 < sets.length; index += 1) {
+    const dependentSet = sets[index]!;
+    const primarySet = sets[index + 1]!;
+    const dependents = dependentSet.sequential ? dependentSet.resources.slice(0, 1) : dependentSet.resources;
+    const primaries = primarySet.sequential ? primarySet.resources.slice(-1) : primarySet.resources;
+    for (const dependent of dependents) {
+      for (const primary of primaries) {
+        newColocation(ws, constraint, score, dependent, roleRank(dependentSet.role), primary, roleRank(primarySet.role));
+      }
+    }
+  }
+}
+
+export function unpackColocations(ws: WorkingSet, constraints: ColocationConstraint[]): void {
+  for (const resource of ws.resources) addInternalColocations(ws, resource);
+  for (const constraint of constraints) {
+    const score = parseScore(constraint.score);
+    if (score === undefined) continue;
+    if (constraint.sets && constraint.sets.length > 0) {
+      unpackSets(ws, constraint, constraint.sets, score);
+    } else if (constraint.rsc && constraint.withRsc) {
+      newColocation(ws, constraint, score, constraint.rsc.id, roleRank(constraint.rsc.role), constraint.withRsc.id, roleRank(constraint.withRsc.role));
+    }
+  }
+}
+
+/** Each group member runs with the member before it. */
+function addInternalColocations(ws: WorkingSet, resource: SchedResource): void {
+  if (resource.kind === 'clone') {
+    for (const instance of resource.instances) addInternalColocations(ws, instance);
+    return;
+  }
+  if (resource.kind !== 'group') return;
+  for (let index = 1; index < resource.children.length; index += 1) {
+    addColocation(ws, {
+      id: `${resource.id}:internal`,
+      dependent: resource.children[index]!,
+      primary: resource.children[index - 1]!,
+      score: INFINITY,
+      dependentRole: RoleRank.Unknown,
+      primaryRole: RoleRank.Unknown,
+      nodeAttribute: '#uname',
+      influence: true,
+    });
+  }
+}
+
+export function canRunResources(node: SchedNode): boolean {
+  return node.online && !node.standby && !node.unclean && !node.maintenance;
+}
+
+export function canRunAny(scores: NodeScores, ws: WorkingSet): boolean {
+  for (const [name, score] of scores) {
+    const node = ws.nodeByName.get(name);
+    if (node && canRunResources(node) && score >= 0) return true;
+  }
+  return false;
+}
+
+function nodeAttribute(ws: WorkingSet, nodeName: string, attribute: string): string | undefined {
+  return ws.nodeByName.get(nodeName)?.attributes[attribute];
+}
+
+function bestScoreMatching(ws: WorkingSet, resource: SchedResource, attribute: string, value: string | undefined): number {
+  let best = -INFINITY;
+  for (const [name, score] of resource.allowed) {
+    const node = ws.nodeByName.get(name);
+    if (!node || !canRunResources(node)) continue;
+    if (score > best && nodeAttribute(ws, name, attribute) === value) best = score;
+  }
+  return best;
+}
+
+function addScoresMatchingAttribute(ws: WorkingSet, work: NodeScores, resource: SchedResource, attribute: string, factor: number, onlyPositive: boolean): void {
+  for (const [name, weight] of work) {
+    const score = bestScoreMatching(ws, resource, attribute, nodeAttribute(ws, name, attribute));
+    if (factor < 0 && score < 0) continue;
+    if (weight === UNUSABLE) continue;
+    const scaled = factor * score;
+    let delta = scaled < 0 ? Math.trunc(scaled - 0.5) : Math.trunc(scaled + 0.5);
+    if (delta === 0 && score !== 0) delta = factor > 0 ? 1 : factor < 0 ? -1 : 0;
+    const updated = addScores(delta, weight);
+    if (onlyPositive && updated < 0 && weight > 0) {
+      work.set(name, UNUSABLE);
+      continue;
+    }
+    if (onlyPositive && updated < 0 && weight === 0) continue;
+    work.set(name, updated);
+  }
+}
+
+export interface MergeFlags {
+  init?: boolean;
+  forward?: boolean;
+  rollback?: boolean;
+  positive?: boolean;
+}
+
+function lastMember(resource: SchedResource): SchedResource | undefined {
+  return resource.kind === 'group' ? resource.children[resource.children.length - 1] : undefined;
+}
+
+/**
+ * Folds the node preferences of resources colocated with `resource` (or, forward, that it
+ * is colocated with) into `nodes`, scaled by score/INFINITY, as pcmk__native_merge_weights.
+ */
+export function mergeWeights(ws: WorkingSet, resource: SchedResource, nodes: NodeScores | undefined, attribute: string, factor: number, flags: MergeFlags, merging: Set<SchedResource> = new Set()): NodeScores {
+  if (merging.has(resource)) return nodes ?? new Map();
+  merging.add(resource);
+  const last = lastMember(resource);
+  let work: NodeScores;
+  if (flags.init) {
+    work = last ? mergeWeights(ws, last, undefined, attribute, factor, flags, merging) : new Map(resource.allowed);
+    flags = { ...flags, init: false };
+  } else if (last) {
+    work = mergeWeights(ws, last, new Map(nodes), attribute, factor, flags, merging);
+  } else {
+    work = new Map(nodes);
+    addScoresMatchingAttribute(ws, work, resource, attribute, factor, flags.positive === true);
+  }
+
+  if (canRunAny(work, ws)) {
+    const multiplier = factor < 0 ? -1 : 1;
+    const list = flags.forward ? resource.colocationsAsDependent : (last ?? resource).colocationsAsPrimary;
+    for (const colocation of [...list]) {
+      if (!flags.forward && !colocation.influence) continue;
+      const other = flags.forward ? colocation.primary : colocation.dependent;
+      work = mergeWeights(ws, other, work, colocation.nodeAttribute, (multiplier * colocation.score) / INFINITY, { ...flags, rollback: true }, merging);
+    }
+  } else if (flags.rollback) {
+    merging.delete(resource);
+    return nodes ?? new Map();
+  }
+
+  if (flags.positive) {
+    for (const [name, weight] of work) if (weight === UNUSABLE) work.set(name, 1);
+  }
+  merging.delete(resource);
+  return work;
+}

@@ -1,0 +1,191 @@
+// Replays one resource's operation history on one node (as recorded in the CIB status)
+// to learn its role there and whether it failed, as Pacemaker's unpacker does.
+
+import type { Operation } from '../model/config.js';
+import { OcfRc, OpStatus, type OperationRecord } from '../model/status.js';
+import { RoleRank } from './types.js';
+
+export type OnFail = 'ignore' | 'block' | 'stop' | 'restart' | 'standby' | 'fence' | 'demote';
+
+export interface NodeHistory {
+  role: RoleRank;
+  failed: boolean;
+  /** A failed stop, or on-fail=block: the resource may not be touched here. */
+  blocked: boolean;
+  /** The failure asks for the node to be fenced (on-fail=fence, or a failed stop with fencing on). */
+  fenceNode: boolean;
+  standbyNode: boolean;
+  /** on-fail=stop: keep it stopped until an operator intervenes. */
+  stopAfterFailure: boolean;
+  startPending: boolean;
+  /** The agent says the resource cannot run on this node (not installed, no permission). */
+  bannedHere: boolean;
+  /** The agent says the configuration is wrong: it can run nowhere. */
+  bannedEverywhere: boolean;
+}
+
+function isProbe(record: OperationRecord): boolean {
+  return record.operation === 'monitor' && record.intervalMs === 0;
+}
+
+function onFailFor(record: OperationRecord, ops: Operation[], stonithEnabled: boolean): OnFail {
+  const configured = ops.find((op) => op.name === record.operation && op.intervalMs === record.intervalMs)?.onFail;
+  if (configured !== undefined) return configured.toLowerCase() as OnFail;
+  if (record.operation === 'stop') return stonithEnabled ? 'fence' : 'block';
+  return 'restart';
+}
+
+/** Orders history as Pacemaker does: by call id, pending operations last. */
+function byCallId(a: OperationRecord, b: OperationRecord): number {
+  const pendingA = a.opStatus === OpStatus.pending ? 1 : 0;
+  const pendingB = b.opStatus === OpStatus.pending ? 1 : 0;
+  if (pendingA !== pendingB) return pendingA - pendingB;
+  return a.callId - b.callId;
+}
+
+export function replayHistory(records: OperationRecord[], ops: Operation[], stonithEnabled: boolean): NodeHistory {
+  const state: NodeHistory = {
+    role: RoleRank.Unknown,
+    failed: false,
+    blocked: false,
+    fenceNode: false,
+    standbyNode: false,
+    stopAfterFailure: false,
+    startPending: false,
+    bannedHere: false,
+    bannedEverywhere: false,
+  };
+  let onFail: OnFail | undefined;
+  const sorted = records.filter((record) => !record.id.includes('_last_failure_')).sort(byCallId);
+
+  for (const record of sorted) {
+    if (record.opStatus === OpStatus.pending) {
+      if (record.operation === 'start') {
+        state.role = RoleRank.Started;
+        state.startPending = true;
+      } else if (record.operation === 'promote') {
+        state.role = RoleRank.Promoted;
+      }
+      continue;
+    }
+    if (record.opStatus === OpStatus.cancelled) continue;
+    const failure = classify(record);
+    if (failure === 'ok') {
+      applySuccess(state, record);
+      if (clearsPastFailure(record)) onFail = clearFailure(onFail);
+      continue;
+    }
+    if (failure === 'hard') state.bannedHere = true;
+    if (failure === 'fatal') state.bannedEverywhere = true;
+    if (isProbe(record) && record.rc === OcfRc.errInstalled) {
+      state.role = RoleRank.Stopped;
+      continue;
+    }
+    const thisOnFail = onFailFor(record, ops, stonithEnabled);
+    onFail = worseOnFail(onFail, thisOnFail);
+    if (record.operation === 'promote' || record.operation === 'demote' || record.rc === OcfRc.failedPromoted) {
+      state.role = RoleRank.Promoted;
+    } else if (record.operation === 'stop' || state.role < RoleRank.Started) {
+      state.role = RoleRank.Started;
+    }
+  }
+
+  switch (onFail) {
+    case undefined:
+    case 'ignore':
+      break;
+    case 'block':
+      state.blocked = true;
+      state.failed = true;
+      break;
+    case 'stop':
+      state.stopAfterFailure = true;
+      state.failed = true;
+      break;
+    case 'fence':
+      state.fenceNode = true;
+      state.failed = true;
+      break;
+    case 'standby':
+      state.standbyNode = true;
+      state.failed = true;
+      break;
+    case 'restart':
+    case 'demote':
+      state.failed = state.role > RoleRank.Stopped;
+      break;
+  }
+  if (state.role === RoleRank.Unknown) state.role = RoleRank.Stopped;
+  return state;
+}
+
+type Outcome = 'ok' | 'soft' | 'hard' | 'fatal';
+
+function classify(record: OperationRecord): Outcome {
+  if (record.opStatus !== OpStatus.done) {
+    if (record.opStatus === OpStatus.notInstalled || record.opStatus === OpStatus.errorHard) return 'hard';
+    if (record.opStatus === OpStatus.errorFatal) return 'fatal';
+    return 'soft';
+  }
+  const rc = record.rc;
+  if (rc === OcfRc.success) return 'ok';
+  if (record.operation === 'monitor') {
+    if (rc === OcfRc.runningPromoted) return 'ok';
+    if (rc === OcfRc.notRunning && record.intervalMs === 0) return 'ok';
+  }
+  if (rc === OcfRc.errArgs || rc === OcfRc.errPerm || rc === OcfRc.errInstalled) return 'hard';
+  if (rc === OcfRc.errConfigured) return 'fatal';
+  return 'soft';
+}
+
+function applySuccess(state: NodeHistory, record: OperationRecord): void {
+  switch (record.operation) {
+    case 'start':
+    case 'migrate_from':
+      state.role = RoleRank.Started;
+      state.startPending = false;
+      break;
+    case 'stop':
+    case 'migrate_to':
+      state.role = RoleRank.Stopped;
+      break;
+    case 'promote':
+      state.role = RoleRank.Promoted;
+      break;
+    case 'demote':
+      state.role = RoleRank.Unpromoted;
+      break;
+    case 'monitor':
+      if (record.rc === OcfRc.notRunning) state.role = RoleRank.Stopped;
+      else if (record.rc === OcfRc.runningPromoted) state.role = RoleRank.Promoted;
+      else if (state.role < RoleRank.Started) state.role = RoleRank.Started;
+      break;
+    default:
+      break;
+  }
+}
+
+function clearsPastFailure(record: OperationRecord): boolean {
+  return record.operation === 'stop' || (isProbe(record) && record.rc === OcfRc.notRunning);
+}
+
+/** A successful stop (or a probe that finds it stopped) forgets failures that only asked for recovery. */
+function clearFailure(onFail: OnFail | undefined): OnFail | undefined {
+  if (onFail === 'restart' || onFail === 'ignore' || onFail === 'block' || onFail === 'demote') return undefined;
+  return onFail;
+}
+
+const onFailSeverity: Record<OnFail, number> = {
+  ignore: 0,
+  demote: 1,
+  restart: 2,
+  stop: 3,
+  standby: 4,
+  block: 5,
+  fence: 6,
+};
+
+function worseOnFail(current: OnFail | undefined, next: OnFail): OnFail {
+  if (current === undefined) return next;
+  return (onFailSeverity[next] ?? 0) > (onFailSeverity[current] ?? 0) ? next : current;
+}

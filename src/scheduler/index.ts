@@ -1,0 +1,101 @@
+// The scheduler: a pure function from a CIB (configuration + status, quorum included) and
+// the current time to a transition. No I/O, no clock, no randomness.
+
+import type { Cib } from '../model/cib.js';
+import type { ColocationConstraint, LocationConstraint, OrderConstraint } from '../model/config.js';
+import { ActionGraph, createPrimitiveActions, propagate, type SchedAction } from './actions.js';
+import { assignResource, sortForAssignment } from './assign.js';
+import { unpackColocations } from './colocation.js';
+import { buildOrderings } from './orderings.js';
+import { applyNodeCriteria, allPrimitives } from './scores.js';
+import { SummaryPrinter, summarisePrimitive, type SummaryItem } from './summary.js';
+import { roleText, type ScoreNote } from './types.js';
+import { unpack } from './unpack.js';
+
+export interface ScheduleInput {
+  cib: Cib;
+  /** Seconds since the epoch; failure-timeout expiry is judged against it. */
+  nowS: number;
+}
+
+export interface PlannedAction {
+  resource: string;
+  task: string;
+  node?: string;
+  optional: boolean;
+  runnable: boolean;
+  reason?: string;
+}
+
+export interface Placement {
+  resource: string;
+  /** Where it runs now (several nodes when it is multiply active). */
+  current: string[];
+  role: string;
+  next?: string;
+  nextRole: string;
+}
+
+export interface Transition {
+  summary: SummaryItem[];
+  /** Every action that will be executed (required and runnable), in creation order. */
+  actions: PlannedAction[];
+  /** Actions that are required but cannot run (blocked). */
+  blocked: PlannedAction[];
+  fencing: Array<{ node: string; reason: string }>;
+  placement: Placement[];
+  /** Why each primitive got the scores it did, for `--explain`. */
+  notes: Map<string, ScoreNote[]>;
+  /** Final node scores per primitive. */
+  scores: Map<string, Map<string, number>>;
+}
+
+function describe(action: SchedAction): PlannedAction {
+  return {
+    resource: action.resource.id,
+    task: action.task,
+    node: action.node?.name,
+    optional: action.optional,
+    runnable: action.runnable,
+    reason: action.reason,
+  };
+}
+
+export function schedule({ cib, nowS }: ScheduleInput): Transition {
+  const ws = unpack(cib, nowS);
+  const constraints = cib.configuration.constraints;
+  const locations = constraints.filter((c): c is LocationConstraint => c.type === 'location');
+  const colocations = constraints.filter((c): c is ColocationConstraint => c.type === 'colocation');
+  const orders = constraints.filter((c): c is OrderConstraint => c.type === 'order');
+
+  ws.promotedLocations = applyNodeCriteria(ws, locations);
+  unpackColocations(ws, colocations);
+  const assignmentOrder = sortForAssignment(ws);
+  for (const resource of assignmentOrder) assignResource(ws, resource, undefined);
+
+  const graph = new ActionGraph();
+  const ordered = assignmentOrder.flatMap((resource) => allPrimitives(resource));
+  for (const primitive of ordered) createPrimitiveActions(ws, graph, primitive);
+  const anyOf = buildOrderings(ws, graph, orders);
+  propagate(graph, anyOf);
+
+  const printer = new SummaryPrinter();
+  for (const primitive of ordered) summarisePrimitive(printer, graph, primitive);
+
+  const real = graph.actions.filter((action) => !action.pseudo);
+  return {
+    summary: printer.items,
+    actions: real.filter((action) => !action.optional && action.runnable).map(describe),
+    blocked: real.filter((action) => !action.optional && !action.runnable && action.node !== undefined).map(describe),
+    fencing: ws.fencing.map(({ node, reason }) => ({ node: node.name, reason })),
+    placement: ordered.map((primitive) => ({
+      resource: primitive.id,
+      current: primitive.runningOn.map((node) => node.name),
+      role: roleText[primitive.role],
+      next: primitive.assigned?.name,
+      nextRole: roleText[primitive.nextRole],
+    })),
+    notes: new Map(ordered.map((primitive) => [primitive.id, primitive.notes])),
+    scores: new Map(ordered.map((primitive) => [primitive.id, new Map(primitive.allowed)])),
+  };
+}

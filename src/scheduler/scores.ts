@@ -1,0 +1,133 @@
+// Node scores before assignment: the symmetric default, location constraints and their
+// rules, stickiness on the current node, and bans from failures and hard errors.
+
+import type { LocationConstraint } from '../model/config.js';
+import { INFINITY, addScores, parseScore } from '../model/score.js';
+import { ruleMatches, ruleScore } from './rules.js';
+import { RoleRank, type SchedNode, type SchedPrimitive, type SchedResource } from './types.js';
+import { roleRank, type WorkingSet } from './unpack.js';
+
+/** Adds a score for a node to a resource and everything it contains, remembering why. */
+export function addLocation(resource: SchedResource, node: SchedNode, score: number, reason: string): void {
+  resource.allowed.set(node.name, addScores(resource.allowed.get(node.name) ?? 0, score));
+  resource.notes.push({ node: node.name, score, reason });
+  if (resource.kind === 'group') for (const child of resource.children) addLocation(child, node, score, reason);
+  if (resource.kind === 'clone') for (const instance of resource.instances) addLocation(instance, node, score, reason);
+}
+
+export function allPrimitives(resource: SchedResource): SchedPrimitive[] {
+  if (resource.kind === 'primitive') return [resource];
+  if (resource.kind === 'group') return resource.children;
+  return resource.instances.flatMap((instance) => allPrimitives(instance));
+}
+
+function topLevel(resource: SchedResource): SchedResource {
+  let current: SchedResource = resource;
+  while (current.kind !== 'clone' && current.parent !== undefined) current = current.parent;
+  return current;
+}
+
+/** Role-specific location scores (role=Promoted), applied when choosing promotions. */
+export interface PromotedLocation {
+  clone: string;
+  nodeScores: Map<string, number>;
+}
+
+function locationTargets(constraint: LocationConstraint, ws: WorkingSet): SchedResource[] {
+  if (constraint.rsc !== undefined) {
+    const resource = ws.byId.get(constraint.rsc);
+    return resource ? [resource] : [];
+  }
+  if (constraint.rscPattern !== undefined) {
+    let pattern: RegExp;
+    try {
+      pattern = new RegExp(constraint.rscPattern);
+    } catch {
+      return [];
+    }
+    return ws.resources.filter((resource) => pattern.test(resource.id));
+  }
+  return [];
+}
+
+/** Per node, the score this constraint gives (nodes it says nothing about are absent). */
+function constraintNodeScores(constraint: LocationConstraint, ws: WorkingSet): Map<SchedNode, number> {
+  const scores = new Map<SchedNode, number>();
+  if (constraint.node !== undefined) {
+    const node = ws.nodeByName.get(constraint.node);
+    const score = parseScore(constraint.score ?? '0');
+    if (node && score !== undefined) scores.set(node, score);
+    return scores;
+  }
+  for (const rule of constraint.rules) {
+    for (const node of ws.nodes) {
+      if (!ruleMatches(rule, node.attributes)) continue;
+      scores.set(node, addScores(scores.get(node) ?? 0, ruleScore(rule, node.attributes)));
+    }
+  }
+  return scores;
+}
+
+function ruleRole(constraint: LocationConstraint): RoleRank {
+  const ruleWithRole = constraint.rules.find((rule) => rule.role !== undefined);
+  return roleRank(constraint.role ?? ruleWithRole?.role);
+}
+
+export function applyNodeCriteria(ws: WorkingSet, locations: LocationConstraint[]): Map<string, Map<string, number>> {
+  const promotedScores = new Map<string, Map<string, number>>();
+  if (ws.options.symmetricCluster) {
+    for (const resource of ws.resources) for (const node of ws.nodes) addLocation(resource, node, 0, 'symmetric cluster');
+  }
+  for (const constraint of locations) {
+    const role = ruleRole(constraint);
+    for (const target of locationTargets(constraint, ws)) {
+      const scores = constraintNodeScores(constraint, ws);
+      if (role === RoleRank.Promoted) {
+        const clone = target.kind === 'clone' ? target : undefined;
+        if (!clone) continue;
+        const table = promotedScores.get(clone.id) ?? new Map<string, number>();
+        for (const [node, score] of scores) table.set(node.name, addScores(table.get(node.name) ?? 0, score));
+        promotedScores.set(clone.id, table);
+        continue;
+      }
+      for (const [node, score] of scores) addLocation(target, node, score, `location constraint ${constraint.id}`);
+    }
+  }
+  for (const primitive of ws.primitives) applyStickinessAndFailures(primitive, ws);
+  return promotedScores;
+}
+
+function failCount(primitive: SchedPrimitive, node: SchedNode, ws: WorkingSet): number {
+  const name = primitive.parent?.kind === 'clone' && !primitive.parent.globallyUnique ? primitive.definition.id : primitive.id;
+  const countPrefix = `fail-count-${name}`;
+  const timePrefix = `last-failure-${name}`;
+  let count = 0;
+  let lastFailureS = 0;
+  for (const [key, value] of Object.entries(node.attributes)) {
+    if (key === countPrefix || key.startsWith(countPrefix + '#')) count = addScores(count, parseScore(value) ?? 0);
+    if (key === timePrefix || key.startsWith(timePrefix + '#')) lastFailureS = Math.max(lastFailureS, Number(value) || 0);
+  }
+  const expired = primitive.failureTimeoutMs > 0 && lastFailureS > 0 && ws.nowS >= lastFailureS + primitive.failureTimeoutMs / 1000;
+  return expired ? 0 : count;
+}
+
+function applyStickinessAndFailures(primitive: SchedPrimitive, ws: WorkingSet): void {
+  const current = primitive.runningOn.length === 1 ? primitive.runningOn[0] : undefined;
+  if (current && primitive.managed && primitive.stickiness !== 0) {
+    if (primitive.allowed.has(current.name) || ws.options.symmetricCluster) {
+      addLocation(primitive, current, primitive.stickiness, 'resource-stickiness');
+    }
+  }
+  for (const node of ws.nodes) {
+    if (primitive.hardErrorNodes.has(node.name)) addLocation(primitive, node, -INFINITY, 'the agent cannot run here (hard error)');
+    if (primitive.configurationError) addLocation(primitive, node, -INFINITY, 'the agent reported a configuration error');
+    const failures = failCount(primitive, node, ws);
+    if (failures <= 0 || primitive.migrationThreshold <= 0) continue;
+    if (primitive.migrationThreshold - failures <= 0) {
+      const banned = primitive.parent?.kind === 'clone' && primitive.parent.globallyUnique ? primitive : topLevel(primitive);
+      addLocation(banned, node, -INFINITY, `${failures} failure(s) reached migration-threshold=${primitive.migrationThreshold}`);
+    }
+  }
+}
+
+export { failCount };

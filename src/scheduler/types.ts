@@ -1,0 +1,139 @@
+// The scheduler's working state for one run: nodes and resources unpacked from the CIB,
+// with the scores and assignments the run computes. Created fresh for every run and
+// thrown away after it, so mutation here never leaks out of the pure `schedule` call.
+
+import type { Clone, Group, Primitive } from '../model/config.js';
+
+/** Roles ordered as Pacemaker orders them, so comparisons mean "more active than". */
+export enum RoleRank {
+  Unknown = 0,
+  Stopped = 1,
+  Started = 2,
+  Unpromoted = 3,
+  Promoted = 4,
+}
+
+export const roleText: Record<RoleRank, string> = {
+  [RoleRank.Unknown]: 'Unknown',
+  [RoleRank.Stopped]: 'Stopped',
+  [RoleRank.Started]: 'Started',
+  [RoleRank.Unpromoted]: 'Unpromoted',
+  [RoleRank.Promoted]: 'Promoted',
+};
+
+export interface SchedNode {
+  name: string;
+  id: string;
+  online: boolean;
+  standby: boolean;
+  maintenance: boolean;
+  /** Failed or lost without being fenced: nothing runs there, and what ran there is in doubt. */
+  unclean: boolean;
+  /** Permanent and transient attributes merged, plus #uname / #id / #kind. */
+  attributes: Record<string, string>;
+  /** Resources assigned in this run, used to spread equal-score resources. */
+  assignedCount: number;
+}
+
+/** A score contribution remembered for `--explain`. */
+export interface ScoreNote {
+  node: string;
+  score: number;
+  reason: string;
+}
+
+export type NodeScores = Map<string, number>;
+
+export interface SchedPrimitive {
+  kind: 'primitive';
+  id: string;
+  definition: Primitive;
+  parent: SchedGroup | SchedClone | undefined;
+  meta: Record<string, string>;
+  managed: boolean;
+  stickiness: number;
+  migrationThreshold: number;
+  failureTimeoutMs: number;
+  priority: number;
+  targetRole: RoleRank;
+  /** Nodes where history shows it active now; more than one means multiply active. */
+  runningOn: SchedNode[];
+  role: RoleRank;
+  nextRole: RoleRank;
+  failed: boolean;
+  /** Failed in a way that a stop cannot fix (failed stop with fencing off): leave it alone. */
+  blocked: boolean;
+  startPending: boolean;
+  /** Nodes where the history shows a probe (or any op), so no new probe is needed. */
+  knownOn: Set<string>;
+  /** Nodes where the agent reported it cannot run (not installed, no permission). */
+  hardErrorNodes: Set<string>;
+  /** The agent reported a configuration error: it may run nowhere. */
+  configurationError: boolean;
+  allowed: NodeScores;
+  notes: ScoreNote[];
+  assigned: SchedNode | undefined;
+  /** The score of the node it was assigned to. */
+  assignedScore: number;
+  provisional: boolean;
+  allocating: boolean;
+  colocationsAsDependent: SchedColocation[];
+  colocationsAsPrimary: SchedColocation[];
+}
+
+export interface SchedGroup {
+  kind: 'group';
+  id: string;
+  definition: Group;
+  parent: SchedClone | undefined;
+  children: SchedPrimitive[];
+  meta: Record<string, string>;
+  priority: number;
+  targetRole: RoleRank;
+  managed: boolean;
+  allowed: NodeScores;
+  notes: ScoreNote[];
+  provisional: boolean;
+  allocating: boolean;
+  colocationsAsDependent: SchedColocation[];
+  colocationsAsPrimary: SchedColocation[];
+}
+
+export interface SchedClone {
+  kind: 'clone';
+  id: string;
+  definition: Clone;
+  promotable: boolean;
+  cloneMax: number;
+  cloneNodeMax: number;
+  promotedMax: number;
+  promotedNodeMax: number;
+  interleave: boolean;
+  ordered: boolean;
+  globallyUnique: boolean;
+  instances: Array<SchedPrimitive | SchedGroup>;
+  meta: Record<string, string>;
+  priority: number;
+  targetRole: RoleRank;
+  managed: boolean;
+  allowed: NodeScores;
+  notes: ScoreNote[];
+  provisional: boolean;
+  allocating: boolean;
+  colocationsAsDependent: SchedColocation[];
+  colocationsAsPrimary: SchedColocation[];
+}
+
+export type SchedResource = SchedPrimitive | SchedGroup | SchedClone;
+
+export interface SchedColocation {
+  id: string;
+  dependent: SchedResource;
+  primary: SchedResource;
+  score: number;
+  dependentRole: RoleRank;
+  primaryRole: RoleRank;
+  nodeAttribute: string;
+  /** Internal colocations (group members) always influence; configured ones may be made weaker. */
+  influence: boolean;
+}

@@ -1,0 +1,329 @@
+// Builds the scheduler's working set from a CIB: nodes with their state, the resource
+// tree with clone instances expanded, and each primitive's current role from history.
+
+import type { Cib } from '../model/cib.js';
+import type { Clone, Group, Primitive, Resource, Role } from '../model/config.js';
+import { parseDurationMs } from '../model/duration.js';
+import { INFINITY, parseScore } from '../model/score.js';
+import { isNodeOnline, type NodeState } from '../model/status.js';
+import { replayHistory } from './history.js';
+import { clusterOptions, isTrue, type ClusterOptions } from './options.js';
+import {
+  RoleRank,
+  type SchedClone,
+  type SchedColocation,
+  type SchedGroup,
+  type SchedNode,
+  type SchedPrimitive,
+  type SchedResource,
+} from './types.js';
+
+export interface WorkingSet {
+  options: ClusterOptions;
+  haveQuorum: boolean;
+  nowS: number;
+  nodes: SchedNode[];
+  nodeByName: Map<string, SchedNode>;
+  /** Top-level resources in configuration order. */
+  resources: SchedResource[];
+  /** Every resource by configured id (a clone's child id names the clone's first instance). */
+  byId: Map<string, SchedResource>;
+  /** Every primitive, clone instances included, in configuration order. */
+  primitives: SchedPrimitive[];
+  /** Nodes that must be fenced, with the reason Pacemaker gives. */
+  fencing: Array<{ node: SchedNode; reason: string }>;
+  colocations: SchedColocation[];
+  /** Per promotable clone, location scores that apply only to its promoted role. */
+  promotedLocations: Map<string, Map<string, number>>;
+}
+
+export function roleRank(role: Role | undefined): RoleRank {
+  switch (role) {
+    case 'Started':
+      return RoleRank.Started;
+    case 'Stopped':
+      return RoleRank.Stopped;
+    case 'Promoted':
+      return RoleRank.Promoted;
+    case 'Unpromoted':
+      return RoleRank.Unpromoted;
+    default:
+      return RoleRank.Unknown;
+  }
+}
+
+function parseRoleText(text: string | undefined): RoleRank {
+  if (text === undefined) return RoleRank.Unknown;
+  const lower = text.toLowerCase();
+  if (lower === 'started') return RoleRank.Started;
+  if (lower === 'stopped') return RoleRank.Stopped;
+  if (lower === 'promoted' || lower === 'master') return RoleRank.Promoted;
+  if (lower === 'unpromoted' || lower === 'slave') return RoleRank.Unpromoted;
+  return RoleRank.Unknown;
+}
+
+function unpackNodes(cib: Cib, options: ClusterOptions): SchedNode[] {
+  const stateByName = new Map<string, NodeState>();
+  for (const state of cib.status.nodes) stateByName.set(state.uname, state);
+  return cib.configuration.nodes.map((definition) => {
+    const state = stateByName.get(definition.uname);
+    const attributes: Record<string, string> = {
+      ...definition.attributes,
+      ...(state?.transientAttributes ?? {}),
+      '#uname': definition.uname,
+      '#id': definition.id,
+      '#kind': 'cluster',
+    };
+    const online = isNodeOnline(state);
+    const failedMember = state !== undefined && !online && state.expected === 'member' && state.inCluster !== true;
+    return {
+      name: definition.uname,
+      id: definition.id,
+      online,
+      standby: isTrue(attributes.standby),
+      maintenance: isTrue(attributes.maintenance) || options.maintenanceMode,
+      unclean: options.stonithEnabled && failedMember,
+      attributes,
+      assignedCount: 0,
+    };
+  });
+}
+
+interface MetaSources {
+  rscDefaults: Record<string, string>;
+}
+
+function inheritedMeta(own: Record<string, string>, parent: Record<string, string> | undefined, sources: MetaSources): Record<string, string> {
+  return { ...sources.rscDefaults, ...(parent ?? {}), ...own };
+}
+
+function commonSettings(meta: Record<string, string>) {
+  return {
+    priority: parseScore(meta.priority ?? '0') ?? 0,
+    targetRole: parseRoleText(meta['target-role']),
+    managed: meta['is-managed'] === undefined ? true : isTrue(meta['is-managed']),
+  };
+}
+
+function makePrimitive(definition: Primitive, id: string, parent: SchedGroup | SchedClone | undefined, meta: Record<string, string>, options: ClusterOptions): SchedPrimitive {
+  const common = commonSettings(meta);
+  return {
+    kind: 'primitive',
+    id,
+    definition,
+    parent,
+    meta,
+    ...common,
+    managed: common.managed && !options.maintenanceMode && !isTrue(meta.maintenance),
+    stickiness: parseScore(meta['resource-stickiness'] ?? meta['default-resource-stickiness'] ?? '0') ?? 0,
+    migrationThreshold: parseScore(meta['migration-threshold'] ?? String(INFINITY)) ?? INFINITY,
+    failureTimeoutMs: parseDurationMs(meta['failure-timeout'] ?? '0') ?? 0,
+    runningOn: [],
+    role: RoleRank.Stopped,
+    nextRole: RoleRank.Unknown,
+    failed: false,
+    blocked: false,
+    startPending: false,
+    knownOn: new Set(),
+    hardErrorNodes: new Set(),
+    configurationError: false,
+    allowed: new Map(),
+    notes: [],
+    assigned: undefined,
+    assignedScore: 0,
+    provisional: true,
+    allocating: false,
+    colocationsAsDependent: [],
+    colocationsAsPrimary: [],
+  };
+}
+
+function makeGroup(definition: Group, id: string, suffix: string, parent: SchedClone | undefined, parentMeta: Record<string, string> | undefined, ws: WorkingSet, sources: MetaSources): SchedGroup {
+  const meta = inheritedMeta(definition.meta, parentMeta, sources);
+  const group: SchedGroup = {
+    kind: 'group',
+    id,
+    definition,
+    parent,
+    children: [],
+    meta,
+    ...commonSettings(meta),
+    allowed: new Map(),
+    notes: [],
+    provisional: true,
+    allocating: false,
+    colocationsAsDependent: [],
+    colocationsAsPrimary: [],
+  };
+  const childParentMeta = { ...meta };
+  delete childParentMeta.priority;
+  for (const child of definition.children) {
+    const primitive = makePrimitive(child, child.id + suffix, group, inheritedMeta(child.meta, childParentMeta, sources), ws.options);
+    group.children.push(primitive);
+    ws.primitives.push(primitive);
+  }
+  return group;
+}
+
+function makeClone(definition: Clone, ws: WorkingSet, sources: MetaSources): SchedClone {
+  const meta = inheritedMeta(definition.meta, undefined, sources);
+  // Clones are slightly sticky by default, so instances stay where they are.
+  if (definition.meta['resource-stickiness'] === undefined && sources.rscDefaults['resource-stickiness'] === undefined) {
+    meta['resource-stickiness'] = '1';
+  }
+  const count = (name: string, legacy: string, fallback: number) => {
+    const parsed = Number.parseInt(meta[name] ?? meta[legacy] ?? '', 10);
+    return Number.isFinite(parsed) && parsed >= 0 ? parsed : fallback;
+  };
+  const clone: SchedClone = {
+    kind: 'clone',
+    id: definition.id,
+    definition,
+    promotable: definition.promotable || isTrue(meta.promotable),
+    cloneMax: count('clone-max', 'clone-max', ws.nodes.length),
+    cloneNodeMax: count('clone-node-max', 'clone-node-max', 1),
+    promotedMax: count('promoted-max', 'master-max', 1),
+    promotedNodeMax: count('promoted-node-max', 'master-node-max', 1),
+    interleave: isTrue(meta.interleave),
+    ordered: isTrue(meta.ordered),
+    globallyUnique: isTrue(meta['globally-unique']),
+    instances: [],
+    meta,
+    ...commonSettings(meta),
+    allowed: new Map(),
+    notes: [],
+    provisional: true,
+    allocating: false,
+    colocationsAsDependent: [],
+    colocationsAsPrimary: [],
+  };
+  const childParentMeta = { ...meta };
+  delete childParentMeta.priority;
+  for (let index = 0; index < clone.cloneMax; index += 1) {
+    const suffix = `:${index}`;
+    const child = definition.child;
+    if (child.kind === 'primitive') {
+      const primitive = makePrimitive(child, child.id + suffix, clone, inheritedMeta(child.meta, childParentMeta, sources), ws.options);
+      clone.instances.push(primitive);
+      ws.primitives.push(primitive);
+    } else {
+      clone.instances.push(makeGroup(child, child.id + suffix, suffix, clone, childParentMeta, ws, sources));
+    }
+  }
+  return clone;
+}
+
+function buildResource(resource: Resource, ws: WorkingSet, sources: MetaSources): SchedResource {
+  if (resource.kind === 'primitive') {
+    const primitive = makePrimitive(resource, resource.id, undefined, inheritedMeta(resource.meta, undefined, sources), ws.options);
+    ws.primitives.push(primitive);
+    return primitive;
+  }
+  if (resource.kind === 'group') return makeGroup(resource, resource.id, '', undefined, undefined, ws, sources);
+  return makeClone(resource, ws, sources);
+}
+
+function indexResource(resource: SchedResource, ws: WorkingSet): void {
+  ws.byId.set(resource.id, resource);
+  if (resource.kind === 'group') for (const child of resource.children) ws.byId.set(child.id, child);
+  if (resource.kind === 'clone') {
+    const child = resource.definition.child;
+    // A constraint naming the clone's child means the clone.
+    ws.byId.set(child.id, resource);
+    if (child.kind === 'group') for (const member of child.children) ws.byId.set(member.id, resource);
+  }
+}
+
+export function unpack(cib: Cib, nowS: number): WorkingSet {
+  const options = clusterOptions(cib.configuration);
+  const nodes = unpackNodes(cib, options);
+  const ws: WorkingSet = {
+    options,
+    haveQuorum: cib.haveQuorum,
+    nowS,
+    nodes,
+    nodeByName: new Map(nodes.map((node) => [node.name, node])),
+    resources: [],
+    byId: new Map(),
+    primitives: [],
+    fencing: [],
+    colocations: [],
+    promotedLocations: new Map(),
+  };
+  const sources: MetaSources = { rscDefaults: cib.configuration.rscDefaults };
+  for (const resource of cib.configuration.resources) {
+    const built = buildResource(resource, ws, sources);
+    ws.resources.push(built);
+    indexResource(built, ws);
+  }
+  unpackStatus(cib, ws);
+  for (const node of ws.nodes) {
+    if (node.unclean) ws.fencing.push({ node, reason: 'peer is no longer part of the cluster' });
+  }
+  return ws;
+}
+
+/** Which primitive a history entry belongs to: a plain primitive, or an instance of a clone. */
+function resolveHistoryOwner(ws: WorkingSet, historyId: string, node: SchedNode, claimed: Set<SchedPrimitive>): SchedPrimitive | undefined {
+  const direct = ws.byId.get(historyId);
+  if (direct?.kind === 'primitive') return direct;
+  const baseId = historyId.replace(/:\d+$/, '');
+  const owner = ws.byId.get(baseId);
+  if (owner?.kind !== 'clone') return undefined;
+  const candidates = owner.instances.map((instance) =>
+    instance.kind === 'primitive' ? instance : instance.children.find((member) => member.definition.id === baseId),
+  );
+  const exact = candidates.find((candidate) => candidate?.id === historyId);
+  if (exact && owner.globallyUnique) return exact;
+  // An anonymous clone's history goes to the instance already on this node, else the first free one.
+  const sameNodeInstance = owner.instances.findIndex((instance) => instanceKnownOn(instance, node));
+  if (sameNodeInstance >= 0) return candidates[sameNodeInstance];
+  const freeIndex = owner.instances.findIndex((instance, index) => {
+    const candidate = candidates[index];
+    return candidate !== undefined && !claimed.has(candidate) && !instanceActiveAnywhere(instance);
+  });
+  return freeIndex >= 0 ? candidates[freeIndex] : undefined;
+}
+
+function instancePrimitives(instance: SchedPrimitive | SchedGroup): SchedPrimitive[] {
+  return instance.kind === 'primitive' ? [instance] : instance.children;
+}
+
+function instanceKnownOn(instance: SchedPrimitive | SchedGroup, node: SchedNode): boolean {
+  return instancePrimitives(instance).some((member) => member.runningOn.includes(node));
+}
+
+function instanceActiveAnywhere(instance: SchedPrimitive | SchedGroup): boolean {
+  return instancePrimitives(instance).some((member) => member.runningOn.length > 0);
+}
+
+function unpackStatus(cib: Cib, ws: WorkingSet): void {
+  for (const state of cib.status.nodes) {
+    const node = ws.nodeByName.get(state.uname);
+    if (!node) continue;
+    // A node that left cleanly stopped what it ran; an unclean one may still run it.
+    if (!node.online && !node.unclean) continue;
+    const claimed = new Set<SchedPrimitive>();
+    for (const history of state.resources) {
+      const primitive = resolveHistoryOwner(ws, history.id, node, claimed);
+      if (!primitive) continue;
+      claimed.add(primitive);
+      primitive.knownOn.add(node.name);
+      const replay = replayHistory(history.ops, primitive.definition.ops, ws.options.stonithEnabled);
+      if (replay.bannedHere) primitive.hardErrorNodes.add(node.name);
+      if (replay.bannedEverywhere) primitive.configurationError = true;
+      if (replay.fenceNode && ws.options.stonithEnabled) {
+        node.unclean = true;
+      }
+      if (replay.standbyNode) node.standby = true;
+      if (replay.role > RoleRank.Stopped) {
+        primitive.runningOn.push(node);
+        if (replay.role > primitive.role) primitive.role = replay.role;
+        if (replay.failed) primitive.failed = true;
+        if (replay.blocked) primitive.blocked = true;
+        if (replay.startPending) primitive.startPending = true;
+        if (replay.stopAfterFailure) primitive.targetRole = RoleRank.Stopped;
+      }
+    }
+  }
+}
