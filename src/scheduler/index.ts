@@ -9,7 +9,8 @@ import { unpackColocations } from './colocation.js';
 import { buildOrderings } from './orderings.js';
 import { applyNodeCriteria, allPrimitives } from './scores.js';
 import { SummaryPrinter, summarisePrimitive, type SummaryItem } from './summary.js';
-import { roleText, type ScoreNote } from './types.js';
+import { roleText, type ScoreNote, type SchedPrimitive, type SchedResource } from './types.js';
+import type { WorkingSet } from './unpack.js';
 import { unpack } from './unpack.js';
 
 export interface ScheduleInput {
@@ -20,6 +21,10 @@ export interface ScheduleInput {
 
 export interface PlannedAction {
   resource: string;
+  /** The id its operation history is kept under (an anonymous clone instance uses its base id). */
+  historyId: string;
+  /** The configured primitive it is an instance of. */
+  definitionId: string;
   task: string;
   node?: string;
   optional: boolean;
@@ -43,6 +48,8 @@ export interface Transition {
   /** Actions that are required but cannot run (blocked). */
   blocked: PlannedAction[];
   fencing: Array<{ node: string; reason: string }>;
+  /** One-time monitors that learn whether a resource already runs on a node it was never seen on. */
+  probes: Array<{ historyId: string; definitionId: string; node: string }>;
   placement: Placement[];
   /** Why each primitive got the scores it did, for `--explain`. */
   notes: Map<string, ScoreNote[]>;
@@ -50,9 +57,17 @@ export interface Transition {
   scores: Map<string, Map<string, number>>;
 }
 
+function historyIdOf(resource: SchedResource): string {
+  if (resource.kind !== 'primitive') return resource.id;
+  const parent = resource.parent?.kind === 'clone' ? resource.parent : resource.parent?.parent;
+  return parent && !parent.globallyUnique ? resource.definition.id : resource.id;
+}
+
 function describe(action: SchedAction): PlannedAction {
   return {
     resource: action.resource.id,
+    historyId: historyIdOf(action.resource),
+    definitionId: action.resource.kind === 'primitive' ? action.resource.definition.id : action.resource.id,
     task: action.task,
     node: action.node?.name,
     optional: action.optional,
@@ -88,6 +103,7 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
     actions: real.filter((action) => !action.optional && action.runnable).map(describe),
     blocked: real.filter((action) => !action.optional && !action.runnable && action.node !== undefined).map(describe),
     fencing: ws.fencing.map(({ node, reason }) => ({ node: node.name, reason })),
+    probes: probes(ws, ordered),
     placement: ordered.map((primitive) => ({
       resource: primitive.id,
       current: primitive.runningOn.map((node) => node.name),
@@ -98,4 +114,25 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
     notes: new Map(ordered.map((primitive) => [primitive.id, primitive.notes])),
     scores: new Map(ordered.map((primitive) => [primitive.id, new Map(primitive.allowed)])),
   };
+}
+
+/** A probe per resource and online node where its history is unknown (once per anonymous clone). */
+function probes(ws: WorkingSet, primitives: SchedPrimitive[]): Transition['probes'] {
+  const planned = new Map<string, { historyId: string; definitionId: string; node: string }>();
+  const knownOn = new Map<string, Set<string>>();
+  for (const primitive of primitives) {
+    const historyId = historyIdOf(primitive);
+    const known = knownOn.get(historyId) ?? new Set<string>();
+    for (const node of primitive.knownOn) known.add(node);
+    knownOn.set(historyId, known);
+  }
+  for (const primitive of primitives) {
+    if (primitive.blocked || !primitive.managed) continue;
+    const historyId = historyIdOf(primitive);
+    for (const node of ws.nodes) {
+      if (!node.online || knownOn.get(historyId)?.has(node.name)) continue;
+      planned.set(`${historyId}@${node.name}`, { historyId, definitionId: primitive.definition.id, node: node.name });
+    }
+  }
+  return [...planned.values()];
 }

@@ -1,0 +1,85 @@
+// Runs one case through Pacemaker's crm_simulate and through tandem, and compares their
+// Transition Summary lines after normalising what may legitimately differ: clone
+// instance numbers, column padding and line order.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeCib } from '../formats/cib/index.js';
+import { runSimulation, summaryLines } from '../cli/simulate.js';
+import type { DifferentialCase } from './generate.js';
+
+export interface CaseResult {
+  testCase: DifferentialCase;
+  pacemaker: string[];
+  tandem: string[];
+  match: boolean;
+  /** Set when tandem threw: a bug, always a mismatch. */
+  error?: string;
+}
+
+export function normaliseLine(line: string): string {
+  return line
+    .replace(/([A-Za-z0-9_.-]):\d+\b/g, '$1:N')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+export function normalise(lines: string[]): string[] {
+  return lines.map(normaliseLine).sort();
+}
+
+export function parseTransitionSummary(output: string): string[] {
+  const lines = output.split('\n');
+  const start = lines.findIndex((line) => line.startsWith('Transition Summary:'));
+  if (start < 0) throw new Error(`crm_simulate printed no Transition Summary:\n${output.slice(0, 2000)}`);
+  const summary: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() === '' || !line.startsWith('  ')) break;
+    summary.push(line);
+  }
+  return summary;
+}
+
+export function crmSimulateArgs(testCase: DifferentialCase, file: string): string[] {
+  const args = ['-x', file, '-S'];
+  for (const node of testCase.nodeUp) args.push('--node-up', node);
+  for (const node of testCase.nodeDown) args.push('--node-down', node);
+  for (const spec of testCase.opInject) args.push('--op-inject', spec);
+  return args;
+}
+
+export function runPacemaker(testCase: DifferentialCase, nowS: number): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-diff-'));
+  try {
+    const file = join(dir, 'cib.xml');
+    writeFileSync(file, writeCib(testCase.cib));
+    const output = execFileSync('crm_simulate', [...crmSimulateArgs(testCase, file), '--set-datetime', new Date(nowS * 1000).toISOString().replace(/\.\d+Z$/, 'Z')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
+    return parseTransitionSummary(output);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function runTandem(testCase: DifferentialCase, nowS: number): string[] {
+  const result = runSimulation(testCase.cib, { nodeUp: testCase.nodeUp, nodeDown: testCase.nodeDown, nodeFail: [], standby: [], opInject: testCase.opInject }, nowS);
+  return summaryLines(result.transition);
+}
+
+export function compareCase(testCase: DifferentialCase, nowS: number): CaseResult {
+  const pacemaker = runPacemaker(testCase, nowS);
+  let tandem: string[];
+  try {
+    tandem = runTandem(testCase, nowS);
+  } catch (error) {
+    return { testCase, pacemaker, tandem: [], match: false, error: error instanceof Error ? error.stack ?? error.message : String(error) };
+  }
+  const a = normalise(pacemaker);
+  const b = normalise(tandem);
+  return { testCase, pacemaker, tandem, match: a.length === b.length && a.every((line, index) => line === b[index]) };
+}

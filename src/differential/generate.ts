@@ -1,0 +1,221 @@
+// Random clusters for the differential test against Pacemaker: nodes, primitives, groups,
+// clones, promotable clones, constraints, stickiness, standby, current placement and
+// injected failures, all from a seed, so any case can be replayed.
+
+import { emptyCib, type Cib } from '../model/cib.js';
+import type { Constraint, Operation, Primitive, Resource, Role } from '../model/config.js';
+import type { NodeState, OperationRecord, ResourceHistory } from '../model/status.js';
+
+/** A small, fast, seeded PRNG (mulberry32): the same seed gives the same cases anywhere. */
+export class Random {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  chance(probability: number): boolean {
+    return this.next() < probability;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    const item = items[Math.floor(this.next() * items.length)];
+    if (item === undefined) throw new Error('pick from an empty list');
+    return item;
+  }
+}
+
+export interface DifferentialCase {
+  seed: number;
+  cib: Cib;
+  nodeUp: string[];
+  nodeDown: string[];
+  opInject: string[];
+}
+
+const scores = ['INFINITY', '-INFINITY', '100', '-100', '50', '200', '10'] as const;
+const stickiness = ['0', '1', '100', '50', 'INFINITY'] as const;
+
+function op(name: string, intervalS: number, role?: Role): Operation {
+  return { name, interval: `${intervalS}s`, intervalMs: intervalS * 1000, role, attributes: {} };
+}
+
+function primitive(id: string, promotable: boolean, random: Random): Primitive {
+  const meta: Record<string, string> = {};
+  if (random.chance(0.2)) meta['resource-stickiness'] = random.pick(stickiness);
+  if (random.chance(0.1)) meta['migration-threshold'] = String(random.int(1, 3));
+  if (random.chance(0.05)) meta['target-role'] = 'Stopped';
+  const ops = promotable ? [op('monitor', 10, 'Promoted'), op('monitor', 11, 'Unpromoted')] : [op('monitor', 10)];
+  return {
+    kind: 'primitive',
+    id,
+    agent: { class: 'ocf', provider: 'pacemaker', type: promotable ? 'Stateful' : 'Dummy' },
+    params: {},
+    meta,
+    utilization: {},
+    ops,
+    extra: {},
+  };
+}
+
+function generateResources(random: Random): Resource[] {
+  const resources: Resource[] = [];
+  const count = random.int(1, 6);
+  for (let index = 0; index < count; index += 1) {
+    const kind = random.pick(['primitive', 'primitive', 'primitive', 'group', 'clone', 'promotable'] as const);
+    const id = `r${index}`;
+    if (kind === 'primitive') resources.push(primitive(id, false, random));
+    else if (kind === 'group') {
+      const members = Array.from({ length: random.int(2, 3) }, (_, member) => primitive(`${id}m${member}`, false, random));
+      resources.push({ kind: 'group', id, children: members, meta: {}, params: {}, extra: {} });
+    } else {
+      const promotable = kind === 'promotable';
+      const meta: Record<string, string> = promotable ? { promotable: 'true' } : {};
+      if (random.chance(0.3)) meta['clone-max'] = String(random.int(1, 3));
+      if (random.chance(0.2)) meta.interleave = 'true';
+      resources.push({ kind: 'clone', id, promotable, legacyMaster: false, child: primitive(`${id}c`, promotable, random), meta, params: {}, extra: {} });
+    }
+  }
+  return resources;
+}
+
+function primitivesOf(resource: Resource): Primitive[] {
+  if (resource.kind === 'primitive') return [resource];
+  if (resource.kind === 'group') return resource.children;
+  return primitivesOf(resource.child);
+}
+
+function generateConstraints(random: Random, resources: Resource[], nodes: string[]): Constraint[] {
+  const constraints: Constraint[] = [];
+  const ids = resources.map((resource) => resource.id);
+  const promotableIds = resources.filter((resource) => resource.kind === 'clone' && resource.promotable).map((resource) => resource.id);
+  const count = random.int(0, 5);
+  for (let index = 0; index < count; index += 1) {
+    const id = `c${index}`;
+    const type = random.pick(['location', 'location', 'colocation', 'order', 'rule'] as const);
+    if (type === 'location') {
+      constraints.push({ type: 'location', id, rsc: random.pick(ids), score: random.pick(scores), node: random.pick(nodes), rules: [], extra: {} });
+    } else if (type === 'rule') {
+      constraints.push({
+        type: 'location',
+        id,
+        rsc: random.pick(ids),
+        rules: [{ id: `${id}-rule`, score: random.pick(scores), booleanOp: 'and', expressions: [{ kind: 'expression', id: `${id}-expr`, attribute: 'site', operation: 'eq', value: random.pick(['a', 'b']) }] }],
+        extra: {},
+      });
+    } else if (ids.length >= 2) {
+      const first = random.pick(ids);
+      const second = random.pick(ids.filter((other) => other !== first));
+      const withRole: Role | undefined = promotableIds.includes(second) && random.chance(0.6) ? 'Promoted' : undefined;
+      if (type === 'colocation') {
+        constraints.push({ type: 'colocation', id, score: random.pick(scores), rsc: { id: first }, withRsc: { id: second, role: withRole }, extra: {} });
+      } else {
+        const kind = random.pick(['Mandatory', 'Mandatory', 'Optional'] as const);
+        constraints.push({ type: 'order', id, kind, first: { id: second, action: withRole ? 'promote' : 'start' }, then: { id: first, action: 'start' }, extra: {} });
+      }
+    }
+  }
+  return constraints;
+}
+
+function record(id: string, operation: string, rc: number, callId: number, intervalMs = 0): OperationRecord {
+  return { id, operation, callId, rc, opStatus: 0, intervalMs, lastRcChange: 1_700_000_000, extra: { operation_key: `${id}` } };
+}
+
+/** Where things run now: each primitive (or clone instance) started on a random online node. */
+function generateHistory(random: Random, resources: Resource[], states: NodeState[]): void {
+  const online = states.filter((state) => state.inCluster);
+  let callId = 1;
+  const add = (state: NodeState, p: Primitive, historyId: string, ops: OperationRecord[]) => {
+    const history: ResourceHistory = { id: historyId, class: p.agent.class, provider: p.agent.provider, type: p.agent.type, ops, extra: {} };
+    state.resources.push(history);
+  };
+  for (const resource of resources) {
+    if (!random.chance(0.6) || online.length === 0) continue;
+    if (resource.kind === 'clone') {
+      const p = primitivesOf(resource)[0]!;
+      const promotedNode = resource.promotable && random.chance(0.5) ? random.pick(online) : undefined;
+      for (const state of online) {
+        if (!random.chance(0.7)) continue;
+        const promoted = state === promotedNode;
+        add(state, p, p.id, [record(`${p.id}_last_0`, promoted ? 'promote' : 'start', 0, callId++)]);
+      }
+      continue;
+    }
+    const state = random.pick(online);
+    for (const p of primitivesOf(resource)) add(state, p, p.id, [record(`${p.id}_last_0`, 'start', 0, callId++)]);
+  }
+  // Everything else has been probed and found stopped on some of the online nodes.
+  for (const state of online) {
+    for (const resource of resources) {
+      for (const p of primitivesOf(resource)) {
+        if (state.resources.some((history) => history.id === p.id) || !random.chance(0.5)) continue;
+        add(state, p, p.id, [record(`${p.id}_last_0`, 'monitor', 7, callId++)]);
+      }
+    }
+  }
+}
+
+export function generateCase(seed: number): DifferentialCase {
+  const random = new Random(seed);
+  const cib = emptyCib();
+  const nodeCount = random.int(2, 5);
+  const nodes = Array.from({ length: nodeCount }, (_, index) => `node${index + 1}`);
+  cib.configuration.properties = { 'stonith-enabled': 'false' };
+  if (random.chance(0.3)) cib.configuration.rscDefaults['resource-stickiness'] = random.pick(stickiness);
+  if (random.chance(0.1)) cib.configuration.properties['symmetric-cluster'] = 'false';
+  cib.configuration.nodes = nodes.map((name, index) => ({
+    id: String(index + 1),
+    uname: name,
+    attributes: { site: index % 2 === 0 ? 'a' : 'b', ...(random.chance(0.12) ? { standby: 'on' } : {}) },
+    utilization: {},
+    extra: {},
+  }));
+  cib.configuration.resources = generateResources(random);
+  cib.configuration.constraints = generateConstraints(random, cib.configuration.resources, nodes);
+  cib.status.nodes = nodes.map((name, index) => ({
+    id: String(index + 1),
+    uname: name,
+    inCluster: index === 0 || random.chance(0.85),
+    controllerOnline: true,
+    join: 'member',
+    expected: 'member',
+    transientAttributes: {},
+    resources: [],
+    extra: {},
+  }));
+  for (const state of cib.status.nodes) {
+    if (!state.inCluster) Object.assign(state, { controllerOnline: false, join: 'down', expected: 'down' });
+  }
+  for (const resource of cib.configuration.resources) {
+    if (resource.kind !== 'clone' || !resource.promotable) continue;
+    for (const state of cib.status.nodes) {
+      if (random.chance(0.6)) state.transientAttributes[`master-${resource.child.id}`] = random.pick(['5', '10', '100', '1']);
+    }
+  }
+  generateHistory(random, cib.configuration.resources, cib.status.nodes);
+
+  const onlineNodes = cib.status.nodes.filter((state) => state.inCluster).map((state) => state.uname);
+  const offlineNodes = cib.status.nodes.filter((state) => !state.inCluster).map((state) => state.uname);
+  const running = cib.status.nodes.flatMap((state) => state.resources.filter((history) => history.ops.some((o) => o.rc === 0)).map((history) => ({ node: state.uname, id: history.id })));
+  const testCase: DifferentialCase = { seed, cib, nodeUp: [], nodeDown: [], opInject: [] };
+  if (offlineNodes.length > 0 && random.chance(0.3)) testCase.nodeUp.push(random.pick(offlineNodes));
+  if (onlineNodes.length > 1 && random.chance(0.25)) testCase.nodeDown.push(random.pick(onlineNodes.slice(1)));
+  if (running.length > 0 && random.chance(0.35)) {
+    const victim = random.pick(running);
+    testCase.opInject.push(random.chance(0.7) ? `${victim.id}_monitor_10000@${victim.node}=${random.pick([1, 7])}` : `${victim.id}_start_0@${victim.node}=1`);
+  }
+  return testCase;
+}

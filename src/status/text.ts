@@ -1,0 +1,42 @@
+// Renders a ClusterView as crm_mon / crm_simulate print cluster status.
+
+import type { ClusterView, PrimitiveView, ResourceView } from './view.js';
+
+const nodeHeadings: Array<[string, string]> = [
+  ['online', 'Online'],
+  ['standby', 'Node standby'],
+  ['maintenance', 'Node maintenance'],
+  ['unclean', 'UNCLEAN (offline)'],
+  ['offline', 'OFFLINE'],
+];
+
+function primitiveLine(view: PrimitiveView, indent: string): string {
+  const where = view.nodes.length === 0 ? 'Stopped' : view.nodes.length > 1 ? `${view.role} [ ${view.nodes.join(' ')} ]` : `${view.role} ${view.nodes[0]}`;
+  const flags = [view.failed ? 'FAILED' : '', view.managed ? '' : '(unmanaged)'].filter(Boolean).join(' ');
+  const state = view.failed && view.nodes.length === 1 ? `FAILED ${view.nodes[0]}` : where;
+  return `${indent}* ${view.id}\t(${view.agent}):\t ${state}${flags && !view.failed ? ' ' + flags : ''}`;
+}
+
+function resourceLines(view: ResourceView): string[] {
+  if (view.kind === 'primitive') return [primitiveLine(view, '    ')];
+  if (view.kind === 'group') return [`    * Resource Group: ${view.id}:`, ...view.members.map((member) => primitiveLine(member, '      '))];
+  const lines = [`    * Clone Set: ${view.id} [${view.childId}]${view.promotable ? ' (promotable)' : ''}:`];
+  for (const detail of view.details) lines.push(primitiveLine(detail, '      '));
+  for (const role of ['Promoted', 'Unpromoted', 'Started', 'Stopped']) {
+    const nodes = view.byRole[role];
+    if (nodes && nodes.length > 0) lines.push(`      * ${role}: [ ${nodes.join(' ')} ]`);
+  }
+  return lines;
+}
+
+export function renderStatus(view: ClusterView): string {
+  const lines = ['  * Node List:'];
+  for (const [condition, heading] of nodeHeadings) {
+    const names = view.nodes.filter((node) => node.condition === condition).map((node) => node.name);
+    if (names.length > 0) lines.push(`    * ${heading}: [ ${names.join(' ')} ]`);
+  }
+  lines.push('', '  * Full List of Resources:');
+  if (view.resources.length === 0) lines.push('    * No resources');
+  for (const resource of view.resources) lines.push(...resourceLines(resource));
+  return lines.join('\n');
+}
