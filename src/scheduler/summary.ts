@@ -11,19 +11,23 @@ export interface SummaryItem {
   to?: string;
   role?: string;
   nextRole?: string;
+  details: string;
   reason?: string;
   blocked: boolean;
   line: string;
 }
 
+/**
+ * Collects the summary items; lines are formatted at the end because Pacemaker's widths
+ * come from a first pass over every item: the resource column grows to a name's length
+ * plus 2 whenever a name is longer than it, the (right-aligned) detail column to the
+ * longest detail.
+ */
 export class SummaryPrinter {
-  private resourceWidth = 5;
-  private detailWidth = 5;
-  readonly items: SummaryItem[] = [];
+  private readonly collected: Array<Omit<SummaryItem, 'line'>> = [];
 
   item(change: string, primitive: SchedPrimitive, origin: SchedNode | undefined, destination: SchedNode | undefined, action: SchedAction, source?: SchedAction): void {
     const cause = source ?? action;
-    if (primitive.id.length > this.resourceWidth) this.resourceWidth = primitive.id.length + 2;
     const needRole = primitive.role > RoleRank.Started || primitive.nextRole > RoleRank.Unpromoted;
     const sameHost = origin !== undefined && origin === destination;
     const sameRole = primitive.role === primitive.nextRole;
@@ -40,25 +44,25 @@ export class SummaryPrinter {
     else if (sameRole) details = `${origin.name} -> ${destination.name}`;
     else if (sameHost) details = `${role} -> ${nextRole} ${origin.name}`;
     else details = `${role} ${origin.name} -> ${nextRole} ${destination.name}`;
-    if (details.length > this.detailWidth) this.detailWidth = details.length;
 
     let reason: string | undefined;
     if (cause.reason && !action.runnable) reason = `due to ${cause.reason} (blocked)`;
     else if (cause.reason) reason = `due to ${cause.reason}`;
     else if (!action.runnable) reason = 'blocked';
+    this.collected.push({ change, resource: primitive.id, from: origin?.name, to: destination?.name, role, nextRole, details, reason, blocked: !action.runnable });
+  }
 
-    const line = `  * ${change.padEnd(8)}   ${primitive.id.padEnd(this.resourceWidth)}   ( ${details.padEnd(this.detailWidth)} )${reason ? '  ' + reason : ''}`;
-    this.items.push({
-      change,
-      resource: primitive.id,
-      from: origin?.name,
-      to: destination?.name,
-      role,
-      nextRole,
-      reason,
-      blocked: !action.runnable,
-      line,
-    });
+  get items(): SummaryItem[] {
+    let resourceWidth = 5;
+    let detailWidth = 5;
+    for (const item of this.collected) {
+      if (item.resource.length > resourceWidth) resourceWidth = item.resource.length + 2;
+      detailWidth = Math.max(detailWidth, item.details.length);
+    }
+    return this.collected.map((item) => ({
+      ...item,
+      line: `  * ${item.change.padEnd(8)}   ${item.resource.padEnd(resourceWidth)}   ( ${item.details.padStart(detailWidth)} )${item.reason ? '  ' + item.reason : ''}`,
+    }));
   }
 }
 

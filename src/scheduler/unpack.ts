@@ -316,6 +316,7 @@ function unpackStatus(cib: Cib, ws: WorkingSet): void {
         node.unclean = true;
       }
       if (replay.standbyNode) node.standby = true;
+      if (replay.role === RoleRank.Started && isPromotableInstance(primitive)) replay.role = RoleRank.Unpromoted;
       if (replay.role > RoleRank.Stopped) {
         primitive.runningOn.push(node);
         if (replay.role > primitive.role) primitive.role = replay.role;
@@ -326,4 +327,11 @@ function unpackStatus(cib: Cib, ws: WorkingSet): void {
       }
     }
   }
+}
+
+/** A promotable clone's instance that is merely started is in the unpromoted role. */
+function isPromotableInstance(primitive: SchedPrimitive): boolean {
+  const parent = primitive.parent;
+  const clone = parent?.kind === 'clone' ? parent : parent?.parent;
+  return clone?.promotable === true;
 }

@@ -91,3 +91,29 @@ test('a node that leaves cleanly: its resources start elsewhere', () => {
   Object.assign(node2, { inCluster: false, controllerOnline: false, join: 'down', expected: 'down' });
   assert.deepEqual(summary(cib), ['  * Start      b       ( node3 )']);
 });
+
+test('without quorum (no-quorum-policy=stop) everything stops', () => {
+  const cib = running();
+  cib.haveQuorum = false;
+  assert.deepEqual(summary(cib), [
+    '  * Stop       a       (            node1 )  due to no quorum',
+    '  * Stop       b       (            node2 )  due to no quorum',
+    '  * Stop       c       (            node3 )  due to no quorum',
+    '  * Stop       g1      (            node1 )  due to no quorum',
+    '  * Stop       g2      (            node1 )  due to no quorum',
+    '  * Stop       d:0     (            node1 )  due to no quorum',
+    '  * Stop       d:1     (            node2 )  due to no quorum',
+    '  * Stop       d:2     (            node3 )  due to no quorum',
+    '  * Stop       s:0     ( Unpromoted node1 )  due to no quorum',
+    '  * Stop       s:1     ( Unpromoted node2 )  due to no quorum',
+    '  * Stop       s:2     ( Unpromoted node3 )  due to no quorum',
+  ]);
+});
+
+test('without quorum (no-quorum-policy=freeze) nothing new starts, what runs stays', () => {
+  const cib = running();
+  cib.haveQuorum = false;
+  cib.configuration.properties['no-quorum-policy'] = 'freeze';
+  Object.assign(cib.status.nodes[1]!, { inCluster: false, controllerOnline: false, join: 'down', expected: 'down' });
+  assert.deepEqual(summary(cib), ['  * Start      b       ( node3 )  due to quorum freeze (blocked)']);
+});
