@@ -4,7 +4,7 @@
 
 import { emptyCib, type Cib } from '../model/cib.js';
 import type { Constraint, Operation, Primitive, Resource, Role } from '../model/config.js';
-import type { NodeState, OperationRecord, ResourceHistory } from '../model/status.js';
+import { transitionKeyFor, transitionMagicFor, type NodeState, type OperationRecord, type ResourceHistory } from '../model/status.js';
 
 /** A small, fast, seeded PRNG (mulberry32): the same seed gives the same cases anywhere. */
 export class Random {
@@ -130,8 +130,21 @@ function generateConstraints(random: Random, resources: Resource[], nodes: strin
   return constraints;
 }
 
-function record(id: string, operation: string, rc: number, callId: number, intervalMs = 0): OperationRecord {
-  return { id, operation, callId, rc, opStatus: 0, intervalMs, lastRcChange: 1_700_000_000, extra: { operation_key: `${id}` } };
+function record(historyId: string, operation: string, rc: number, callId: number, intervalMs = 0): OperationRecord {
+  const transitionKey = transitionKeyFor(rc);
+  return {
+    id: intervalMs > 0 ? `${historyId}_${operation}_${intervalMs}` : `${historyId}_last_0`,
+    operation,
+    callId,
+    rc,
+    opStatus: 0,
+    intervalMs,
+    lastRcChange: 1_700_000_000,
+    transitionKey,
+    transitionMagic: transitionMagicFor(0, rc, transitionKey),
+    // The digest Pacemaker computes for an agent with no parameters, as crm_simulate records it.
+    extra: { operation_key: `${historyId}_${operation}_${intervalMs}`, 'op-digest': 'f2317cad3d54cec5d7d7aa7d0bf35cf8' },
+  };
 }
 
 /** Where things run now: each primitive (or clone instance) started on a random online node. */
@@ -150,19 +163,19 @@ function generateHistory(random: Random, resources: Resource[], states: NodeStat
       for (const state of online) {
         if (!random.chance(0.7)) continue;
         const promoted = state === promotedNode;
-        add(state, p, p.id, [record(`${p.id}_last_0`, promoted ? 'promote' : 'start', 0, callId++)]);
+        add(state, p, p.id, [record(p.id, promoted ? 'promote' : 'start', 0, callId++)]);
       }
       continue;
     }
     const state = random.pick(online);
-    for (const p of primitivesOf(resource)) add(state, p, p.id, [record(`${p.id}_last_0`, 'start', 0, callId++)]);
+    for (const p of primitivesOf(resource)) add(state, p, p.id, [record(p.id, 'start', 0, callId++)]);
   }
   // Everything else has been probed and found stopped on some of the online nodes.
   for (const state of online) {
     for (const resource of resources) {
       for (const p of primitivesOf(resource)) {
         if (state.resources.some((history) => history.id === p.id) || !random.chance(0.5)) continue;
-        add(state, p, p.id, [record(`${p.id}_last_0`, 'monitor', 7, callId++)]);
+        add(state, p, p.id, [record(p.id, 'monitor', 7, callId++)]);
       }
     }
   }

@@ -18,3 +18,9 @@ export class InputError extends Error {
     this.position = position;
   }
 }
+
+/** Something accepted but worth telling the user about (e.g. a tolerated mistake). */
+export interface InputWarning {
+  message: string;
+  position: SourcePosition;
+}

@@ -91,3 +91,22 @@ export function isNodeOnline(state: NodeState | undefined): boolean {
     state.expected === 'member'
   );
 }
+
+const simulatedUuid = 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx';
+
+/** The transition-key Pacemaker records with an operation: action:transition:expected-rc:uuid. */
+export function transitionKeyFor(expectedRc: number, actionId = 1, transitionId = -1): string {
+  return `${actionId}:${transitionId}:${expectedRc}:${simulatedUuid}`;
+}
+
+/** The transition-magic: op-status:rc;transition-key. */
+export function transitionMagicFor(opStatus: number, rc: number, key: string): string {
+  return `${opStatus}:${rc};${key}`;
+}
+
+/** The rc an operation was expected to return, read from its transition-key. */
+export function expectedRcOf(record: OperationRecord): number | undefined {
+  const field = record.transitionKey?.split(':')[2];
+  if (field === undefined || !/^-?\d+$/.test(field)) return undefined;
+  return Number(field);
+}

@@ -2,7 +2,7 @@
 // to learn its role there and whether it failed, as Pacemaker's unpacker does.
 
 import type { Operation } from '../model/config.js';
-import { OcfRc, OpStatus, type OperationRecord } from '../model/status.js';
+import { OcfRc, OpStatus, expectedRcOf, type OperationRecord } from '../model/status.js';
 import { RoleRank } from './types.js';
 
 export type OnFail = 'ignore' | 'block' | 'stop' | 'restart' | 'standby' | 'fence' | 'demote';
@@ -128,7 +128,10 @@ function classify(record: OperationRecord): Outcome {
     return 'soft';
   }
   const rc = record.rc;
-  if (rc === OcfRc.success) return 'ok';
+  const expected = expectedRcOf(record);
+  if (expected !== undefined && rc === expected) return 'ok';
+  if (rc === OcfRc.success && expected === undefined) return 'ok';
+  if (rc === OcfRc.success && expected === OcfRc.notRunning && record.operation === 'monitor') return 'ok';
   if (record.operation === 'monitor') {
     if (rc === OcfRc.runningPromoted) return 'ok';
     if (rc === OcfRc.notRunning && record.intervalMs === 0) return 'ok';

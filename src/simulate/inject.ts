@@ -4,7 +4,7 @@
 import type { Cib } from '../model/cib.js';
 import type { Primitive, Resource } from '../model/config.js';
 import { InputError } from '../model/errors.js';
-import { OcfRc, type NodeState, type OperationRecord, type ResourceHistory } from '../model/status.js';
+import { OcfRc, transitionKeyFor, transitionMagicFor, type NodeState, type OperationRecord, type ResourceHistory } from '../model/status.js';
 
 function copy(cib: Cib): Cib {
   return structuredClone(cib);
@@ -102,7 +102,9 @@ function history(state: NodeState, primitive: Primitive, id: string): ResourceHi
 export function recordOperation(state: NodeState, primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number, nowS: number): boolean {
   const entry = history(state, primitive, historyId);
   const callId = Math.max(0, ...state.resources.flatMap((resource) => resource.ops.map((op) => op.callId))) + 1;
-  const failed = !expectedRc({ resource: historyId, task, intervalMs, node: state.uname, rc }).includes(rc);
+  const expected = expectedRc({ resource: historyId, task, intervalMs, node: state.uname, rc });
+  const failed = !expected.includes(rc);
+  const transitionKey = transitionKeyFor(failed ? (expected[0] ?? 0) : rc);
   const id = intervalMs > 0 ? `${historyId}_${task}_${intervalMs}` : `${historyId}_last_0`;
   const record: OperationRecord = {
     id,
@@ -115,6 +117,8 @@ export function recordOperation(state: NodeState, primitive: Primitive, historyI
     lastRun: nowS,
     execTimeMs: 0,
     queueTimeMs: 0,
+    transitionKey,
+    transitionMagic: transitionMagicFor(0, rc, transitionKey),
     onNode: state.uname,
     extra: { operation_key: `${historyId}_${task}_${intervalMs}` },
   };

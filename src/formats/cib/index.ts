@@ -1,0 +1,2 @@
+export { readCib } from './read.js';
+export { writeCib } from './write.js';
