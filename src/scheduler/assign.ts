@@ -226,8 +226,13 @@ export function assignGroup(ws: WorkingSet, group: SchedGroup, prefer: SchedNode
   group.provisional = false;
 }
 
-/** Orders top-level resources for assignment as Pacemaker's sort_rsc_process_order. */
+/**
+ * The order resources are assigned in: configuration order, as Pacemaker does with the
+ * default placement strategy; with another strategy, by priority, then by the score on
+ * the current node, then by scores on each node (sort_rsc_process_order).
+ */
 export function sortForAssignment(ws: WorkingSet): SchedResource[] {
+  if (ws.options.placementStrategy === 'default') return [...ws.resources];
   const nodes = [...ws.nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const merged = new Map<SchedResource, NodeScores>();
   for (const resource of ws.resources) {
@@ -251,6 +256,3 @@ export function sortForAssignment(ws: WorkingSet): SchedResource[] {
   });
 }
 
-export function assignAll(ws: WorkingSet): void {
-  for (const resource of sortForAssignment(ws)) assignResource(ws, resource, undefined);
-}
