@@ -196,9 +196,8 @@ export function assignPrimitive(ws: WorkingSet, primitive: SchedPrimitive, prefe
   } else {
     chooseNode(ws, primitive, prefer);
   }
-  if (primitive.assigned && primitive.nextRole === RoleRank.Unknown) {
-    primitive.nextRole = primitive.role === RoleRank.Promoted || primitive.role === RoleRank.Unpromoted ? primitive.role : RoleRank.Started;
-  }
+  // A promotable instance's role is chosen after all instances are placed.
+  if (primitive.assigned && primitive.nextRole === RoleRank.Unknown && !inPromotableClone(primitive)) primitive.nextRole = RoleRank.Started;
   primitive.allocating = false;
   return primitive.assigned;
 }
@@ -256,3 +255,9 @@ export function sortForAssignment(ws: WorkingSet): SchedResource[] {
   });
 }
 
+
+export function inPromotableClone(primitive: SchedPrimitive): boolean {
+  const parent = primitive.parent;
+  const clone = parent?.kind === 'clone' ? parent : parent?.parent;
+  return clone?.promotable === true;
+}

@@ -21,6 +21,7 @@ import {
   type SchedNode,
   type SchedPrimitive,
   type SchedResource,
+  type NodeScores,
 } from './types.js';
 import type { WorkingSet } from './unpack.js';
 
@@ -52,20 +53,39 @@ function instanceFailed(instance: Instance): boolean {
   return allPrimitives(instance).some((primitive) => primitive.failed);
 }
 
-function compareInstances(a: Instance, b: Instance): number {
+function allowedOn(instance: Instance, node: SchedNode | undefined): boolean {
+  if (!node) return true;
+  const score = allPrimitives(instance)[0]?.allowed.get(node.name);
+  return score !== undefined && score >= 0;
+}
+
+/** The order instances are assigned in (Pacemaker's pcmk__cmp_instance). */
+function compareInstances(clone: SchedClone, a: Instance, b: Instance): number {
   const nodesA = instanceNodes(a);
   const nodesB = instanceNodes(b);
   if (nodesA.length > 0 && nodesB.length > 0 && nodesA.length !== nodesB.length) return nodesA.length - nodesB.length;
-  if ((nodesA.length > 0) !== (nodesB.length > 0)) return nodesA.length > 0 ? -1 : 1;
-  const canA = nodesA[0] ? canRunResources(nodesA[0]) : true;
-  const canB = nodesB[0] ? canRunResources(nodesB[0]) : true;
+  let nodeA = nodesA[0];
+  let nodeB = nodesB[0];
+  const canA = allowedOn(a, nodeA);
+  const canB = allowedOn(b, nodeB);
   if (canA !== canB) return canA ? -1 : 1;
-  const roleDiff = instanceRole(b, false) - instanceRole(a, false);
-  if (roleDiff !== 0) return roleDiff;
+  if (!canA) nodeA = undefined;
+  if (!canB) nodeB = undefined;
   if (a.priority !== b.priority) return b.priority - a.priority;
+  if (!nodeA && !nodeB) return instanceNumber(a) - instanceNumber(b);
+  if (!nodeA) return 1;
+  if (!nodeB) return -1;
+  const availableA = canRunResources(nodeA);
+  if (availableA !== canRunResources(nodeB)) return availableA ? -1 : 1;
+  const parentA = clone.allowed.has(nodeA.name);
+  if (parentA !== clone.allowed.has(nodeB.name)) return parentA ? -1 : 1;
   const failedA = instanceFailed(a);
   if (failedA !== instanceFailed(b)) return failedA ? 1 : -1;
-  return 0;
+  return instanceNumber(a) - instanceNumber(b);
+}
+
+function instanceNumber(instance: Instance): number {
+  return Number(instance.id.slice(instance.id.lastIndexOf(':') + 1));
 }
 
 function isProvisional(instance: Instance): boolean {
@@ -166,7 +186,7 @@ export function assignClone(ws: WorkingSet, clone: SchedClone, _prefer: SchedNod
     if (!colocation.influence) continue;
     clone.allowed = mergeWeights(ws, colocation.dependent, clone.allowed, colocation.nodeAttribute, colocation.score / INFINITY, { rollback: true, positive: true }, new Set([clone]));
   }
-  const ordered = [...clone.instances].sort(compareInstances);
+  const ordered = [...clone.instances].sort((a, b) => compareInstances(clone, a, b));
   clone.instances = ordered;
   distributeInstances(ws, clone, ordered);
   if (clone.promotable) setInstanceRoles(ws, clone);
@@ -174,104 +194,152 @@ export function assignClone(ws: WorkingSet, clone: SchedClone, _prefer: SchedNod
   clone.allocating = false;
 }
 
-/** The promotion score an instance has on a node: node attribute master-<rsc>, else notSet. */
-function promotionScore(ws: WorkingSet, clone: SchedClone, instance: Instance, node: SchedNode, notSet: number): number {
-  const primitives = allPrimitives(instance);
+/** Whether an instance's promotion score on a node counts (promotion_score_applies). */
+function promotionScoreApplies(clone: SchedClone, instance: SchedPrimitive, node: SchedNode): boolean {
+  const allowed = () => {
+    const score = instance.allowed.get(node.name);
+    return score !== undefined && score >= 0;
+  };
+  if (!clone.globallyUnique) {
+    const base = instance.definition.id;
+    const members = clone.instances.flatMap((other) => allPrimitives(other)).filter((member) => member.definition.id === base);
+    const active = members.find((member) => member.runningOn.includes(node));
+    if (active === instance) return allowed();
+    if (!active && members.some((member) => member.knownOn.has(node.name))) return allowed();
+  }
+  if (instance.runningOn.length === 0 && instance.knownOn.size === 0) return allowed();
+  if (instance.knownOn.has(node.name) || instance.runningOn.includes(node)) return allowed();
+  return false;
+}
+
+/** The promotion score (node attribute master-<rsc>) of an instance on a node, if it counts. */
+function promotionScore(clone: SchedClone, instance: Instance, node: SchedNode): number | undefined {
   if (instance.kind === 'group') {
-    let total = notSet;
-    for (const primitive of primitives) {
-      const score = promotionScore(ws, clone, primitive, node, notSet);
-      total = total === notSet ? score : total + score;
+    let total: number | undefined;
+    for (const member of instance.children) {
+      const score = promotionScore(clone, member, node);
+      if (score !== undefined) total = (total ?? 0) + score;
     }
     return total;
   }
-  const everKnown = clone.instances.some((other) => allPrimitives(other).some((primitive) => primitive.knownOn.size > 0));
-  if (everKnown) {
-    const knownHere = clone.instances.some((other) => allPrimitives(other).some((primitive) => primitive.knownOn.has(node.name)));
-    if (!instance.runningOn.includes(node) && !knownHere) return notSet;
-  }
-  const allowed = instance.allowed.get(node.name);
-  if (allowed === undefined || allowed < 0) return notSet;
-  const baseName = instance.definition.id;
-  const value = node.attributes[`master-${instance.id}`] ?? node.attributes[`master-${baseName}`] ?? node.attributes[`promotion-${baseName}`];
-  if (value === undefined) return notSet;
-  return parseScore(value) ?? notSet;
+  if (!promotionScoreApplies(clone, instance, node)) return undefined;
+  const value = node.attributes[`master-${instance.id}`] ?? node.attributes[`master-${instance.definition.id}`];
+  return value === undefined ? undefined : parseScore(value);
 }
 
+/** Positive promotion scores pull instances toward those nodes and raise their priority. */
 function addPromotionScores(ws: WorkingSet, clone: SchedClone): void {
   for (const instance of clone.instances) {
-    for (const primitive of allPrimitives(instance).slice(0, 1)) {
-      for (const [name, weight] of primitive.allowed) {
-        const node = ws.nodeByName.get(name);
-        if (!node || !canRunResources(node)) continue;
-        const score = promotionScore(ws, clone, instance, node, 0);
-        if (score > 0) primitive.allowed.set(name, addScores(weight, score));
-      }
+    const first = allPrimitives(instance)[0];
+    if (!first) continue;
+    for (const [name, weight] of first.allowed) {
+      const target = ws.nodeByName.get(name);
+      if (!target || !canRunResources(target)) continue;
+      const score = promotionScore(clone, instance, target) ?? 0;
+      if (score > 0) first.allowed.set(name, addScores(weight, score));
+      if (score > instance.priority) instance.priority = score;
     }
   }
 }
 
+/** Sets the next role; an instance that will not run is stopped whatever it was meant to be. */
 function setRole(instance: Instance, role: RoleRank): void {
   for (const primitive of allPrimitives(instance)) {
-    if (primitive.assigned === undefined) continue;
-    if (role === RoleRank.Unpromoted && primitive.nextRole === RoleRank.Promoted) continue;
-    primitive.nextRole = role;
+    if (primitive.assigned === undefined) primitive.nextRole = RoleRank.Stopped;
+    else if (role === RoleRank.Promoted) {
+      if (primitive.nextRole === RoleRank.Unknown || primitive.nextRole === RoleRank.Started) primitive.nextRole = RoleRank.Promoted;
+    } else primitive.nextRole = RoleRank.Unpromoted;
   }
 }
 
+/** An instance's promotion priority where it will run (set_instance_priority). */
+function instancePriority(ws: WorkingSet, clone: SchedClone, instance: Instance, chosen: SchedNode): number {
+  const next = instanceRole(instance, true);
+  let priority = instance.priority;
+  if (next === RoleRank.Started || next === RoleRank.Unknown) priority = promotionScore(clone, instance, chosen) ?? -1;
+  else if (next === RoleRank.Unpromoted || next === RoleRank.Stopped) priority = -INFINITY;
+  const location = ws.promotedLocations.get(clone.id)?.get(chosen.name);
+  if (location !== undefined) priority = addScores(priority, location);
+  for (const colocation of allPrimitives(instance)[0]?.colocationsAsDependent ?? []) {
+    if (colocation.dependentRole < RoleRank.Unpromoted) continue;
+    priority = colocationPriority(colocation, chosen, priority);
+  }
+  return priority;
+}
+
+/** A role-specific colocation's effect on promotion priority (apply_coloc_to_priority). */
+function colocationPriority(colocation: SchedColocation, chosen: SchedNode, priority: number): number {
+  const primary = colocation.primary;
+  const attribute = colocation.nodeAttribute;
+  const primaryInstances: Instance[] = primary.kind === 'clone' ? primary.instances : primary.kind === 'group' ? [primary] : [primary];
+  const sameNode = primaryInstances.find((candidate) => {
+    const node = instanceLocation(candidate);
+    if (!node || node.attributes[attribute] !== chosen.attributes[attribute]) return false;
+    return colocation.primaryRole === RoleRank.Unknown || instanceRole(candidate, true) === colocation.primaryRole;
+  });
+  if (!sameNode) return colocation.score >= INFINITY && colocation.dependentRole === RoleRank.Promoted ? -INFINITY : priority;
+  const multiplier = colocation.dependentRole === RoleRank.Unpromoted ? -1 : 1;
+  return addScores(multiplier * colocation.score, priority);
+}
+
+/** Chooses which instances are promoted, as pcmk__set_instance_roles does. */
 function setInstanceRoles(ws: WorkingSet, clone: SchedClone): void {
-  const promotedLocations = ws.promotedLocations.get(clone.id) ?? new Map<string, number>();
   const sortIndex = new Map<Instance, number>();
   for (const instance of clone.instances) {
-    if (instanceRole(instance, true) === RoleRank.Started) setRole(instance, RoleRank.Unpromoted);
     const chosen = instanceLocation(instance);
-    if (!chosen) continue;
-    const next = instanceRole(instance, true);
-    let priority = next === RoleRank.Promoted ? INFINITY : -INFINITY;
-    if (next === RoleRank.Unpromoted || next === RoleRank.Started || next === RoleRank.Unknown) {
-      priority = targetLimitsPromotion(instance) ? -INFINITY : promotionScore(ws, clone, instance, chosen, -1);
+    if (!chosen) {
+      sortIndex.set(instance, 0);
+      continue;
     }
-    const location = promotedLocations.get(chosen.name);
-    if (location !== undefined) priority = addScores(priority, location);
-    for (const colocation of allPrimitives(instance)[0]?.colocationsAsDependent ?? []) {
-      if (colocation.dependentRole !== RoleRank.Promoted || colocation.primary.provisional) continue;
-      const primaryNode = locationOf(colocation.primary, colocation.primaryRole);
-      if (primaryNode.length === 0) {
-        if (colocation.score >= INFINITY) priority = -INFINITY;
-      } else if (primaryNode.some((node) => node.attributes[colocation.nodeAttribute] === chosen.attributes[colocation.nodeAttribute])) {
-        priority = addScores(priority, colocation.score);
-      } else if (colocation.score >= INFINITY) {
-        priority = -INFINITY;
-      }
-    }
-    sortIndex.set(instance, next === RoleRank.Promoted ? INFINITY : priority);
+    instance.priority = instancePriority(ws, clone, instance, chosen);
+    sortIndex.set(instance, instanceRole(instance, true) === RoleRank.Promoted ? INFINITY : instance.priority);
   }
-  // Resources that must or want to run with the promoted instance pull the promotion.
-  const pull = new Map<string, number>();
+  // Fold each instance's priority into the clone's score for its node, add what
+  // colocations with the promoted role contribute, and read the totals back.
+  const scores = new Map(clone.allowed);
+  for (const instance of clone.instances) {
+    const chosen = instanceLocation(instance);
+    const index = sortIndex.get(instance) ?? 0;
+    if (chosen && index >= 0) scores.set(chosen.name, addScores(index, scores.get(chosen.name) ?? 0));
+  }
+  let merged: NodeScores = scores;
+  for (const colocation of clone.colocationsAsDependent) {
+    if (colocation.dependentRole !== RoleRank.Promoted) continue;
+    merged = mergeWeights(ws, colocation.primary, merged, colocation.nodeAttribute, colocation.score / INFINITY, colocation.score >= INFINITY ? {} : { rollback: true }, new Set([clone]));
+  }
   for (const colocation of clone.colocationsAsPrimary) {
-    if (!colocation.influence || colocation.primaryRole !== RoleRank.Promoted) continue;
-    const merged = mergeWeights(ws, colocation.dependent, new Map([...clone.allowed.keys()].map((name) => [name, 0])), colocation.nodeAttribute, colocation.score / INFINITY, { rollback: true, positive: true }, new Set([clone]));
-    for (const [name, score] of merged) pull.set(name, addScores(pull.get(name) ?? 0, score));
+    if (colocation.primaryRole !== RoleRank.Promoted || !colocation.influence) continue;
+    merged = mergeWeights(ws, colocation.dependent, merged, colocation.nodeAttribute, colocation.score / INFINITY, { rollback: true, positive: true }, new Set([clone]));
   }
   for (const instance of clone.instances) {
     const chosen = instanceLocation(instance);
-    const index = sortIndex.get(instance);
-    if (!chosen || index === undefined || index < 0) continue;
-    sortIndex.set(instance, addScores(index, addScores(clone.allowed.get(chosen.name) ?? 0, pull.get(chosen.name) ?? 0)));
+    const index = sortIndex.get(instance) ?? 0;
+    if (!instance.managed && instanceRole(instance, true) === RoleRank.Promoted) sortIndex.set(instance, INFINITY);
+    else if (chosen && index >= 0) sortIndex.set(instance, merged.get(chosen.name) ?? 0);
   }
   const order = [...clone.instances].sort((a, b) => {
-    const diff = (sortIndex.get(b) ?? -INFINITY) - (sortIndex.get(a) ?? -INFINITY);
+    const diff = (sortIndex.get(b) ?? 0) - (sortIndex.get(a) ?? 0);
     if (diff !== 0) return diff;
-    return compareInstances(a, b);
+    const roleDiff = instanceRole(b, false) - instanceRole(a, false);
+    if (roleDiff !== 0) return roleDiff;
+    return compareInstances(clone, a, b);
   });
+  clone.instances = order;
   const promotedPerNode = new Map<string, number>();
   let promoted = 0;
   for (const instance of order) {
     const chosen = instanceLocation(instance);
-    const index = sortIndex.get(instance) ?? -INFINITY;
-    const eligible = chosen !== undefined && index >= 0 && promoted < clone.promotedMax && (promotedPerNode.get(chosen.name) ?? 0) < clone.promotedNodeMax;
+    const eligible =
+      chosen !== undefined &&
+      (sortIndex.get(instance) ?? 0) >= 0 &&
+      (promoted < clone.promotedMax || !clone.managed) &&
+      instance.managed &&
+      instance.priority >= 0 &&
+      canRunResources(chosen) &&
+      clone.allowed.has(chosen.name) &&
+      (promotedPerNode.get(chosen.name) ?? 0) < clone.promotedNodeMax;
     const frozen = !ws.haveQuorum && ws.options.noQuorumPolicy === 'freeze' && instanceRole(instance, false) < RoleRank.Promoted;
-    if (!eligible || frozen || (!ws.haveQuorum && ws.options.noQuorumPolicy === 'demote')) {
+    if (!eligible || frozen) {
       setRole(instance, RoleRank.Unpromoted);
       continue;
     }
@@ -279,10 +347,6 @@ function setInstanceRoles(ws: WorkingSet, clone: SchedClone): void {
     setRole(instance, RoleRank.Promoted);
     promoted += 1;
   }
-}
-
-function targetLimitsPromotion(instance: Instance): boolean {
-  return allPrimitives(instance).some((primitive) => primitive.targetRole === RoleRank.Unpromoted || primitive.targetRole === RoleRank.Started);
 }
 
 /** Nodes where a resource will be (in the given role, if any). */

@@ -107,6 +107,7 @@ function commonSettings(meta: Record<string, string>) {
 
 function makePrimitive(definition: Primitive, id: string, parent: SchedGroup | SchedClone | undefined, meta: Record<string, string>, options: ClusterOptions): SchedPrimitive {
   const common = commonSettings(meta);
+  const limited = common.targetRole === RoleRank.Stopped || common.targetRole === RoleRank.Unpromoted;
   return {
     kind: 'primitive',
     id,
@@ -120,7 +121,7 @@ function makePrimitive(definition: Primitive, id: string, parent: SchedGroup | S
     failureTimeoutMs: parseDurationMs(meta['failure-timeout'] ?? '0') ?? 0,
     runningOn: [],
     role: RoleRank.Stopped,
-    nextRole: RoleRank.Unknown,
+    nextRole: limited ? common.targetRole : RoleRank.Unknown,
     failed: false,
     blocked: false,
     startPending: false,
