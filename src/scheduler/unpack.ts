@@ -200,18 +200,28 @@ function makeClone(definition: Clone, ws: WorkingSet, sources: MetaSources): Sch
   };
   const childParentMeta = { ...meta };
   delete childParentMeta.priority;
-  for (let index = 0; index < clone.cloneMax; index += 1) {
-    const suffix = `:${index}`;
-    const child = definition.child;
-    if (child.kind === 'primitive') {
-      const primitive = makePrimitive(child, child.id + suffix, clone, inheritedMeta(child.meta, childParentMeta, sources), ws.options);
-      clone.instances.push(primitive);
-      ws.primitives.push(primitive);
-    } else {
-      clone.instances.push(makeGroup(child, child.id + suffix, suffix, clone, childParentMeta, ws, sources));
-    }
-  }
+  instanceSources.set(clone, { parentMeta: childParentMeta, sources });
+  for (let index = 0; index < clone.cloneMax; index += 1) addCloneInstance(clone, ws);
   return clone;
+}
+
+const instanceSources = new WeakMap<SchedClone, { parentMeta: Record<string, string>; sources: MetaSources }>();
+
+/** Adds the next numbered instance to a clone (also used for orphans beyond clone-max). */
+function addCloneInstance(clone: SchedClone, ws: WorkingSet): SchedPrimitive | SchedGroup {
+  const context = instanceSources.get(clone);
+  if (!context) throw new Error(`clone ${clone.id} was not built by makeClone`);
+  const suffix = `:${clone.instances.length}`;
+  const child = clone.definition.child;
+  let instance: SchedPrimitive | SchedGroup;
+  if (child.kind === 'primitive') {
+    instance = makePrimitive(child, child.id + suffix, clone, inheritedMeta(child.meta, context.parentMeta, context.sources), ws.options);
+    ws.primitives.push(instance);
+  } else {
+    instance = makeGroup(child, child.id + suffix, suffix, clone, context.parentMeta, ws, context.sources);
+  }
+  clone.instances.push(instance);
+  return instance;
 }
 
 function buildResource(resource: Resource, ws: WorkingSet, sources: MetaSources): SchedResource {
@@ -283,7 +293,10 @@ function resolveHistoryOwner(ws: WorkingSet, historyId: string, node: SchedNode,
     const candidate = candidates[index];
     return candidate !== undefined && !claimed.has(candidate) && !instanceActiveAnywhere(instance);
   });
-  return freeIndex >= 0 ? candidates[freeIndex] : undefined;
+  if (freeIndex >= 0) return candidates[freeIndex];
+  // More instances are active than clone-max allows: the extra one is an orphan, to be stopped.
+  const orphan = addCloneInstance(owner, ws);
+  return orphan.kind === 'primitive' ? orphan : orphan.children.find((member) => member.definition.id === baseId);
 }
 
 function instancePrimitives(instance: SchedPrimitive | SchedGroup): SchedPrimitive[] {
