@@ -6,16 +6,22 @@ import type { ActionName, OrderConstraint, ResourceSet } from '../model/config.j
 import { parseScore } from '../model/score.js';
 import { ActionGraph, Flag, type SchedAction, type Task } from './actions.js';
 import { allPrimitives } from './scores.js';
-import type { SchedClone, SchedGroup, SchedPrimitive, SchedResource } from './types.js';
+import { RoleRank, type SchedClone, type SchedGroup, type SchedPrimitive, type SchedResource } from './types.js';
 import type { WorkingSet } from './unpack.js';
 
 const doneTask: Record<ActionName, Task> = { start: 'running', stop: 'stopped', promote: 'promoted', demote: 'demoted' };
 const inverse: Record<ActionName, ActionName> = { start: 'stop', stop: 'start', promote: 'demote', demote: 'promote' };
 
-/** The primitive's actions for a task; a missing one is made optional and unrunnable. */
+/**
+ * The primitive's actions for a task on an ordering's "first" side. A missing one is made,
+ * optional and unrunnable (it has no node), except a stop of a stopped resource or a
+ * demote of an unpromoted one, which Pacemaker leaves out (the ordering then does nothing).
+ */
 function primitiveActions(graph: ActionGraph, primitive: SchedPrimitive, task: ActionName): SchedAction[] {
   const found = graph.find(primitive, task);
   if (found.length > 0) return found;
+  if (task === 'stop' && primitive.role === RoleRank.Stopped) return [];
+  if (task === 'demote' && primitive.role === RoleRank.Unpromoted) return [];
   return [graph.ensure(primitive, task, undefined, true)];
 }
 
@@ -40,11 +46,11 @@ function groupInternal(graph: ActionGraph, group: SchedGroup): void {
   pseudo(graph, group, 'stop');
   let previous: SchedPrimitive | undefined;
   for (const child of group.children) {
-    for (const start of primitiveActions(graph, child, 'start')) graph.order(start, running, Flag.runnableLeft | Flag.impliesThen);
+    for (const start of graph.find(child, 'start')) graph.order(start, running, Flag.runnableLeft | Flag.impliesThen);
     for (const stop of graph.find(child, 'stop')) graph.order(stop, stopped, 0);
     if (previous) {
       for (const first of primitiveActions(graph, previous, 'start')) {
-        for (const then of primitiveActions(graph, child, 'start')) graph.order(first, then, Flag.impliesThen | Flag.runnableLeft);
+        for (const then of graph.find(child, 'start')) graph.order(first, then, Flag.impliesThen | Flag.runnableLeft);
       }
       for (const first of graph.find(child, 'stop')) {
         for (const then of graph.find(previous, 'stop')) graph.order(first, then, Flag.restart);
@@ -84,9 +90,9 @@ function firstActions(graph: ActionGraph, resource: SchedResource, task: ActionN
 
 /** The actions an ordering's "then" side reaches: for a collective, every member's action. */
 function thenActions(graph: ActionGraph, resource: SchedResource, task: ActionName): SchedAction[] {
-  if (resource.kind === 'primitive') return primitiveActions(graph, resource, task);
+  if (resource.kind === 'primitive') return graph.find(resource, task);
   const primitives = resource.kind === 'group' ? resource.children : resource.instances.flatMap((instance) => allPrimitives(instance));
-  return primitives.flatMap((primitive) => (primitive.assigned || primitive.runningOn.length > 0 ? primitiveActions(graph, primitive, task) : []));
+  return primitives.flatMap((primitive) => graph.find(primitive, task));
 }
 
 function flagsFor(kind: string, firstTask: ActionName, inverseSide: boolean): number {
