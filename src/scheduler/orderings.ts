@@ -46,7 +46,7 @@ function groupInternal(graph: ActionGraph, group: SchedGroup): void {
   pseudo(graph, group, 'stop');
   let previous: SchedPrimitive | undefined;
   for (const child of group.children) {
-    for (const start of graph.find(child, 'start')) graph.order(start, running, Flag.runnableLeft | Flag.impliesThen);
+    for (const start of primitiveActions(graph, child, 'start')) graph.order(start, running, Flag.runnableLeft | Flag.impliesThen);
     for (const stop of graph.find(child, 'stop')) graph.order(stop, stopped, 0);
     if (previous) {
       for (const first of primitiveActions(graph, previous, 'start')) {
