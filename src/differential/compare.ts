@@ -2,7 +2,7 @@
 // Transition Summary lines after normalising what may legitimately differ: clone
 // instance numbers, column padding and line order.
 
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,12 +55,15 @@ export function runPacemaker(testCase: DifferentialCase, nowS: number): string[]
   try {
     const file = join(dir, 'cib.xml');
     writeFileSync(file, writeCib(testCase.cib));
-    const output = execFileSync('crm_simulate', [...crmSimulateArgs(testCase, file), '--set-datetime', new Date(nowS * 1000).toISOString().replace(/\.\d+Z$/, 'Z')], {
+    // crm_simulate exits non-zero when executing its own transition fails (e.g. an ordering
+    // loop), after printing the summary we compare; so read its output whatever the status.
+    const result = spawnSync('crm_simulate', [...crmSimulateArgs(testCase, file), '--set-datetime', new Date(nowS * 1000).toISOString().replace(/\.\d+Z$/, 'Z')], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 60_000,
     });
-    return parseTransitionSummary(output);
+    if (result.error) throw result.error;
+    return parseTransitionSummary(result.stdout);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -147,19 +147,31 @@ function because(action: SchedAction, change: 'required' | 'unrunnable', cause: 
 }
 
 /** Applies orderings until no flag changes, bounded by the number of possible changes. */
+/**
+ * A clone's completion pseudo-action as seen from one "then" action: it is required only
+ * if an instance on the then-action's node really acts, and runnable if any instance can.
+ */
+function firstFlags(first: SchedAction, then: SchedAction, members: Map<SchedAction, SchedAction[]>): { optional: boolean; runnable: boolean } {
+  const list = members.get(first);
+  if (!list) return first;
+  const relevant = then.node ? list.filter((member) => member.node === then.node) : list;
+  return { optional: first.optional && !relevant.some((member) => !member.optional), runnable: first.runnable };
+}
+
 export function propagate(graph: ActionGraph, anyOf: Map<SchedAction, SchedAction[]>): void {
   const limit = (graph.actions.length * 2 + 1) * (graph.orderings.length + anyOf.size + 1);
   for (let round = 0; round < limit; round += 1) {
     let changed = false;
     for (const { first, then, flags } of graph.orderings) {
-      if (flags & Flag.runnableLeft && !first.runnable && then.runnable) {
-        then.runnable = false;
-        because(then, 'unrunnable', first);
-        changed = true;
-      }
-      if (flags & Flag.impliesThen && !first.optional && then.optional) {
+      const seen = firstFlags(first, then, anyOf);
+      if (flags & Flag.impliesThen && !seen.optional && then.optional) {
         then.optional = false;
         because(then, 'required', first);
+        changed = true;
+      }
+      if (flags & Flag.runnableLeft && !seen.runnable && then.runnable) {
+        then.runnable = false;
+        because(then, 'unrunnable', first);
         changed = true;
       }
       if (flags & Flag.impliesFirst && !then.optional && first.optional) {
@@ -181,6 +193,7 @@ export function propagate(graph: ActionGraph, anyOf: Map<SchedAction, SchedActio
       }
     }
     for (const [pseudo, members] of anyOf) {
+      if (pseudo.task !== 'running' && pseudo.task !== 'promoted') continue;
       const runnable = members.some((member) => member.runnable);
       if (pseudo.runnable && !runnable) {
         pseudo.runnable = false;

@@ -67,7 +67,6 @@ function groupInternal(graph: ActionGraph, group: SchedGroup): void {
 function cloneInternal(graph: ActionGraph, clone: SchedClone, anyOf: Map<SchedAction, SchedAction[]>): void {
   for (const task of ['start', 'stop', 'promote', 'demote'] as const) pseudo(graph, clone, task);
   const running = pseudo(graph, clone, 'running');
-  pseudo(graph, clone, 'stopped');
   const promoted = pseudo(graph, clone, 'promoted');
   const starts: SchedAction[] = [];
   const promotes: SchedAction[] = [];
@@ -80,6 +79,11 @@ function cloneInternal(graph: ActionGraph, clone: SchedClone, anyOf: Map<SchedAc
   }
   anyOf.set(running, starts);
   anyOf.set(promoted, promotes.filter((action) => action.resource.kind === 'primitive' && action.resource.nextRole >= 4));
+  const stopped = pseudo(graph, clone, 'stopped');
+  const demoted = pseudo(graph, clone, 'demoted');
+  const members = clone.instances.flatMap((instance) => allPrimitives(instance));
+  anyOf.set(stopped, members.flatMap((primitive) => graph.find(primitive, 'stop')));
+  anyOf.set(demoted, members.flatMap((primitive) => graph.find(primitive, 'demote')));
 }
 
 /** The action standing for "first has done `task`": a collective's completion pseudo-action. */
