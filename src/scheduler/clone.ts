@@ -158,14 +158,14 @@ function distributeInstances(ws: WorkingSet, clone: SchedClone, instances: Insta
     if (assigned >= clone.cloneMax) break;
     const nodes = instanceNodes(instance);
     const node = nodes[0];
-    if (!node || !isProvisional(instance) || instanceFailed(instance)) continue;
+    if (!node || !isProvisional(instance) || instanceFailed(instance) || clone.orphans.has(instance)) continue;
     if (!canRunResources(node)) continue;
     if (clone.allowed.has(node.name) && (counts.get(node.name) ?? 0) >= optimalPerNode) continue;
     if (assignInstance(ws, clone, instance, node, all, counts)) assigned += 1;
   }
   for (const instance of instances) {
     if (!isProvisional(instance)) continue;
-    if (assigned >= clone.cloneMax) {
+    if (assigned >= clone.cloneMax || clone.orphans.has(instance)) {
       for (const primitive of allPrimitives(instance)) {
         for (const name of primitive.allowed.keys()) primitive.allowed.set(name, -INFINITY);
       }

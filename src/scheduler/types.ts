@@ -112,6 +112,8 @@ export interface SchedClone {
   ordered: boolean;
   globallyUnique: boolean;
   instances: Array<SchedPrimitive | SchedGroup>;
+  /** Instances beyond clone-max found active in history: never placed, only stopped. */
+  orphans: Set<SchedPrimitive | SchedGroup>;
   meta: Record<string, string>;
   priority: number;
   targetRole: RoleRank;

@@ -189,6 +189,7 @@ function makeClone(definition: Clone, ws: WorkingSet, sources: MetaSources): Sch
     ordered: isTrue(meta.ordered),
     globallyUnique: isTrue(meta['globally-unique']),
     instances: [],
+    orphans: new Set(),
     meta,
     ...commonSettings(meta),
     allowed: new Map(),
@@ -296,6 +297,7 @@ function resolveHistoryOwner(ws: WorkingSet, historyId: string, node: SchedNode,
   if (freeIndex >= 0) return candidates[freeIndex];
   // More instances are active than clone-max allows: the extra one is an orphan, to be stopped.
   const orphan = addCloneInstance(owner, ws);
+  owner.orphans.add(orphan);
   return orphan.kind === 'primitive' ? orphan : orphan.children.find((member) => member.definition.id === baseId);
 }
 
