@@ -78,6 +78,7 @@ export function simulateCommand(file: string, options: SimulateOptions): string 
   if (options.json) return JSON.stringify(simulationJson(result, nowS), null, 2);
   const out: string[] = [];
   for (const warning of loaded.warnings) out.push(`warning: ${warning.position.file}:${warning.position.line}:${warning.position.column}: ${warning.message}`);
+  for (const warning of result.transition.warnings) out.push(`warning: ${warning}`);
   out.push('Current cluster status:', renderStatus(clusterView(result.before, nowS)), '');
   if (result.modifications.length > 0) out.push('Performing Requested Modifications:', ...result.modifications.map((line) => `  * ${line}`), '');
   if (options.showScores) out.push('Assignment Scores:', ...scoreLines(result.transition), '');

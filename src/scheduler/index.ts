@@ -43,6 +43,8 @@ export interface Placement {
 
 export interface Transition {
   summary: SummaryItem[];
+  /** Configuration problems worked around, in Pacemaker's words. */
+  warnings: string[];
   /** Every action that will be executed (required and runnable), in creation order. */
   actions: PlannedAction[];
   /** Actions that are required but cannot run (blocked). */
@@ -100,6 +102,7 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
   const real = graph.actions.filter((action) => !action.pseudo);
   return {
     summary: printer.items,
+    warnings: ws.warnings,
     actions: real.filter((action) => !action.optional && action.runnable).map(describe),
     blocked: real.filter((action) => !action.optional && !action.runnable && action.node !== undefined).map(describe),
     fencing: ws.fencing.map(({ node, reason }) => ({ node: node.name, reason })),

@@ -33,6 +33,8 @@ export interface WorkingSet {
   /** Nodes that must be fenced, with the reason Pacemaker gives. */
   fencing: Array<{ node: SchedNode; reason: string }>;
   colocations: SchedColocation[];
+  /** Problems with the configuration that the scheduler works around, worded for operators. */
+  warnings: string[];
   /** Per promotable clone, location scores that apply only to its promoted role. */
   promotedLocations: Map<string, Map<string, number>>;
 }
@@ -75,7 +77,9 @@ function unpackNodes(cib: Cib, options: ClusterOptions): SchedNode[] {
       '#kind': 'cluster',
     };
     const online = isNodeOnline(state);
-    const failedMember = state !== undefined && !online && state.expected === 'member' && state.inCluster !== true;
+    // A node never seen (with startup-fencing, the default) or one that left without a clean shutdown.
+    const neverSeen = state === undefined && flagOn(cib.configuration.properties['startup-fencing'], true);
+    const failedMember = neverSeen || (state !== undefined && !online && state.expected === 'member' && state.inCluster !== true);
     return {
       name: definition.uname,
       id: definition.id,
@@ -87,6 +91,10 @@ function unpackNodes(cib: Cib, options: ClusterOptions): SchedNode[] {
       assignedCount: 0,
     };
   });
+}
+
+function flagOn(value: string | undefined, fallback: boolean): boolean {
+  return value === undefined ? fallback : isTrue(value);
 }
 
 interface MetaSources {
@@ -260,6 +268,7 @@ export function unpack(cib: Cib, nowS: number): WorkingSet {
     primitives: [],
     fencing: [],
     colocations: [],
+    warnings: [],
     promotedLocations: new Map(),
   };
   const sources: MetaSources = { rscDefaults: cib.configuration.rscDefaults };
@@ -269,6 +278,11 @@ export function unpack(cib: Cib, nowS: number): WorkingSet {
     indexResource(built, ws);
   }
   unpackStatus(cib, ws);
+  if (options.stonithEnabled && !ws.primitives.some((primitive) => primitive.definition.agent.class === 'stonith')) {
+    // Pacemaker will not start or recover anything it could not fence for.
+    ws.warnings.push('Resource start-up disabled since no STONITH resources have been defined: configure a fencing device or set stonith-enabled=false');
+    for (const primitive of ws.primitives) primitive.managed = false;
+  }
   for (const node of ws.nodes) {
     if (node.unclean) ws.fencing.push({ node, reason: 'peer is no longer part of the cluster' });
   }

@@ -15,7 +15,15 @@ import type {
   UnknownElement,
 } from '../../model/config.js';
 import type { NodeState, OperationRecord, ResourceHistory } from '../../model/status.js';
+import { formatScore, parseScore } from '../../model/score.js';
 import { element, renderXml, type OutElement } from '../xml/tree.js';
+
+/** Scores as Pacemaker's schema wants them (crm's "inf" becomes "INFINITY"). */
+function score(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseScore(value);
+  return parsed === undefined ? value : formatScore(parsed);
+}
 
 function entries(record: Record<string, string>): Array<[string, string]> {
   return Object.entries(record);
@@ -83,7 +91,7 @@ function rule(value: Rule, fallbackId: string): OutElement {
   const id = value.id ?? fallbackId;
   return element(
     'rule',
-    [['id', id], ['score', value.score], ['score-attribute', value.scoreAttribute], ['boolean-op', value.booleanOp === 'or' ? 'or' : undefined], ['role', value.role]],
+    [['id', id], ['score', score(value.score)], ['score-attribute', value.scoreAttribute], ['boolean-op', value.booleanOp === 'or' ? 'or' : undefined], ['role', value.role]],
     value.expressions.map((part, index) => expression(part, id, index)),
   );
 }
@@ -98,7 +106,7 @@ function resourceSets(sets: ResourceSet[], ownerId: string): OutElement[] {
         ['require-all', set.requireAll ? undefined : 'false'],
         ['role', set.role],
         ['action', set.action],
-        ['score', set.score],
+        ['score', score(set.score)],
         ['kind', set.kind],
       ],
       set.resources.map((id) => element('resource_ref', [['id', id]])),
@@ -110,7 +118,7 @@ function constraint(value: Constraint): OutElement {
   if (value.type === 'location') {
     return element(
       'rsc_location',
-      [['id', value.id], ['rsc', value.rsc], ['rsc-pattern', value.rscPattern], ['role', value.role], ['score', value.score], ['node', value.node], ['resource-discovery', value.resourceDiscovery], ...entries(value.extra)],
+      [['id', value.id], ['rsc', value.rsc], ['rsc-pattern', value.rscPattern], ['role', value.role], ['score', score(value.score)], ['node', value.node], ['resource-discovery', value.resourceDiscovery], ...entries(value.extra)],
       value.rules.map((part, index) => rule(part, `${value.id}-rule-${index}`)),
     );
   }
@@ -119,7 +127,7 @@ function constraint(value: Constraint): OutElement {
       'rsc_colocation',
       [
         ['id', value.id],
-        ['score', value.score],
+        ['score', score(value.score)],
         ['rsc', value.rsc?.id],
         ['with-rsc', value.withRsc?.id],
         ['rsc-role', value.rsc?.role],
@@ -135,7 +143,7 @@ function constraint(value: Constraint): OutElement {
     [
       ['id', value.id],
       ['kind', value.kind],
-      ['score', value.score],
+      ['score', score(value.score)],
       ['first', value.first?.id],
       ['first-action', value.first?.action],
       ['then', value.then?.id],

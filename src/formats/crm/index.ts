@@ -1,0 +1,2 @@
+export { readCrm, type CrmReadResult } from './read.js';
+export { writeCrm } from './write.js';
