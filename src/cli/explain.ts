@@ -21,11 +21,17 @@ export function explain(transition: Transition, resourceId: string): string {
     const where = place.next ? `${place.nextRole} on ${place.next}` : 'stopped (no node may run it)';
     const from = place.current.length > 0 ? `${place.role} on ${place.current.join(', ')}` : 'stopped';
     lines.push(`  ${place.resource}: now ${from}; next ${where}.`);
+    if (!place.managed) {
+      lines.push('    It is not managed (is-managed=false, maintenance, or start-up disabled because fencing is on without a fencing device): tandem leaves it as it is.');
+      continue;
+    }
     const notes = transition.notes.get(place.resource) ?? [];
     const scores = transition.scores.get(place.resource) ?? new Map<string, number>();
     const nodes = [...new Set([...scores.keys(), ...notes.map((note) => note.node)])].sort();
     for (const node of nodes) {
-      lines.push(`    ${node}: final score ${formatScore(scores.get(node) ?? Number.NEGATIVE_INFINITY)}`);
+      const condition = transition.nodes.find((candidate) => candidate.name === node);
+      const unable = condition && !condition.canRun ? ` (${condition.condition}: cannot run resources)` : '';
+      lines.push(`    ${node}: final score ${formatScore(scores.get(node) ?? Number.NEGATIVE_INFINITY)}${unable}`);
       for (const note of notes.filter((candidate) => candidate.node === node)) lines.push(`      ${signed(note.score).padStart(10)}  ${note.reason}`);
     }
     if (place.next) {

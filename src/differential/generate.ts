@@ -48,8 +48,10 @@ export interface DifferentialCase {
 const scores = ['INFINITY', '-INFINITY', '100', '-100', '50', '200', '10'] as const;
 const stickiness = ['0', '1', '100', '50', 'INFINITY'] as const;
 
-function op(name: string, intervalS: number, role?: Role): Operation {
-  return { name, interval: `${intervalS}s`, intervalMs: intervalS * 1000, role, attributes: {} };
+function op(owner: string, name: string, intervalS: number, role?: Role): Operation {
+  const operation: Operation = { id: `${owner}-${name}-${intervalS}s`, name, interval: `${intervalS}s`, intervalMs: intervalS * 1000, attributes: {} };
+  if (role) operation.role = role;
+  return operation;
 }
 
 function primitive(id: string, promotable: boolean, random: Random): Primitive {
@@ -57,7 +59,7 @@ function primitive(id: string, promotable: boolean, random: Random): Primitive {
   if (random.chance(0.2)) meta['resource-stickiness'] = random.pick(stickiness);
   if (random.chance(0.1)) meta['migration-threshold'] = String(random.int(1, 3));
   if (random.chance(0.05)) meta['target-role'] = 'Stopped';
-  const ops = promotable ? [op('monitor', 10, 'Promoted'), op('monitor', 11, 'Unpromoted')] : [op('monitor', 10)];
+  const ops = promotable ? [op(id, 'monitor', 10, 'Promoted'), op(id, 'monitor', 11, 'Unpromoted')] : [op(id, 'monitor', 10)];
   return {
     kind: 'primitive',
     id,
@@ -120,7 +122,7 @@ function generateConstraints(random: Random, resources: Resource[], nodes: strin
       const second = random.pick(ids.filter((other) => other !== first));
       const withRole: Role | undefined = promotableIds.includes(second) && random.chance(0.6) ? 'Promoted' : undefined;
       if (type === 'colocation') {
-        constraints.push({ type: 'colocation', id, score: random.pick(scores), rsc: { id: first }, withRsc: { id: second, role: withRole }, extra: {} });
+        constraints.push({ type: 'colocation', id, score: random.pick(scores), rsc: { id: first }, withRsc: withRole ? { id: second, role: withRole } : { id: second }, extra: {} });
       } else {
         const kind = random.pick(['Mandatory', 'Mandatory', 'Optional'] as const);
         constraints.push({ type: 'order', id, kind, first: { id: second, action: withRole ? 'promote' : 'start' }, then: { id: first, action: 'start' }, extra: {} });

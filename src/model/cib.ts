@@ -17,6 +17,6 @@ export function emptyCib(): Cib {
     configuration: emptyConfiguration(),
     status: emptyStatus(),
     haveQuorum: true,
-    attributes: {},
+    attributes: { 'validate-with': 'pacemaker-3.9', crm_feature_set: '3.16.1', epoch: '1', num_updates: '0', admin_epoch: '0' },
   };
 }

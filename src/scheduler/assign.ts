@@ -170,7 +170,7 @@ export function mergeDependentsScores(ws: WorkingSet, resource: SchedResource): 
     resource.allowed = mergeWeights(ws, colocation.dependent, resource.allowed, colocation.nodeAttribute, colocation.score / INFINITY, { rollback: true }, new Set([resource]));
     for (const [name, weight] of resource.allowed) {
       const old = before.get(name) ?? 0;
-      if (weight !== old) resource.notes.push({ node: name, score: weight - old, reason: `${colocation.dependent.id} wants to run with it (${colocation.id})` });
+      if (weight !== old) resource.notes.push({ node: name, score: weight - old, reason: `preference of ${colocation.dependent.id}, which runs with it (${colocation.id})` });
     }
   }
 }

@@ -5,11 +5,11 @@ import type { Cib } from '../model/cib.js';
 import type { ColocationConstraint, LocationConstraint, OrderConstraint } from '../model/config.js';
 import { ActionGraph, createPrimitiveActions, propagate, type SchedAction } from './actions.js';
 import { assignResource, sortForAssignment } from './assign.js';
-import { unpackColocations } from './colocation.js';
+import { canRunResources, unpackColocations } from './colocation.js';
 import { buildOrderings } from './orderings.js';
 import { applyNodeCriteria, allPrimitives } from './scores.js';
 import { SummaryPrinter, summarisePrimitive, type SummaryItem } from './summary.js';
-import { roleText, type ScoreNote, type SchedPrimitive, type SchedResource } from './types.js';
+import { roleText, type ScoreNote, type SchedNode, type SchedPrimitive, type SchedResource } from './types.js';
 import type { WorkingSet } from './unpack.js';
 import { unpack } from './unpack.js';
 
@@ -34,6 +34,8 @@ export interface PlannedAction {
 
 export interface Placement {
   resource: string;
+  /** False when tandem leaves it alone (is-managed=false, maintenance, or start-up disabled). */
+  managed: boolean;
   /** Where it runs now (several nodes when it is multiply active). */
   current: string[];
   role: string;
@@ -53,6 +55,8 @@ export interface Transition {
   /** One-time monitors that learn whether a resource already runs on a node it was never seen on. */
   probes: Array<{ historyId: string; definitionId: string; node: string }>;
   placement: Placement[];
+  /** Each node and whether it can run resources now (and if not, why). */
+  nodes: Array<{ name: string; canRun: boolean; condition: string }>;
   /** Why each primitive got the scores it did, for `--explain`. */
   notes: Map<string, ScoreNote[]>;
   /** Final node scores per primitive. */
@@ -109,11 +113,13 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
     probes: probes(ws, ordered),
     placement: ordered.map((primitive) => ({
       resource: primitive.id,
+      managed: primitive.managed,
       current: primitive.runningOn.map((node) => node.name),
       role: roleText[primitive.role],
       next: primitive.assigned?.name,
       nextRole: roleText[primitive.nextRole],
     })),
+    nodes: ws.nodes.map((node) => ({ name: node.name, canRun: canRunResources(node), condition: nodeCondition(node) })),
     notes: new Map(ordered.map((primitive) => [primitive.id, primitive.notes])),
     scores: new Map(ordered.map((primitive) => [primitive.id, new Map(primitive.allowed)])),
   };
@@ -138,4 +144,12 @@ function probes(ws: WorkingSet, primitives: SchedPrimitive[]): Transition['probe
     }
   }
   return [...planned.values()];
+}
+
+function nodeCondition(node: SchedNode): string {
+  if (node.unclean) return 'unclean (must be fenced)';
+  if (!node.online) return 'offline';
+  if (node.standby) return 'standby';
+  if (node.maintenance) return 'maintenance';
+  return 'online';
 }

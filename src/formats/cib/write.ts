@@ -142,8 +142,8 @@ function constraint(value: Constraint): OutElement {
     'rsc_order',
     [
       ['id', value.id],
-      ['kind', value.kind],
-      ['score', score(value.score)],
+      // Pacemaker 2.1 deprecates score on orders: a positive score is Mandatory, else Optional.
+      ['kind', value.kind ?? (value.score === undefined ? undefined : (parseScore(value.score) ?? 0) > 0 ? 'Mandatory' : 'Optional')],
       ['first', value.first?.id],
       ['first-action', value.first?.action],
       ['then', value.then?.id],

@@ -69,7 +69,8 @@ export function lex(text: string, file: string): Lexed {
       index += 1;
       continue;
     }
-    if (char === '#') {
+    // A comment starts a line, or is a "#" followed by a space; "#uname" is an attribute name.
+    if (char === '#' && (tokens.length === 0 || index + 1 >= text.length || /\s/.test(text[index + 1]!) || text.slice(lineStart, index).trim() === '')) {
       while (index < text.length && text[index] !== '\n') index += 1;
       continue;
     }

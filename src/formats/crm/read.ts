@@ -98,11 +98,15 @@ function pairs(cursor: Cursor, section: string): Record<string, string> {
 function parseOperation(cursor: Cursor): Operation {
   const nameToken = cursor.next('an operation name (e.g. monitor)');
   if (nameToken.name !== undefined) fail(nameToken, `expected an operation name after "op", found "${nameToken.text}"`);
+  const from = cursor.index;
   const attributes = pairs(cursor, `op ${nameToken.text}`);
   const interval = attributes.interval ?? '0';
   const intervalMs = parseDurationMs(interval);
-  if (intervalMs === undefined) fail(nameToken, `op ${nameToken.text}: interval="${interval}" is not a duration (e.g. 30s, 1min, 500ms)`);
-  const operation: Operation = { name: nameToken.text, interval, intervalMs, attributes: {} };
+  if (intervalMs === undefined) {
+    const where = cursor.statement.tokens.slice(from, cursor.index).find((token) => token.name === 'interval') ?? nameToken;
+    fail(where, `op ${nameToken.text}: interval="${interval}" is not a duration (e.g. 30s, 1min, 500ms)`);
+  }
+  const operation: Operation = { name: nameToken.text, interval, intervalMs: intervalMs!, attributes: {} };
   for (const [name, value] of Object.entries(attributes)) {
     if (name === 'interval') continue;
     if (name === 'id') operation.id = value;

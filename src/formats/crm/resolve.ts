@@ -46,7 +46,8 @@ export function suggestion(name: string, known: Iterable<string>): string {
       bestDistance = distance;
     }
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 4)) ? ` (did you mean "${best}"?)` : '';
+  const close = bestDistance <= Math.max(1, Math.floor(name.length / 4)) && bestDistance < name.length;
+  return best !== undefined && close ? ` (did you mean "${best}"?)` : '';
 }
 
 function duplicateCheck(ids: Array<{ id: string; position: SourcePosition }>): void {

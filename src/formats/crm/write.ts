@@ -149,8 +149,11 @@ export function writeCrm(configuration: Configuration): string {
     const description = node.extra.description !== undefined ? [`description=${quote(node.extra.description)}`] : [];
     lines.push(statement(head, [...description, ...section('attributes', node.attributes), ...section('utilization', node.utilization)]));
   }
-  for (const resource of configuration.resources) for (const child of primitivesOf(resource)) lines.push(primitive(child));
-  for (const resource of configuration.resources) lines.push(...container(resource));
+  // Each resource's primitives, then its group/clone, so the order reads back the same.
+  for (const resource of configuration.resources) {
+    for (const child of primitivesOf(resource)) lines.push(primitive(child));
+    lines.push(...container(resource));
+  }
   for (const constraint of configuration.constraints) lines.push(constraintText(constraint));
   if (Object.keys(configuration.properties).length > 0) lines.push(statement('property cib-bootstrap-options:', pairs(configuration.properties)));
   if (Object.keys(configuration.rscDefaults).length > 0) lines.push(statement('rsc_defaults rsc-options:', pairs(configuration.rscDefaults)));

@@ -52,9 +52,17 @@ export function parseXml(text: string, file: string): XmlElement {
   const validation = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (validation !== true) {
     const { line, col, msg } = validation.err;
-    throw new InputError(`malformed XML: ${msg}`, { file, line, column: col });
+    throw new InputError(`malformed XML: ${msg}`, { file, line: line || 1, column: col || 1 });
   }
-  const ordered = parser.parse(text) as OrderedNode[];
+  let ordered: OrderedNode[];
+  try {
+    ordered = parser.parse(text) as OrderedNode[];
+  } catch (error) {
+    // The validator passes a few things the parser refuses (an unclosed comment at the end).
+    const message = error instanceof Error ? error.message : String(error);
+    const line = /line[: ]+(\d+)/i.exec(message)?.[1];
+    throw new InputError(`malformed XML: ${message}`, { file, line: line ? Number(line) : text.split('\n').length, column: 1 });
+  }
   const offsets = startTagOffsets(text);
   let next = 0;
   const build = (node: OrderedNode): XmlElement | undefined => {

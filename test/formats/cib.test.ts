@@ -1,0 +1,117 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readCib, writeCib } from '../../src/formats/cib/index.js';
+import { readCrm } from '../../src/formats/crm/index.js';
+import { emptyCib, type Cib } from '../../src/model/cib.js';
+import type { Clone } from '../../src/model/config.js';
+import { InputError } from '../../src/model/errors.js';
+
+const fixture = new URL('../../../test/fixtures/pacemaker-2.1.5-saved.xml', import.meta.url);
+const seed = new URL('../../../examples/seed/openstack.crm', import.meta.url);
+
+function withTempDir<T>(action: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-cib-test-'));
+  try {
+    return action(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs a Pacemaker tool on a CIB we wrote; returns its exit status and output. */
+function pacemaker(tool: string, cib: Cib, extra: string[] = []): { status: number | null; output: string; saved?: string } {
+  return withTempDir((dir) => {
+    const file = join(dir, 'cib.xml');
+    const out = join(dir, 'out.xml');
+    writeFileSync(file, writeCib(cib));
+    const result = spawnSync(tool, ['-x', file, ...extra, ...(tool === 'crm_simulate' ? ['-O', out] : [])], { encoding: 'utf8' });
+    let saved: string | undefined;
+    try {
+      saved = readFileSync(out, 'utf8');
+    } catch {
+      saved = undefined;
+    }
+    return { status: result.status, output: result.stdout + result.stderr, saved };
+  });
+}
+
+test('a CIB saved by Pacemaker 2.1.5 loads with its status', () => {
+  const cib = readCib(readFileSync(fixture, 'utf8'), 'saved.xml');
+  assert.equal(cib.haveQuorum, true);
+  assert.equal(cib.attributes['num_updates'], '38');
+  assert.deepEqual(cib.configuration.nodes.map((node) => node.uname), ['node1', 'node2', 'node3']);
+  const ms = cib.configuration.resources.find((resource) => resource.id === 'ms') as Clone;
+  assert.equal(ms.promotable, true);
+  assert.equal(ms.legacyMaster, false);
+  const node1 = cib.status.nodes.find((state) => state.uname === 'node1')!;
+  assert.deepEqual([node1.inCluster, node1.controllerOnline, node1.join, node1.expected], [true, true, 'member', 'member']);
+  const a = node1.resources.find((history) => history.id === 'a')!;
+  const last = a.ops.find((op) => op.id === 'a_last_0')!;
+  assert.deepEqual([last.operation, last.rc, last.opStatus, last.intervalMs], ['start', 0, 0, 0]);
+  assert.match(last.transitionKey ?? '', /^\d+:-?\d+:0:/);
+  assert.equal(last.extra['op-digest'], 'f2317cad3d54cec5d7d7aa7d0bf35cf8');
+});
+
+test('what tandem writes, Pacemaker reads: crm_verify accepts it and crm_simulate runs it', () => {
+  const { configuration } = readCrm(readFileSync(seed, 'utf8'), 'openstack.crm');
+  const cib = emptyCib();
+  cib.configuration = configuration;
+  cib.configuration.properties['stonith-enabled'] = 'false';
+  const verify = pacemaker('crm_verify', cib, ['-VV']);
+  const complaints = verify.output.split('\n').filter((line) => /error|warning/i.test(line));
+  // The one warning left is Pacemaker's note that, with fencing off, unseen nodes are trusted.
+  assert.deepEqual(complaints.filter((line) => !/Blind faith: not fencing unseen nodes|Warnings found during check/.test(line)), []);
+  const simulated = pacemaker('crm_simulate', cib, ['-S', '--node-up', 'node1', '--node-up', 'node2']);
+  assert.equal(simulated.status, 0, simulated.output);
+  assert.match(simulated.output, /Start\s+p_api-ip\s+\( node1 \)/);
+  // Pacemaker's own saved result loads back, with the starts it recorded.
+  const after = readCib(simulated.saved!, 'out.xml');
+  const started = after.status.nodes.flatMap((state) => state.resources.filter((history) => history.ops.some((op) => op.operation === 'start' && op.rc === 0)).map((history) => `${history.id}@${state.uname}`));
+  assert.ok(started.includes('p_api-ip@node1'), started.join(' '));
+  assert.ok(started.includes('p_neutron-l3-agent@node2'), started.join(' '));
+});
+
+test('read, write, read gives the same model', () => {
+  for (const text of [readFileSync(fixture, 'utf8')]) {
+    const first = readCib(text, 'a.xml');
+    const second = readCib(writeCib(first), 'b.xml');
+    assert.deepEqual(second, first);
+  }
+  const { configuration } = readCrm(readFileSync(seed, 'utf8'), 'openstack.crm');
+  const cib = emptyCib();
+  cib.configuration = configuration;
+  const once = readCib(writeCib(cib), 'once.xml');
+  assert.deepEqual(readCib(writeCib(once), 'twice.xml'), once);
+  assert.equal(once.configuration.resources.length, configuration.resources.length);
+});
+
+test('unknown elements and attributes are kept, not dropped', () => {
+  const text = readFileSync(fixture, 'utf8')
+    .replace('<constraints/>', '<constraints><rsc_ticket id="t1" rsc="a" ticket="T"/></constraints>')
+    .replace('</configuration>', '<tags><tag id="web"><obj_ref id="a"/></tag></tags></configuration>')
+    .replace('<primitive id="a" class="ocf"', '<primitive id="a" future-attribute="kept" class="ocf"');
+  const cib = readCib(text, 'x.xml');
+  const written = writeCib(cib);
+  assert.match(written, /<rsc_ticket id="t1" rsc="a" ticket="T"\/>/);
+  assert.match(written, /<tag id="web">/);
+  assert.match(written, /future-attribute="kept"/);
+  assert.deepEqual(readCib(written, 'y.xml'), cib);
+});
+
+test('bad XML input: file, line, column and what is wrong', () => {
+  const cases: Array<[string, string]> = [
+    ['<cib>\n  <configuration>\n  </configuratio>\n</cib>', "x.xml:3:3: malformed XML: Expected closing tag 'configuration' (opened in line 2, col 3) instead of closing tag 'configuratio'."],
+    ['<cib>\n<configuration><resources>\n  <primitive id="a" class="ocf" type="Dummy"/>\n</resources></configuration></cib>', 'x.xml:3:3: <primitive id="a"> of class ocf needs a "provider" attribute'],
+    ['<cib><configuration><constraints>\n<rsc_location id="l" rsc="a" node="n1" score="lots"/></constraints></configuration></cib>', 'x.xml:2:1: <rsc_location> score="lots" is not a score (an integer or [+-]INFINITY)'],
+    ['<cib><configuration><resources><primitive id="a" class="ocf" provider="p" type="D"><operations>\n  <op id="o" name="monitor" interval="often"/></operations></primitive></resources></configuration></cib>', 'x.xml:2:3: <op> interval="often" is not a duration (e.g. 30s, 1min, 500ms)'],
+    ['<cib><configuration><constraints><rsc_colocation id="c" score="INFINITY" rsc="a" with-rsc="b" with-rsc-role="Boss"/></constraints></configuration></cib>', 'x.xml:1:34: <rsc_colocation> with-rsc-role="Boss" is not a role (Started, Stopped, Promoted, Unpromoted)'],
+    ['<config/>', 'x.xml:1:1: expected a <cib> document, found <config>'],
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(() => readCib(text, 'x.xml'), (error: unknown) => error instanceof InputError && error.message === message);
+  }
+});
