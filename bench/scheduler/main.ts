@@ -1,5 +1,6 @@
 // bench/scheduler: time to compute a transition for generated clusters of 100, 1,000 and
-// 10,000 resources on 16 nodes, for tandem and for Pacemaker's crm_simulate on the same
+// 10,000 resources on 16 nodes, for tandem and for Pacemaker's crm_simulate (-R: compute
+// the transition, without simulating its execution) on the same
 // CIB XML in the same run. Prints both and the ratio.
 //
 //   node dist/bench/scheduler/main.js [--sizes 100,1000,10000] [--runs 3]
@@ -93,7 +94,7 @@ function median(values: number[]): number {
 function timeCrmSimulate(file: string, timeoutMs: number): number | undefined {
   const started = performance.now();
   try {
-    execFileSync('crm_simulate', ['-x', file, '-S', '-Q'], { stdio: 'ignore', timeout: timeoutMs });
+    execFileSync('crm_simulate', ['-x', file, '-R', '-Q'], { stdio: 'ignore', timeout: timeoutMs });
   } catch {
     return undefined;
   }

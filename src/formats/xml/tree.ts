@@ -27,16 +27,22 @@ const parser = new XMLParser({
   commentPropName: '#comment',
 });
 
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let index = 0; index < offset; index += 1) {
-    if (text.charCodeAt(index) === 10) {
-      line += 1;
-      lineStart = index + 1;
-    }
+/** Offsets where each line starts, for turning offsets into line and column quickly. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) starts.push(index + 1);
+  return starts;
+}
+
+function lineColumn(starts: number[], offset: number): { line: number; column: number } {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (starts[middle]! <= offset) low = middle;
+    else high = middle - 1;
   }
-  return { line, column: offset - lineStart + 1 };
+  return { line: low + 1, column: offset - starts[low]! + 1 };
 }
 
 /** Offsets of every start tag, in document order (comments and CDATA blanked out first). */
@@ -64,6 +70,7 @@ export function parseXml(text: string, file: string): XmlElement {
     throw new InputError(`malformed XML: ${message}`, { file, line: line ? Number(line) : text.split('\n').length, column: 1 });
   }
   const offsets = startTagOffsets(text);
+  const starts = lineStarts(text);
   let next = 0;
   const build = (node: OrderedNode): XmlElement | undefined => {
     const tag = Object.keys(node).find((key) => key !== ':@');
@@ -80,7 +87,7 @@ export function parseXml(text: string, file: string): XmlElement {
       const built = build(child);
       if (built) children.push(built);
     }
-    return { tag, attributes: { ...(node[':@'] ?? {}) }, children, text: textContent, position: { file, ...lineColumn(text, offset) } };
+    return { tag, attributes: { ...(node[':@'] ?? {}) }, children, text: textContent, position: { file, ...lineColumn(starts, offset) } };
   };
   const roots = ordered.map(build).filter((element): element is XmlElement => element !== undefined);
   if (roots.length !== 1) throw new InputError(`expected one root element, found ${roots.length}`, { file, line: 1, column: 1 });
