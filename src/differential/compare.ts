@@ -1,6 +1,6 @@
 // Runs one case through Pacemaker's crm_simulate and through tandem, and compares their
 // Transition Summary lines after normalising what may legitimately differ: clone
-// instance numbers, column padding and line order.
+// instance numbers and column padding (and so the order of one clone's instance lines).
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,8 +26,23 @@ export function normaliseLine(line: string): string {
     .trim();
 }
 
+/**
+ * Lines with instance numbers and padding normalised. Line order must match, except that
+ * consecutive lines about instances of one clone may come in either order, because the
+ * two schedulers may number the same instances differently.
+ */
 export function normalise(lines: string[]): string[] {
-  return lines.map(normaliseLine).sort();
+  const normalised = lines.map(normaliseLine);
+  const cloneOf = (line: string) => /^\* \S+ (\S+):N /.exec(line)?.[1];
+  const result: string[] = [];
+  for (let index = 0; index < normalised.length; ) {
+    const clone = cloneOf(normalised[index]!);
+    let end = index + 1;
+    while (clone !== undefined && end < normalised.length && cloneOf(normalised[end]!) === clone) end += 1;
+    result.push(...normalised.slice(index, end).sort());
+    index = end;
+  }
+  return result;
 }
 
 export function parseTransitionSummary(output: string): string[] {
