@@ -1,17 +1,8 @@
-// Loads a configuration file in either format users already have: crm shell syntax or
-// CIB XML (as `cibadmin -Q` prints it). The format is recognised from the content.
+// Loads a configuration file in either format (crm syntax or CIB XML).
 
 import { readFileSync } from 'node:fs';
-import { emptyCib, type Cib } from '../model/cib.js';
-import { InputError, type InputWarning } from '../model/errors.js';
-import { readCib } from '../formats/cib/index.js';
-import { readCrm } from '../formats/crm/index.js';
-
-export interface LoadedCib {
-  cib: Cib;
-  format: 'crm' | 'xml';
-  warnings: InputWarning[];
-}
+import { parseCibText, type LoadedCib } from '../formats/index.js';
+import { InputError } from '../model/errors.js';
 
 export function readText(file: string): string {
   try {
@@ -20,14 +11,6 @@ export function readText(file: string): string {
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code ?? String(error)}`);
   }
-}
-
-export function parseCibText(text: string, file: string): LoadedCib {
-  if (text.trimStart().startsWith('<')) return { cib: readCib(text, file), format: 'xml', warnings: [] };
-  const { configuration, warnings } = readCrm(text, file);
-  const cib = emptyCib();
-  cib.configuration = configuration;
-  return { cib, format: 'crm', warnings };
 }
 
 export function loadCib(file: string): LoadedCib {

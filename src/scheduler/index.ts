@@ -49,6 +49,8 @@ export interface Transition {
   warnings: string[];
   /** Every action that will be executed (required and runnable), in creation order. */
   actions: PlannedAction[];
+  /** Pairs [a, b] of indexes into `actions`: a must finish before b starts. */
+  order: Array<[number, number]>;
   /** Actions that are required but cannot run (blocked). */
   blocked: PlannedAction[];
   fencing: Array<{ node: string; reason: string }>;
@@ -104,10 +106,12 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
   for (const primitive of ordered) summarisePrimitive(printer, graph, primitive);
 
   const real = graph.actions.filter((action) => !action.pseudo);
+  const executed = real.filter((action) => !action.optional && action.runnable);
   return {
     summary: printer.items,
     warnings: ws.warnings,
-    actions: real.filter((action) => !action.optional && action.runnable).map(describe),
+    actions: executed.map(describe),
+    order: executionOrder(graph, executed),
     blocked: real.filter((action) => !action.optional && !action.runnable && action.node !== undefined).map(describe),
     fencing: ws.fencing.map(({ node, reason }) => ({ node: node.name, reason })),
     probes: probes(ws, ordered),
@@ -152,4 +156,29 @@ function nodeCondition(node: SchedNode): string {
   if (node.standby) return 'standby';
   if (node.maintenance) return 'maintenance';
   return 'online';
+}
+
+/** Orderings between executed actions, following chains through actions that do not run. */
+function executionOrder(graph: ActionGraph, executed: SchedAction[]): Array<[number, number]> {
+  const position = new Map(executed.map((action, index) => [action, index]));
+  const after = new Map<SchedAction, SchedAction[]>();
+  for (const { first, then } of graph.orderings) {
+    const list = after.get(first) ?? [];
+    list.push(then);
+    after.set(first, list);
+  }
+  const pairs: Array<[number, number]> = [];
+  for (const [action, index] of position) {
+    const seen = new Set<SchedAction>([action]);
+    const pending = [...(after.get(action) ?? [])];
+    while (pending.length > 0) {
+      const next = pending.pop()!;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      const target = position.get(next);
+      if (target !== undefined) pairs.push([index, target]);
+      else pending.push(...(after.get(next) ?? []));
+    }
+  }
+  return pairs;
 }

@@ -4,7 +4,8 @@
 import type { Cib } from '../model/cib.js';
 import type { Primitive, Resource } from '../model/config.js';
 import { InputError } from '../model/errors.js';
-import { OcfRc, transitionKeyFor, transitionMagicFor, type NodeState, type OperationRecord, type ResourceHistory } from '../model/status.js';
+import { countFailure, recordOperation } from '../model/record.js';
+import type { NodeState } from '../model/status.js';
 
 function copy(cib: Cib): Cib {
   return structuredClone(cib);
@@ -84,54 +85,6 @@ export function parseOpSpec(text: string): OpSpec {
   return { resource: match[1]!, task: match[2]!, intervalMs: Number(match[3]), node: match[4]!, rc: Number(match[5]) };
 }
 
-function expectedRc(spec: OpSpec): number[] {
-  if (spec.task === 'monitor') return spec.intervalMs === 0 ? [OcfRc.success, OcfRc.notRunning, OcfRc.runningPromoted] : [OcfRc.success, OcfRc.runningPromoted];
-  return [OcfRc.success];
-}
-
-function history(state: NodeState, primitive: Primitive, id: string): ResourceHistory {
-  let entry = state.resources.find((candidate) => candidate.id === id);
-  if (!entry) {
-    entry = { id, class: primitive.agent.class, provider: primitive.agent.provider, type: primitive.agent.type, ops: [], extra: {} };
-    state.resources.push(entry);
-  }
-  return entry;
-}
-
-/** Records one operation result, keeping the records Pacemaker keeps (last, last failure, recurring). */
-export function recordOperation(state: NodeState, primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number, nowS: number): boolean {
-  const entry = history(state, primitive, historyId);
-  const callId = Math.max(0, ...state.resources.flatMap((resource) => resource.ops.map((op) => op.callId))) + 1;
-  const expected = expectedRc({ resource: historyId, task, intervalMs, node: state.uname, rc });
-  const failed = !expected.includes(rc);
-  const transitionKey = transitionKeyFor(failed ? (expected[0] ?? 0) : rc);
-  const id = intervalMs > 0 ? `${historyId}_${task}_${intervalMs}` : `${historyId}_last_0`;
-  const record: OperationRecord = {
-    id,
-    operation: task,
-    callId,
-    rc,
-    opStatus: 0,
-    intervalMs,
-    lastRcChange: nowS,
-    lastRun: nowS,
-    execTimeMs: 0,
-    queueTimeMs: 0,
-    transitionKey,
-    transitionMagic: transitionMagicFor(0, rc, transitionKey),
-    onNode: state.uname,
-    extra: { operation_key: `${historyId}_${task}_${intervalMs}` },
-  };
-  entry.ops = entry.ops.filter((op) => op.id !== id);
-  if (intervalMs === 0 && task === 'stop') entry.ops = entry.ops.filter((op) => op.intervalMs === 0);
-  entry.ops.push(record);
-  if (failed) {
-    entry.ops = entry.ops.filter((op) => op.id !== `${historyId}_last_failure_0`);
-    entry.ops.push({ ...record, id: `${historyId}_last_failure_0`, extra: { ...record.extra } });
-  }
-  return failed;
-}
-
 export function injectOperation(cib: Cib, text: string, nowS: number): Cib {
   const spec = parseOpSpec(text);
   const next = copy(cib);
@@ -139,13 +92,8 @@ export function injectOperation(cib: Cib, text: string, nowS: number): Cib {
   const primitive = findPrimitive(next.configuration.resources, baseId);
   if (!primitive) throw new InputError(`--op-inject ${text}: unknown resource "${spec.resource}"`);
   const state = nodeState(next, spec.node);
-  if (recordOperation(state, primitive, spec.resource, spec.task, spec.intervalMs, spec.rc, nowS)) {
-    const key = `${spec.resource}#${spec.task}_${spec.intervalMs}`;
-    const count = Number.parseInt(state.transientAttributes[`fail-count-${key}`] ?? '0', 10) || 0;
-    state.transientAttributes[`fail-count-${key}`] = String(count + 1);
-    state.transientAttributes[`last-failure-${key}`] = String(nowS);
-  }
+  if (recordOperation(state, primitive, spec.resource, spec.task, spec.intervalMs, spec.rc, nowS)) countFailure(state, spec.resource, spec.task, spec.intervalMs, nowS);
   return next;
 }
 
-export { findPrimitive };
+export { findPrimitive, recordOperation };

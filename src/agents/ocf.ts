@@ -1,0 +1,104 @@
+// Runs OCF resource agents unmodified, as the OCF resource agent API says: the action as
+// the only argument, OCF_ROOT and OCF_RESOURCE_INSTANCE set, each parameter as
+// OCF_RESKEY_<name>, each meta value as OCF_RESKEY_CRM_meta_<name>. Every call has a
+// deadline; an agent that overruns it is killed (SIGTERM, then SIGKILL).
+
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { AgentSpec } from '../model/config.js';
+import { OcfRc } from '../model/status.js';
+
+export const defaultOcfRoot = '/usr/lib/ocf';
+const outputLimitBytes = 64 * 1024;
+const killGraceMs = 2_000;
+
+export interface AgentCall {
+  agent: AgentSpec;
+  action: string;
+  instance: string;
+  params: Record<string, string>;
+  meta: Record<string, string>;
+  timeoutMs: number;
+  ocfRoot?: string;
+}
+
+export interface AgentResult {
+  rc: number;
+  /** The call did not finish before its deadline (rc is then OCF_ERR_GENERIC). */
+  timedOut: boolean;
+  /** The agent could not be started at all (rc is then OCF_ERR_INSTALLED). */
+  notInstalled: boolean;
+  durationMs: number;
+  output: string;
+}
+
+/** The meaning of each OCF exit code, for logs and status. */
+export const ocfRcText: Record<number, string> = {
+  [OcfRc.success]: 'success',
+  [OcfRc.errGeneric]: 'generic error',
+  [OcfRc.errArgs]: 'invalid argument',
+  [OcfRc.errUnimplemented]: 'unimplemented feature',
+  [OcfRc.errPerm]: 'insufficient privileges',
+  [OcfRc.errInstalled]: 'not installed',
+  [OcfRc.errConfigured]: 'not configured',
+  [OcfRc.notRunning]: 'not running',
+  [OcfRc.runningPromoted]: 'running promoted',
+  [OcfRc.failedPromoted]: 'failed promoted',
+};
+
+export function agentPath(agent: AgentSpec, ocfRoot = defaultOcfRoot): string {
+  return join(ocfRoot, 'resource.d', agent.provider ?? 'heartbeat', agent.type);
+}
+
+export function agentEnvironment(call: AgentCall): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+    OCF_ROOT: call.ocfRoot ?? defaultOcfRoot,
+    OCF_RA_VERSION_MAJOR: '1',
+    OCF_RA_VERSION_MINOR: '1',
+    OCF_RESOURCE_INSTANCE: call.instance,
+    OCF_RESOURCE_TYPE: call.agent.type,
+    OCF_RESOURCE_PROVIDER: call.agent.provider ?? '',
+  };
+  for (const [name, value] of Object.entries(call.params)) env[`OCF_RESKEY_${name}`] = value;
+  for (const [name, value] of Object.entries(call.meta)) env[`OCF_RESKEY_CRM_meta_${name.replace(/-/g, '_')}`] = value;
+  env.OCF_RESKEY_CRM_meta_timeout = String(call.timeoutMs);
+  return env;
+}
+
+export function runOcfAgent(call: AgentCall): Promise<AgentResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    let output = '';
+    let timedOut = false;
+    let settled = false;
+    const finish = (result: Omit<AgentResult, 'durationMs' | 'output'>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      resolve({ ...result, durationMs: Date.now() - started, output });
+    };
+    const child = spawn(agentPath(call.agent, call.ocfRoot), [call.action], { env: agentEnvironment(call), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const collect = (chunk: Buffer) => {
+      if (output.length < outputLimitBytes) output += chunk.toString('utf8').slice(0, outputLimitBytes - output.length);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    const killGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        // The group is already gone.
+      }
+    };
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      killGroup('SIGTERM');
+      setTimeout(() => killGroup('SIGKILL'), killGraceMs).unref();
+    }, call.timeoutMs);
+    child.on('error', () => finish({ rc: OcfRc.errInstalled, timedOut: false, notInstalled: true }));
+    child.on('close', (code) => {
+      finish({ rc: timedOut ? OcfRc.errGeneric : code ?? OcfRc.errGeneric, timedOut, notInstalled: false });
+    });
+  });
+}

@@ -1,0 +1,25 @@
+// Prints a node's status as crm_mon does: nodes, resources, failed actions, fail counts,
+// and what the cluster is about to do.
+
+import { ocfRcText } from '../agents/ocf.js';
+import type { StatusReport } from '../node/daemon.js';
+import { renderStatus } from '../status/text.js';
+
+export function renderReport(report: StatusReport): string {
+  const lines = [`Cluster Summary:`, `  * Node: ${report.node} (store revision ${report.revision})`, `  * ${report.view.haveQuorum ? 'Partition with quorum' : 'Partition WITHOUT quorum'}`, ''];
+  for (const warning of report.warnings) lines.push(`warning: ${warning}`);
+  lines.push(renderStatus(report.view));
+  if (report.failCounts.length > 0) {
+    lines.push('', 'Migration Summary:');
+    for (const entry of report.failCounts) lines.push(`  * Node: ${entry.node}:`, `    * ${entry.resource}: fail-count=${entry.count}`);
+  }
+  if (report.failedActions.length > 0) {
+    lines.push('', 'Failed Resource Actions:');
+    for (const action of report.failedActions) {
+      const when = action.lastRcChange ? ` at ${new Date(action.lastRcChange * 1000).toISOString()}` : '';
+      lines.push(`  * ${action.resource}_${action.operation}_${action.intervalMs} on ${action.node} '${ocfRcText[action.rc] ?? 'unknown'}' (${action.rc})${when}`);
+    }
+  }
+  if (report.pending.length > 0) lines.push('', 'Pending Actions:', ...report.pending);
+  return lines.join('\n');
+}

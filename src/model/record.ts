@@ -1,0 +1,63 @@
+// Recording operation results in a node's status, as Pacemaker's controller does: the
+// last result, the last failure and each recurring monitor are kept, and failures count
+// against the resource (fail-count-RSC#OP_INTERVAL with last-failure-...).
+
+import type { Primitive } from './config.js';
+import { OcfRc, transitionKeyFor, transitionMagicFor, type NodeState, type OperationRecord, type ResourceHistory } from './status.js';
+
+function expectedRc(task: string, intervalMs: number): number[] {
+  if (task === 'monitor') return intervalMs === 0 ? [OcfRc.success, OcfRc.notRunning, OcfRc.runningPromoted] : [OcfRc.success, OcfRc.runningPromoted];
+  return [OcfRc.success];
+}
+
+function history(state: NodeState, primitive: Primitive, id: string): ResourceHistory {
+  let entry = state.resources.find((candidate) => candidate.id === id);
+  if (!entry) {
+    entry = { id, class: primitive.agent.class, provider: primitive.agent.provider, type: primitive.agent.type, ops: [], extra: {} };
+    state.resources.push(entry);
+  }
+  return entry;
+}
+
+/** Records one operation result, keeping the records Pacemaker keeps (last, last failure, recurring). */
+export function recordOperation(state: NodeState, primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number, nowS: number): boolean {
+  const entry = history(state, primitive, historyId);
+  const callId = Math.max(0, ...state.resources.flatMap((resource) => resource.ops.map((op) => op.callId))) + 1;
+  const expected = expectedRc(task, intervalMs);
+  const failed = !expected.includes(rc);
+  const transitionKey = transitionKeyFor(failed ? (expected[0] ?? 0) : rc);
+  const id = intervalMs > 0 ? `${historyId}_${task}_${intervalMs}` : `${historyId}_last_0`;
+  const record: OperationRecord = {
+    id,
+    operation: task,
+    callId,
+    rc,
+    opStatus: 0,
+    intervalMs,
+    lastRcChange: nowS,
+    lastRun: nowS,
+    execTimeMs: 0,
+    queueTimeMs: 0,
+    transitionKey,
+    transitionMagic: transitionMagicFor(0, rc, transitionKey),
+    onNode: state.uname,
+    extra: { operation_key: `${historyId}_${task}_${intervalMs}` },
+  };
+  entry.ops = entry.ops.filter((op) => op.id !== id);
+  // A stop ends recurring monitors; the record of the last failure stays until a cleanup.
+  if (intervalMs === 0 && task === 'stop') entry.ops = entry.ops.filter((op) => op.intervalMs === 0 || op.id === `${historyId}_last_failure_0`);
+  entry.ops.push(record);
+  if (failed) {
+    entry.ops = entry.ops.filter((op) => op.id !== `${historyId}_last_failure_0`);
+    entry.ops.push({ ...record, id: `${historyId}_last_failure_0`, extra: { ...record.extra } });
+  }
+  return failed;
+}
+
+/** Adds one to the fail count of an operation and stamps the time of the failure. */
+export function countFailure(state: NodeState, historyId: string, task: string, intervalMs: number, nowS: number): void {
+  const key = `${historyId}#${task}_${intervalMs}`;
+  const count = Number.parseInt(state.transientAttributes[`fail-count-${key}`] ?? '0', 10) || 0;
+  state.transientAttributes[`fail-count-${key}`] = String(count + 1);
+  state.transientAttributes[`last-failure-${key}`] = String(nowS);
+}

@@ -1,0 +1,257 @@
+// The node's control loop (single node, this issue's scope; the DC role on a cluster
+// builds on it). Level-triggered: read the state from the store, run the pure scheduler,
+// execute the transition's actions in order, record each result in the store, repeat on
+// any change, on a monitor failure and at cluster-recheck-interval. Any process may die
+// at any point: on restart the node forgets its operation history and probes, so what
+// already runs is found, not started twice.
+
+import type { Logger } from 'pino';
+import type { Cib } from '../model/cib.js';
+import type { Primitive, Resource } from '../model/config.js';
+import { parseDurationMs } from '../model/duration.js';
+import { countFailure, recordOperation } from '../model/record.js';
+import { OcfRc, type NodeState } from '../model/status.js';
+import { schedule, type PlannedAction, type Transition } from '../scheduler/index.js';
+import { clusterOptions } from '../scheduler/options.js';
+import type { ClusterStore } from '../store/store.js';
+import type { AgentCall, AgentResult } from '../agents/ocf.js';
+import { MonitorSet } from './monitors.js';
+
+export type AgentRunner = (call: AgentCall) => Promise<AgentResult>;
+
+export interface ControllerOptions {
+  nodeName: string;
+  store: ClusterStore;
+  runAgent: AgentRunner;
+  log: Logger;
+  nowMs?: () => number;
+}
+
+const defaultTimeoutMs = 20_000;
+
+function findPrimitive(resources: Resource[], id: string): Primitive | undefined {
+  for (const resource of resources) {
+    if (resource.kind === 'primitive' && resource.id === id) return resource;
+    if (resource.kind === 'group') {
+      const member = resource.children.find((child) => child.id === id);
+      if (member) return member;
+    }
+    if (resource.kind === 'clone') {
+      const found = findPrimitive([resource.child], id);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** The timeout of an operation: its own, else op_defaults, else 20 s. */
+export function operationTimeoutMs(cib: Cib, primitive: Primitive, task: string, intervalMs: number): number {
+  const own = primitive.ops.find((op) => op.name === task && op.intervalMs === intervalMs)?.timeout ?? primitive.ops.find((op) => op.name === task)?.timeout;
+  const fallback = cib.configuration.opDefaults.timeout;
+  return parseDurationMs(own ?? fallback ?? '') ?? defaultTimeoutMs;
+}
+
+/** Makes sure this node is in the configuration and shown as a member in the status. */
+export function joinLocalNode(cib: Cib, name: string, forgetHistory: boolean): Cib {
+  if (!cib.configuration.nodes.some((node) => node.uname === name)) {
+    cib.configuration.nodes.push({ id: name, uname: name, attributes: {}, utilization: {}, extra: {} });
+  }
+  let state = cib.status.nodes.find((candidate) => candidate.uname === name);
+  if (!state) {
+    state = { id: cib.configuration.nodes.find((node) => node.uname === name)!.id, uname: name, inCluster: true, controllerOnline: true, join: 'member', expected: 'member', transientAttributes: {}, resources: [], extra: {} };
+    cib.status.nodes.push(state);
+  }
+  Object.assign(state, { inCluster: true, controllerOnline: true, join: 'member', expected: 'member' });
+  if (forgetHistory) state.resources = [];
+  // One node decides for itself: it has quorum.
+  cib.haveQuorum = true;
+  return cib;
+}
+
+/** Executed actions in an order that respects the transition's orderings (Kahn's algorithm). */
+export function executionSequence(transition: Transition): PlannedAction[] {
+  const waiting = transition.actions.map(() => 0);
+  const after = transition.actions.map((): number[] => []);
+  for (const [first, then] of transition.order) {
+    waiting[then]! += 1;
+    after[first]!.push(then);
+  }
+  const ready = transition.actions.map((_, index) => index).filter((index) => waiting[index] === 0);
+  const sequence: PlannedAction[] = [];
+  while (ready.length > 0) {
+    const index = ready.shift()!;
+    sequence.push(transition.actions[index]!);
+    for (const next of after[index]!) {
+      waiting[next]! -= 1;
+      if (waiting[next] === 0) ready.push(next);
+    }
+  }
+  if (sequence.length !== transition.actions.length) throw new Error('the transition has an ordering loop');
+  return sequence;
+}
+
+export class Controller {
+  private running = false;
+  private dirty = false;
+  private stopped = false;
+  private recheck: NodeJS.Timeout | undefined;
+  private unwatch: (() => void) | undefined;
+  private transitionNumber = 0;
+  private readonly monitors: MonitorSet;
+  private readonly nowMs: () => number;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: ControllerOptions) {
+    this.nowMs = options.nowMs ?? Date.now;
+    this.monitors = new MonitorSet({
+      run: (resource, intervalMs, expected) => this.runMonitor(resource, intervalMs, expected),
+      log: options.log,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.options.store.update((cib) => joinLocalNode(cib, this.options.nodeName, true));
+    this.unwatch = this.options.store.watch(() => this.trigger());
+    this.trigger();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unwatch?.();
+    if (this.recheck) clearTimeout(this.recheck);
+    this.monitors.clear();
+    await this.whenIdle();
+  }
+
+  /** Resolves when no transition is running or pending. */
+  whenIdle(): Promise<void> {
+    if (!this.running && !this.dirty) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  trigger(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.dirty = true;
+      return;
+    }
+    this.running = true;
+    void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      do {
+        this.dirty = false;
+        await this.runOnce();
+      } while (this.dirty && !this.stopped);
+    } catch (error) {
+      this.options.log.error({ err: error }, 'control loop failed; retrying at the next change');
+    } finally {
+      this.running = false;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private async runOnce(): Promise<void> {
+    const { cib } = await this.options.store.read();
+    const nowS = Math.floor(this.nowMs() / 1000);
+    const transition = schedule({ cib, nowS });
+    const id = ++this.transitionNumber;
+    const log = this.options.log.child({ transition: id });
+    for (const warning of transition.warnings) log.warn(warning);
+    const probes = transition.probes.filter((probe) => probe.node === this.options.nodeName);
+    const actions = executionSequence(transition).filter((action) => action.node === this.options.nodeName);
+    if (probes.length + actions.length > 0) log.info({ probes: probes.length, actions: actions.length, summary: transition.summary.map((item) => item.line.trim()) }, 'transition started');
+    if (probes.length > 0) {
+      // What the probes find changes the picture: record it all, then decide again.
+      for (const probe of probes) await this.execute(cib, probe.definitionId, probe.historyId, 'monitor', 0, log);
+      this.dirty = true;
+      return;
+    }
+    for (const action of actions) {
+      const result = await this.execute(cib, action.definitionId, action.historyId, action.task, 0, log);
+      // A failure changes what the scheduler will decide: stop here and schedule again.
+      if (result === undefined || result !== OcfRc.success) {
+        this.dirty = true;
+        return;
+      }
+    }
+    if (probes.length + actions.length > 0) log.info('transition complete');
+    this.monitors.reconcile(await this.desiredMonitors());
+    this.scheduleRecheck(cib);
+  }
+
+  /** Runs one operation and records its result; undefined when the resource is gone from the configuration. */
+  private async execute(cib: Cib, definitionId: string, historyId: string, task: string, intervalMs: number, log: Logger): Promise<number | undefined> {
+    const primitive = findPrimitive(cib.configuration.resources, definitionId);
+    if (!primitive) return undefined;
+    const timeoutMs = operationTimeoutMs(cib, primitive, task, intervalMs);
+    const result = await this.options.runAgent({ agent: primitive.agent, action: task, instance: historyId, params: primitive.params, meta: { ...cib.configuration.rscDefaults, ...primitive.meta }, timeoutMs });
+    log.info({ resource: historyId, operation: task, rc: result.rc, timedOut: result.timedOut, durationMs: result.durationMs }, 'operation finished');
+    await this.record(primitive, historyId, task, intervalMs, result.rc);
+    return result.rc;
+  }
+
+  private async record(primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number): Promise<void> {
+    const nowS = Math.floor(this.nowMs() / 1000);
+    await this.options.store.update((cib) => {
+      const state = cib.status.nodes.find((candidate) => candidate.uname === this.options.nodeName) as NodeState;
+      if (recordOperation(state, primitive, historyId, task, intervalMs, rc, nowS)) countFailure(state, historyId, task, intervalMs, nowS);
+      return cib;
+    });
+  }
+
+  /** Recurring monitors for what runs here, as the configuration's monitor ops ask. */
+  private async desiredMonitors() {
+    const { cib } = await this.options.store.read();
+    const transition = schedule({ cib, nowS: Math.floor(this.nowMs() / 1000) });
+    const wanted = [];
+    for (const place of transition.placement) {
+      if (!place.current.includes(this.options.nodeName) || !place.managed) continue;
+      const primitive = findPrimitive(cib.configuration.resources, place.resource.replace(/:\d+$/, ''));
+      if (!primitive) continue;
+      const historyId = transition.actions.find((action) => action.resource === place.resource)?.historyId ?? historyIdFor(place.resource, cib);
+      const promoted = place.role === 'Promoted';
+      for (const op of primitive.ops) {
+        if (op.name !== 'monitor' || op.intervalMs <= 0) continue;
+        if (op.role !== undefined && (op.role === 'Promoted') !== promoted) continue;
+        wanted.push({ key: `${historyId}_monitor_${op.intervalMs}`, resource: { definitionId: primitive.id, historyId }, intervalMs: op.intervalMs, expectedRc: promoted ? OcfRc.runningPromoted : OcfRc.success });
+      }
+    }
+    return wanted;
+  }
+
+  private async runMonitor(resource: { definitionId: string; historyId: string }, intervalMs: number, expectedRc: number): Promise<void> {
+    const { cib } = await this.options.store.read();
+    const primitive = findPrimitive(cib.configuration.resources, resource.definitionId);
+    if (!primitive) return;
+    const result = await this.options.runAgent({
+      agent: primitive.agent,
+      action: 'monitor',
+      instance: resource.historyId,
+      params: primitive.params,
+      meta: { ...primitive.meta, interval: String(intervalMs) },
+      timeoutMs: operationTimeoutMs(cib, primitive, 'monitor', intervalMs),
+    });
+    if (result.rc === expectedRc) return;
+    this.options.log.warn({ resource: resource.historyId, operation: `monitor_${intervalMs}`, rc: result.rc, expectedRc }, 'monitor failed');
+    await this.record(primitive, resource.historyId, 'monitor', intervalMs, result.rc === OcfRc.success && expectedRc === OcfRc.runningPromoted ? OcfRc.errGeneric : result.rc);
+  }
+
+  private scheduleRecheck(cib: Cib): void {
+    if (this.recheck) clearTimeout(this.recheck);
+    const intervalMs = clusterOptions(cib.configuration).clusterRecheckIntervalMs;
+    if (intervalMs <= 0 || this.stopped) return;
+    this.recheck = setTimeout(() => this.trigger(), intervalMs);
+    this.recheck.unref();
+  }
+}
+
+function historyIdFor(resourceId: string, cib: Cib): string {
+  const base = resourceId.replace(/:\d+$/, '');
+  const unique = cib.configuration.resources.some((resource) => resource.kind === 'clone' && resource.meta['globally-unique'] === 'true' && (resource.child.id === base || (resource.child.kind === 'group' && resource.child.children.some((child) => child.id === base))));
+  return unique ? resourceId : base;
+}

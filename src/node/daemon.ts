@@ -1,0 +1,85 @@
+// `tandem node`: the daemon of one node. Wires the store, the local agent runner, the
+// control loop and the control socket together, and shuts them down cleanly on SIGTERM.
+
+import { hostname } from 'node:os';
+import pino from 'pino';
+import { listen } from '../api/server.js';
+import type { Request } from '../api/protocol.js';
+import { runOcfAgent } from '../agents/ocf.js';
+import { parseCibText } from '../formats/index.js';
+import { writeCrm } from '../formats/crm/index.js';
+import type { Cib } from '../model/cib.js';
+import type { Configuration } from '../model/config.js';
+import { schedule } from '../scheduler/index.js';
+import { EmbeddedStore } from '../store/embedded.js';
+import { clusterView, failCounts, failedActions } from '../status/view.js';
+import { Controller, joinLocalNode } from './controller.js';
+
+export interface NodeOptions {
+  dataDir: string;
+  name?: string;
+}
+
+export interface StatusReport {
+  node: string;
+  revision: number;
+  view: ReturnType<typeof clusterView>;
+  failedActions: ReturnType<typeof failedActions>;
+  failCounts: ReturnType<typeof failCounts>;
+  pending: string[];
+  warnings: string[];
+}
+
+/** Keeps node definitions the new configuration does not mention (nodes that joined). */
+function withKnownNodes(next: Configuration, current: Configuration): Configuration {
+  const named = new Set(next.nodes.map((node) => node.uname));
+  return { ...next, nodes: [...next.nodes, ...current.nodes.filter((node) => !named.has(node.uname))] };
+}
+
+export async function runNode(options: NodeOptions): Promise<void> {
+  const name = options.name ?? hostname();
+  const log = pino({ base: { node: name }, timestamp: pino.stdTimeFunctions.isoTime });
+  const store = EmbeddedStore.open(options.dataDir);
+  const controller = new Controller({ nodeName: name, store, runAgent: runOcfAgent, log });
+
+  const handle = async (request: Request): Promise<unknown> => {
+    const { cib, revision } = await store.read();
+    const nowS = Math.floor(Date.now() / 1000);
+    switch (request.method) {
+      case 'status': {
+        const transition = schedule({ cib, nowS });
+        return { node: name, revision, view: clusterView(cib, nowS), failedActions: failedActions(cib), failCounts: failCounts(cib), pending: transition.summary.map((item) => item.line), warnings: transition.warnings } satisfies StatusReport;
+      }
+      case 'configure.show':
+        return writeCrm(cib.configuration);
+      case 'configure.load': {
+        // Validated whole before anything changes; the store commits it in one write.
+        const loaded = parseCibText(request.text, request.file);
+        const candidate: Cib = structuredClone(cib);
+        candidate.configuration = withKnownNodes(loaded.cib.configuration, cib.configuration);
+        joinLocalNode(candidate, name, false);
+        schedule({ cib: candidate, nowS });
+        const committed = await store.update((current) => ({ ...current, configuration: candidate.configuration }), revision);
+        log.info({ revision: committed.revision, file: request.file }, 'configuration loaded');
+        return { revision: committed.revision, warnings: loaded.warnings };
+      }
+    }
+  };
+
+  const server = await listen(options.dataDir, handle, log);
+  await controller.start();
+  log.info({ dataDir: options.dataDir }, 'node started');
+
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info({ signal }, 'node stopping');
+      resolve();
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+  server.close();
+  await controller.stop();
+  await store.close();
+  log.info('node stopped');
+}

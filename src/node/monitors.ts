@@ -1,0 +1,55 @@
+// Recurring monitors: reconciled to a wanted set after every transition. Each runs every
+// interval, never overlapping itself; a failure is recorded by the caller, which then
+// schedules again.
+
+import type { Logger } from 'pino';
+
+export interface MonitorTarget {
+  definitionId: string;
+  historyId: string;
+}
+
+export interface WantedMonitor {
+  key: string;
+  resource: MonitorTarget;
+  intervalMs: number;
+  expectedRc: number;
+}
+
+interface MonitorDeps {
+  run: (resource: MonitorTarget, intervalMs: number, expectedRc: number) => Promise<void>;
+  log: Logger;
+}
+
+export class MonitorSet {
+  private readonly timers = new Map<string, { wanted: WantedMonitor; timer: NodeJS.Timeout }>();
+
+  constructor(private readonly deps: MonitorDeps) {}
+
+  reconcile(wanted: WantedMonitor[]): void {
+    const keys = new Set(wanted.map((monitor) => monitor.key));
+    for (const [key, entry] of this.timers) {
+      if (keys.has(key) && wanted.find((monitor) => monitor.key === key)?.expectedRc === entry.wanted.expectedRc) continue;
+      clearTimeout(entry.timer);
+      this.timers.delete(key);
+    }
+    for (const monitor of wanted) if (!this.timers.has(monitor.key)) this.arm(monitor);
+  }
+
+  clear(): void {
+    for (const entry of this.timers.values()) clearTimeout(entry.timer);
+    this.timers.clear();
+  }
+
+  private arm(monitor: WantedMonitor): void {
+    const timer = setTimeout(async () => {
+      try {
+        await this.deps.run(monitor.resource, monitor.intervalMs, monitor.expectedRc);
+      } catch (error) {
+        this.deps.log.error({ err: error, resource: monitor.resource.historyId }, 'monitor could not run');
+      }
+      if (this.timers.get(monitor.key)?.timer === timer) this.arm(monitor);
+    }, monitor.intervalMs);
+    this.timers.set(monitor.key, { wanted: monitor, timer });
+  }
+}

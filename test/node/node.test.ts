@@ -1,0 +1,128 @@
+// The node daemon with real OCF agents (ocf:heartbeat:Dummy from Debian's resource-agents).
+// Every wait is bounded; the daemon is ended by PID and the temporary directory removed.
+
+import { strict as assert } from 'node:assert';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'tandem-node-test-'));
+const dataDir = join(dir, 'data');
+const daemons: ChildProcess[] = [];
+
+after(async () => {
+  for (const daemon of daemons) {
+    if (daemon.exitCode !== null || daemon.signalCode !== null) continue;
+    const exited = new Promise((resolve) => daemon.once('exit', resolve));
+    daemon.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function tandem(...args: string[]) {
+  return spawnSync(process.execPath, [main, ...args, '--data-dir', dataDir], { encoding: 'utf8' });
+}
+
+function startDaemon(logName: string): ChildProcess {
+  const log = openSync(join(dir, logName), 'w');
+  const daemon = spawn(process.execPath, [main, 'node', '--data-dir', dataDir, '--name', 'node1'], { stdio: ['ignore', log, log] });
+  closeSync(log);
+  daemons.push(daemon);
+  return daemon;
+}
+
+interface Report {
+  revision: number;
+  view: { resources: Array<{ kind: string; members?: Array<{ id: string; role: string; nodes: string[] }> }> };
+  failCounts: Array<{ resource: string; count: number }>;
+  failedActions: Array<{ resource: string; operation: string; rc: number }>;
+  pending: string[];
+}
+
+function status(): Report | undefined {
+  const result = tandem('status', '--json');
+  return result.status === 0 ? (JSON.parse(result.stdout) as Report) : undefined;
+}
+
+/** Polls until the condition holds: at most `limitMs`, every 100 ms. */
+async function waitFor(what: string, condition: () => boolean, limitMs = 15_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (Date.now() < deadline) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail(`timed out after ${limitMs} ms waiting for ${what}`);
+}
+
+function roles(report: Report | undefined): string {
+  const group = report?.view.resources.find((resource) => resource.kind === 'group');
+  return (group?.members ?? []).map((member) => `${member.id}:${member.role}@${member.nodes.join(',')}`).join(' ');
+}
+
+function operations(logName: string, operation: string): string[] {
+  return readFileSync(join(dir, logName), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { msg: string; operation?: string; resource?: string; rc?: number })
+    .filter((entry) => entry.msg === 'operation finished' && entry.operation === operation)
+    .map((entry) => `${entry.resource}=${entry.rc}`);
+}
+
+const config = `primitive ip ocf:heartbeat:Dummy params state=${dir}/ip.state op monitor interval=1s timeout=10s
+primitive web ocf:heartbeat:Dummy params state=${dir}/web.state op monitor interval=1s timeout=10s
+group g ip web
+property stonith-enabled=false
+`;
+
+test('commands say clearly when the daemon is not running', () => {
+  const result = tandem('status');
+  assert.equal(result.status, 1);
+  assert.equal(result.stderr, `tandem: the node daemon is not running (no socket at ${dataDir}/tandem.sock); start it with: tandem node --data-dir ${dataDir}\n`);
+});
+
+test('a node runs a group with real OCF agents, recovers a failure and survives kill -9', async () => {
+  const first = startDaemon('first.log');
+  await waitFor('the control socket', () => status() !== undefined);
+
+  const file = join(dir, 'cluster.crm');
+  writeFileSync(file, config);
+  const loaded = tandem('configure', 'load', file);
+  assert.equal(loaded.status, 0, loaded.stderr);
+  await waitFor('the group to start', () => roles(status()) === 'ip:Started@node1 web:Started@node1');
+  assert.ok(existsSync(join(dir, 'ip.state')) && existsSync(join(dir, 'web.state')), 'the Dummy agents really ran');
+
+  // A bad configuration changes nothing and says where it is wrong.
+  const before = status()!.revision;
+  const bad = join(dir, 'bad.crm');
+  writeFileSync(bad, `${config}colocation c inf: web nowhere\n`);
+  const rejected = tandem('configure', 'load', bad);
+  assert.equal(rejected.status, 1);
+  assert.equal(rejected.stderr, `tandem: ${bad}:5:23: constraint names resource "nowhere", which is not defined\n`);
+  assert.equal(status()!.revision, before);
+
+  // The service dies behind the cluster's back: the monitor notices and recovers it.
+  rmSync(join(dir, 'web.state'));
+  await waitFor('recovery of web', () => {
+    const report = status();
+    return existsSync(join(dir, 'web.state')) && report?.failCounts.some((entry) => entry.resource === 'web' && entry.count === 1) === true && roles(report) === 'ip:Started@node1 web:Started@node1';
+  });
+  assert.ok(status()!.failedActions.some((action) => action.resource === 'web' && action.operation === 'monitor' && action.rc === 7));
+  assert.deepEqual(operations('first.log', 'stop'), ['web=0']);
+
+  // kill -9 the daemon; a new one learns what runs by probing and starts nothing twice.
+  first.kill('SIGKILL');
+  await new Promise((resolve) => first.once('exit', resolve));
+  startDaemon('second.log');
+  await waitFor('the restarted node to settle', () => {
+    const report = status();
+    return report !== undefined && report.pending.length === 0 && roles(report) === 'ip:Started@node1 web:Started@node1';
+  });
+  assert.deepEqual(operations('second.log', 'monitor').sort(), ['ip=0', 'web=0']);
+  assert.deepEqual(operations('second.log', 'start'), []);
+  assert.ok(status()!.failCounts.some((entry) => entry.resource === 'web' && entry.count === 1), 'fail counts survive the restart');
+});
