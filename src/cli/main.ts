@@ -4,13 +4,22 @@
 
 import { Command } from 'commander';
 import { InputError } from '../model/errors.js';
+import type { NodeAction, ResourceAction } from '../admin/commands.js';
 import { call } from '../api/client.js';
+import type { Request } from '../api/protocol.js';
 import { runNode, type StatusReport } from '../node/daemon.js';
 import { readText } from './load.js';
 import { simulateCommand } from './simulate.js';
 import { renderReport } from './status.js';
 
 const defaultDataDir = process.env.TANDEM_DATA_DIR ?? '/var/lib/tandem';
+const resourceActions: ResourceAction[] = ['start', 'stop', 'promote', 'demote', 'move', 'ban', 'clear', 'cleanup'];
+const nodeActions: NodeAction[] = ['standby', 'online', 'maintenance', 'ready'];
+
+async function report(dataDir: string, request: Request): Promise<void> {
+  const result = (await call(dataDir, request)) as { revision: number };
+  process.stdout.write(`done (store revision ${result.revision})\n`);
+}
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -37,11 +46,57 @@ program
 
 program
   .command('node')
-  .description('run this machine\'s tandem node daemon (single node, embedded store)')
+  .description('run this machine\'s node daemon; or: tandem node standby|online|maintenance|ready NODE')
+  .argument('[action]', 'standby, online, maintenance or ready (none: run the daemon)')
+  .argument('[name]', 'the node to change')
   .option('--data-dir <dir>', 'where the node keeps its state and control socket', defaultDataDir)
-  .option('--name <name>', 'this node\'s name (default: the host name)')
-  .action(async (options: { dataDir: string; name?: string }) => {
-    await runNode({ dataDir: options.dataDir, ...(options.name ? { name: options.name } : {}) });
+  .option('--name <name>', 'this node\'s name when running the daemon (default: the host name)')
+  .action(async (action: string | undefined, name: string | undefined, options: { dataDir: string; name?: string }) => {
+    if (action === undefined) {
+      await runNode({ dataDir: options.dataDir, ...(options.name ? { name: options.name } : {}) });
+      return;
+    }
+    if (!nodeActions.includes(action as NodeAction)) throw new InputError(`unknown node action "${action}": expected ${nodeActions.join(', ')}`);
+    if (name === undefined) throw new InputError(`tandem node ${action} needs a node name`);
+    await report(options.dataDir, { method: 'node', action: action as NodeAction, name });
+  });
+
+program
+  .command('resource')
+  .description('start, stop, promote, demote, move, ban, clear or cleanup a resource (as crm resource)')
+  .argument('<action>', resourceActions.join('|'))
+  .argument('<resource>', 'resource id')
+  .argument('[node]', 'target node for move and ban')
+  .option('--data-dir <dir>', 'the node\'s data directory', defaultDataDir)
+  .action(async (action: string, id: string, node: string | undefined, options: { dataDir: string }) => {
+    if (!resourceActions.includes(action as ResourceAction)) throw new InputError(`unknown resource action "${action}": expected ${resourceActions.join(', ')}`);
+    await report(options.dataDir, { method: 'resource', action: action as ResourceAction, id, ...(node ? { node } : {}) });
+  });
+
+program
+  .command('property')
+  .description('set or get a cluster property (as crm configure property)')
+  .argument('<action>', 'set or get')
+  .argument('<name>', 'property name, e.g. no-quorum-policy')
+  .argument('[value]', 'the new value (for set)')
+  .option('--data-dir <dir>', 'the node\'s data directory', defaultDataDir)
+  .action(async (action: string, name: string, value: string | undefined, options: { dataDir: string }) => {
+    if (action === 'get') {
+      const current = await call(options.dataDir, { method: 'property.get', name });
+      process.stdout.write(current === null ? `${name} is not set\n` : `${name}=${String(current)}\n`);
+    } else if (action === 'set') {
+      if (value === undefined) throw new InputError(`tandem property set ${name} needs a value`);
+      await report(options.dataDir, { method: 'property.set', name, value });
+    } else throw new InputError(`unknown property action "${action}": expected set or get`);
+  });
+
+program
+  .command('history')
+  .description('the last transitions with their inputs; replay one with: tandem simulate FILE')
+  .option('--data-dir <dir>', 'the node\'s data directory', defaultDataDir)
+  .action(async (options: { dataDir: string }) => {
+    const entries = (await call(options.dataDir, { method: 'history' })) as Array<{ file: string; revision: number; summary: string[] }>;
+    for (const entry of entries) process.stdout.write(`${entry.file} (store revision ${entry.revision})\n${entry.summary.join('\n')}\n\n`);
   });
 
 program

@@ -25,6 +25,8 @@ export interface ControllerOptions {
   runAgent: AgentRunner;
   log: Logger;
   nowMs?: () => number;
+  /** Keeps each scheduler input that led to work, for `tandem history`. */
+  recordInput?: (cib: Cib, transition: Transition, revision: number) => void;
 }
 
 const defaultTimeoutMs = 20_000;
@@ -156,10 +158,11 @@ export class Controller {
   }
 
   private async runOnce(): Promise<void> {
-    const { cib } = await this.options.store.read();
+    const { cib, revision } = await this.options.store.read();
     const nowS = Math.floor(this.nowMs() / 1000);
     const transition = schedule({ cib, nowS });
     const id = ++this.transitionNumber;
+    if (transition.actions.length > 0) this.options.recordInput?.(cib, transition, revision);
     const log = this.options.log.child({ transition: id });
     for (const warning of transition.warnings) log.warn(warning);
     const probes = transition.probes.filter((probe) => probe.node === this.options.nodeName);

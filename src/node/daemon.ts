@@ -13,7 +13,9 @@ import type { Configuration } from '../model/config.js';
 import { schedule } from '../scheduler/index.js';
 import { EmbeddedStore } from '../store/embedded.js';
 import { clusterView, failCounts, failedActions } from '../status/view.js';
+import { changeNode, changeResource, setProperty } from '../admin/commands.js';
 import { Controller, joinLocalNode } from './controller.js';
+import { InputHistory } from './history.js';
 
 export interface NodeOptions {
   dataDir: string;
@@ -40,7 +42,18 @@ export async function runNode(options: NodeOptions): Promise<void> {
   const name = options.name ?? hostname();
   const log = pino({ base: { node: name }, timestamp: pino.stdTimeFunctions.isoTime });
   const store = EmbeddedStore.open(options.dataDir);
-  const controller = new Controller({ nodeName: name, store, runAgent: runOcfAgent, log });
+  const controller = new Controller({ nodeName: name, store, runAgent: runOcfAgent, log, recordInput: (cib, transition, revision) => history.record(cib, transition, revision) });
+
+  const history = new InputHistory(options.dataDir);
+  /** Applies an operator's change atomically, after checking the scheduler accepts the result. */
+  const commit = async (change: (cib: Cib) => Cib, what: string) => {
+    const { cib, revision } = await store.read();
+    const next = change(structuredClone(cib));
+    schedule({ cib: next, nowS: Math.floor(Date.now() / 1000) });
+    const committed = await store.update(() => next, revision);
+    log.info({ revision: committed.revision }, what);
+    return { revision: committed.revision };
+  };
 
   const handle = async (request: Request): Promise<unknown> => {
     const { cib, revision } = await store.read();
@@ -52,6 +65,16 @@ export async function runNode(options: NodeOptions): Promise<void> {
       }
       case 'configure.show':
         return writeCrm(cib.configuration);
+      case 'resource':
+        return commit((next) => changeResource(next, request.action, request.id, request.node), `resource ${request.action} ${request.id}`);
+      case 'node':
+        return commit((next) => changeNode(next, request.action, request.name), `node ${request.action} ${request.name}`);
+      case 'property.set':
+        return commit((next) => setProperty(next, request.name, request.value), `property ${request.name}=${request.value}`);
+      case 'property.get':
+        return cib.configuration.properties[request.name] ?? null;
+      case 'history':
+        return history.list();
       case 'configure.load': {
         // Validated whole before anything changes; the store commits it in one write.
         const loaded = parseCibText(request.text, request.file);

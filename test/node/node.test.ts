@@ -126,3 +126,58 @@ test('a node runs a group with real OCF agents, recovers a failure and survives 
   assert.deepEqual(operations('second.log', 'start'), []);
   assert.ok(status()!.failCounts.some((entry) => entry.resource === 'web' && entry.count === 1), 'fail counts survive the restart');
 });
+
+test("the operator's commands: cleanup, stop/start, ban/clear, standby/online, migration-threshold, history", async () => {
+  const ok = (...args: string[]) => {
+    const result = tandem(...args);
+    assert.equal(result.status, 0, `tandem ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+  const settled = (expected: string) => () => {
+    const report = status();
+    return report !== undefined && report.pending.length === 0 && roles(report) === expected;
+  };
+  const running = 'ip:Started@node1 web:Started@node1';
+  const stopped = 'ip:Stopped@ web:Stopped@';
+
+  ok('resource', 'cleanup', 'web');
+  await waitFor('cleanup to forget the failure', () => status()?.failCounts.length === 0 && status()?.failedActions.length === 0);
+  await waitFor('web re-probed and running', settled(running));
+
+  ok('resource', 'stop', 'g');
+  await waitFor('the group to stop', settled(stopped));
+  assert.ok(!existsSync(join(dir, 'ip.state')) && !existsSync(join(dir, 'web.state')));
+  ok('resource', 'start', 'g');
+  await waitFor('the group to start again', settled(running));
+
+  ok('resource', 'ban', 'g', 'node1');
+  await waitFor('a ban on the only node to stop it', settled(stopped));
+  ok('resource', 'clear', 'g');
+  await waitFor('clear to let it run', settled(running));
+
+  ok('node', 'standby', 'node1');
+  await waitFor('standby to empty the node', settled(stopped));
+  ok('node', 'online', 'node1');
+  await waitFor('online to bring it back', settled(running));
+
+  assert.equal(ok('property', 'get', 'stonith-enabled'), 'stonith-enabled=false\n');
+  ok('property', 'set', 'migration-threshold-test', 'kept');
+  assert.equal(ok('property', 'get', 'migration-threshold-test'), 'migration-threshold-test=kept\n');
+
+  // migration-threshold=1: one failure of a member bans its group from the node (as in
+  // Pacemaker), so with one node the group stays stopped until the failure is cleaned up.
+  writeFileSync(join(dir, 'threshold.crm'), config.replace('primitive web ocf:heartbeat:Dummy', 'primitive web ocf:heartbeat:Dummy meta migration-threshold=1'));
+  ok('configure', 'load', join(dir, 'threshold.crm'));
+  rmSync(join(dir, 'web.state'));
+  await waitFor('the group to be stopped and banned after one failure', settled(stopped));
+  assert.ok(status()!.failCounts.some((entry) => entry.resource === 'web' && entry.count === 1));
+  ok('resource', 'cleanup', 'web');
+  await waitFor('cleanup to let web run again', settled(running));
+
+  const history = ok('history');
+  const inputs = history.split('\n').filter((line) => line.endsWith(')') && line.includes('pe-input-'));
+  assert.ok(inputs.length >= 5, history);
+  const replay = spawnSync(process.execPath, [main, 'simulate', inputs[0]!.split(' ')[0]!], { encoding: 'utf8' });
+  assert.equal(replay.status, 0, replay.stderr);
+  assert.match(replay.stdout, /Transition Summary:\n {2}\* Start/);
+});

@@ -1,0 +1,94 @@
+// What operators change by hand, as pure functions on the CIB, with crm's meanings:
+// start/stop/promote/demote set target-role; move and ban add cli-prefer-/cli-ban-
+// location constraints, clear removes them; cleanup forgets a resource's history and
+// failures so it is probed again; standby/online/maintenance set node attributes.
+
+import type { Cib } from '../model/cib.js';
+import type { Resource } from '../model/config.js';
+import { InputError } from '../model/errors.js';
+
+export type ResourceAction = 'start' | 'stop' | 'promote' | 'demote' | 'move' | 'ban' | 'clear' | 'cleanup';
+export type NodeAction = 'standby' | 'online' | 'maintenance' | 'ready';
+
+function allResources(resources: Resource[]): Resource[] {
+  return resources.flatMap((resource) => {
+    if (resource.kind === 'primitive') return [resource];
+    if (resource.kind === 'group') return [resource, ...resource.children];
+    return [resource, ...allResources([resource.child])];
+  });
+}
+
+function findResource(cib: Cib, id: string): Resource {
+  const resource = allResources(cib.configuration.resources).find((candidate) => candidate.id === id);
+  if (!resource) throw new InputError(`no resource named "${id}" in the configuration`);
+  return resource;
+}
+
+function requireNode(cib: Cib, name: string | undefined, what: string): string {
+  if (name === undefined) throw new InputError(`${what} needs a node name`);
+  if (!cib.configuration.nodes.some((node) => node.uname === name)) throw new InputError(`no node named "${name}" (known: ${cib.configuration.nodes.map((node) => node.uname).join(', ')})`);
+  return name;
+}
+
+const targetRoles: Partial<Record<ResourceAction, string>> = { start: 'Started', stop: 'Stopped', promote: 'Promoted', demote: 'Unpromoted' };
+
+export function changeResource(cib: Cib, action: ResourceAction, id: string, node?: string): Cib {
+  const resource = findResource(cib, id);
+  const constraints = cib.configuration.constraints;
+  switch (action) {
+    case 'start':
+    case 'stop':
+    case 'promote':
+    case 'demote':
+      resource.meta['target-role'] = targetRoles[action]!;
+      break;
+    case 'move': {
+      const target = requireNode(cib, node, 'move');
+      cib.configuration.constraints = constraints.filter((constraint) => constraint.id !== `cli-prefer-${id}`);
+      cib.configuration.constraints.push({ type: 'location', id: `cli-prefer-${id}`, rsc: id, score: 'INFINITY', node: target, rules: [], extra: {} });
+      break;
+    }
+    case 'ban': {
+      const target = requireNode(cib, node, 'ban');
+      const banId = `cli-ban-${id}-on-${target}`;
+      cib.configuration.constraints = constraints.filter((constraint) => constraint.id !== banId);
+      cib.configuration.constraints.push({ type: 'location', id: banId, rsc: id, score: '-INFINITY', node: target, rules: [], extra: {} });
+      break;
+    }
+    case 'clear':
+      cib.configuration.constraints = constraints.filter((constraint) => constraint.id !== `cli-prefer-${id}` && !constraint.id.startsWith(`cli-ban-${id}-on-`));
+      break;
+    case 'cleanup':
+      cleanup(cib, resource);
+      break;
+  }
+  return cib;
+}
+
+/** Forgets history and failures of a resource (and what it contains) on every node. */
+function cleanup(cib: Cib, resource: Resource): void {
+  const ids = new Set(allResources([resource]).filter((item) => item.kind === 'primitive').map((item) => item.id));
+  const matches = (historyId: string) => ids.has(historyId.replace(/:\d+$/, ''));
+  for (const state of cib.status.nodes) {
+    state.resources = state.resources.filter((history) => !matches(history.id));
+    for (const name of Object.keys(state.transientAttributes)) {
+      const subject = /^(?:fail-count|last-failure)-(.+?)(?:#.*)?$/.exec(name)?.[1];
+      if (subject !== undefined && matches(subject)) delete state.transientAttributes[name];
+    }
+  }
+}
+
+export function changeNode(cib: Cib, action: NodeAction, name: string): Cib {
+  const node = cib.configuration.nodes.find((candidate) => candidate.uname === requireNode(cib, name, action))!;
+  if (action === 'standby') node.attributes.standby = 'on';
+  else if (action === 'online') node.attributes.standby = 'off';
+  else if (action === 'maintenance') node.attributes.maintenance = 'on';
+  else node.attributes.maintenance = 'off';
+  return cib;
+}
+
+export function setProperty(cib: Cib, name: string, value: string): Cib {
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new InputError(`"${name}" is not a property name`);
+  cib.configuration.properties[name] = value;
+  return cib;
+}

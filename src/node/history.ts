@@ -1,0 +1,60 @@
+// The scheduler inputs that led to work (Pacemaker's pe-input files): each kept as CIB XML
+// with its Transition Summary beside it, so any decision can be replayed with
+// `tandem simulate FILE` (or crm_simulate -x FILE). At most pe-input-series-max are kept.
+
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeCib } from '../formats/cib/index.js';
+import type { Cib } from '../model/cib.js';
+import type { Transition } from '../scheduler/index.js';
+
+const defaultSeriesMax = 4000;
+
+export interface HistoryEntry {
+  file: string;
+  revision: number;
+  summary: string[];
+}
+
+export class InputHistory {
+  private readonly directory: string;
+
+  constructor(dataDir: string) {
+    this.directory = join(dataDir, 'history');
+    mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+  }
+
+  record(cib: Cib, transition: Transition, revision: number): void {
+    const name = `pe-input-${String(revision).padStart(8, '0')}`;
+    writeFileSync(join(this.directory, `${name}.xml`), writeCib(cib));
+    writeFileSync(join(this.directory, `${name}.summary`), transition.summary.map((item) => item.line).join('\n') + '\n');
+    const limit = Number.parseInt(cib.configuration.properties['pe-input-series-max'] ?? '', 10);
+    this.prune(Number.isFinite(limit) && limit >= 0 ? limit : defaultSeriesMax);
+  }
+
+  list(): HistoryEntry[] {
+    return this.inputs().map((file) => {
+      const base = file.slice(0, -'.xml'.length);
+      let summary: string[] = [];
+      try {
+        summary = readFileSync(join(this.directory, `${base}.summary`), 'utf8').split('\n').filter(Boolean);
+      } catch {
+        summary = [];
+      }
+      return { file: join(this.directory, file), revision: Number(base.slice('pe-input-'.length)), summary };
+    });
+  }
+
+  private inputs(): string[] {
+    return readdirSync(this.directory).filter((file) => /^pe-input-\d+\.xml$/.test(file)).sort();
+  }
+
+  private prune(keep: number): void {
+    const files = this.inputs();
+    for (const file of files.slice(0, Math.max(0, files.length - keep))) {
+      const base = file.slice(0, -'.xml'.length);
+      rmSync(join(this.directory, file), { force: true });
+      rmSync(join(this.directory, `${base}.summary`), { force: true });
+    }
+  }
+}
