@@ -64,6 +64,7 @@ export function joinLocalNode(cib: Cib, name: string, forgetHistory: boolean): C
     cib.status.nodes.push(state);
   }
   Object.assign(state, { inCluster: true, controllerOnline: true, join: 'member', expected: 'member' });
+  delete state.transientAttributes.shutdown;
   if (forgetHistory) state.resources = [];
   // One node decides for itself: it has quorum.
   cib.haveQuorum = true;
@@ -115,6 +116,38 @@ export class Controller {
     await this.options.store.update((cib) => joinLocalNode(cib, this.options.nodeName, true));
     this.unwatch = this.options.store.watch(() => this.trigger());
     this.trigger();
+  }
+
+  /**
+   * A planned shutdown: ask the scheduler to move everything off this node, wait (at most
+   * `limitMs`) until nothing runs here, then leave the cluster cleanly.
+   */
+  async shutdown(limitMs: number): Promise<boolean> {
+    const nowS = Math.floor(this.nowMs() / 1000);
+    await this.options.store.update((cib) => {
+      const state = cib.status.nodes.find((candidate) => candidate.uname === this.options.nodeName);
+      if (state) state.transientAttributes.shutdown = String(nowS);
+      return cib;
+    });
+    const deadline = this.nowMs() + limitMs;
+    let clean = false;
+    while (this.nowMs() < deadline) {
+      await this.whenIdle();
+      const { cib } = await this.options.store.read();
+      const transition = schedule({ cib, nowS: Math.floor(this.nowMs() / 1000) });
+      if (transition.placement.every((place) => !place.current.includes(this.options.nodeName) || !place.managed)) {
+        clean = true;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await this.stop();
+    await this.options.store.update((cib) => {
+      const state = cib.status.nodes.find((candidate) => candidate.uname === this.options.nodeName);
+      if (state) Object.assign(state, { inCluster: false, controllerOnline: false, join: 'down', expected: 'down' });
+      return cib;
+    });
+    return clean;
   }
 
   async stop(): Promise<void> {
@@ -242,6 +275,17 @@ export class Controller {
     if (result.rc === expectedRc) return;
     this.options.log.warn({ resource: resource.historyId, operation: `monitor_${intervalMs}`, rc: result.rc, expectedRc }, 'monitor failed');
     await this.record(primitive, resource.historyId, 'monitor', intervalMs, result.rc === OcfRc.success && expectedRc === OcfRc.runningPromoted ? OcfRc.errGeneric : result.rc);
+  }
+
+  /** A supervised process died on its own: record it as a failed monitor now and react. */
+  async reportUnexpectedExit(historyId: string): Promise<void> {
+    if (this.stopped) return;
+    const { cib } = await this.options.store.read();
+    const primitive = findPrimitive(cib.configuration.resources, historyId.replace(/:\d+$/, ''));
+    if (!primitive) return;
+    const intervalMs = primitive.ops.find((op) => op.name === 'monitor' && op.intervalMs > 0)?.intervalMs ?? 1_000;
+    this.options.log.warn({ resource: historyId, operation: `monitor_${intervalMs}` }, 'supervised process exited');
+    await this.record(primitive, historyId, 'monitor', intervalMs, OcfRc.notRunning);
   }
 
   private scheduleRecheck(cib: Cib): void {

@@ -5,7 +5,8 @@ import { hostname } from 'node:os';
 import pino from 'pino';
 import { listen } from '../api/server.js';
 import type { Request } from '../api/protocol.js';
-import { runOcfAgent } from '../agents/ocf.js';
+import { createAgentRunner } from '../agents/index.js';
+import { join } from 'node:path';
 import { parseCibText } from '../formats/index.js';
 import { writeCrm } from '../formats/crm/index.js';
 import type { Cib } from '../model/cib.js';
@@ -16,6 +17,9 @@ import { clusterView, failCounts, failedActions } from '../status/view.js';
 import { changeNode, changeResource, setProperty } from '../admin/commands.js';
 import { Controller, joinLocalNode } from './controller.js';
 import { InputHistory } from './history.js';
+
+/** How long a planned shutdown waits for this node's resources to stop. */
+const shutdownLimitMs = 120_000;
 
 export interface NodeOptions {
   dataDir: string;
@@ -42,7 +46,9 @@ export async function runNode(options: NodeOptions): Promise<void> {
   const name = options.name ?? hostname();
   const log = pino({ base: { node: name }, timestamp: pino.stdTimeFunctions.isoTime });
   const store = EmbeddedStore.open(options.dataDir);
-  const controller = new Controller({ nodeName: name, store, runAgent: runOcfAgent, log, recordInput: (cib, transition, revision) => history.record(cib, transition, revision) });
+  let controller: Controller | undefined;
+  const runAgent = createAgentRunner({ runDir: join(options.dataDir, 'run'), onUnexpectedExit: (instance) => void controller?.reportUnexpectedExit(instance) });
+  controller = new Controller({ nodeName: name, store, runAgent, log, recordInput: (cib, transition, revision) => history.record(cib, transition, revision) });
 
   const history = new InputHistory(options.dataDir);
   /** Applies an operator's change atomically, after checking the scheduler accepts the result. */
@@ -101,8 +107,9 @@ export async function runNode(options: NodeOptions): Promise<void> {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
   });
+  const clean = await controller.shutdown(shutdownLimitMs);
+  if (!clean) log.warn({ limitMs: shutdownLimitMs }, 'resources still running here at shutdown');
   server.close();
-  await controller.stop();
   await store.close();
   log.info('node stopped');
 }

@@ -115,7 +115,7 @@ function addInternalColocations(ws: WorkingSet, resource: SchedResource): void {
 }
 
 export function canRunResources(node: SchedNode): boolean {
-  return node.online && !node.standby && !node.unclean && !node.maintenance;
+  return node.online && !node.standby && !node.unclean && !node.maintenance && !node.shutdown;
 }
 
 export function canRunAny(scores: NodeScores, ws: WorkingSet): boolean {

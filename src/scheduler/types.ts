@@ -27,6 +27,8 @@ export interface SchedNode {
   online: boolean;
   standby: boolean;
   maintenance: boolean;
+  /** Shutting down (transient attribute "shutdown"): it stops what it runs and takes nothing new. */
+  shutdown: boolean;
   /** Failed or lost without being fenced: nothing runs there, and what ran there is in doubt. */
   unclean: boolean;
   /** Permanent and transient attributes merged, plus #uname / #id / #kind. */

@@ -86,6 +86,7 @@ function unpackNodes(cib: Cib, options: ClusterOptions): SchedNode[] {
       online,
       standby: isTrue(attributes.standby),
       maintenance: isTrue(attributes.maintenance) || options.maintenanceMode,
+      shutdown: state?.transientAttributes.shutdown !== undefined && state.transientAttributes.shutdown !== '0',
       unclean: options.stonithEnabled && failedMember,
       attributes,
       assignedCount: 0,

@@ -181,3 +181,19 @@ test("the operator's commands: cleanup, stop/start, ban/clear, standby/online, m
   assert.equal(replay.status, 0, replay.stderr);
   assert.match(replay.stdout, /Transition Summary:\n {2}\* Start/);
 });
+
+test('a supervised process (tandem:process) that dies is restarted at once, not at the next monitor', async () => {
+  writeFileSync(join(dir, 'process.crm'), `${config}primitive sleeper tandem:process params command="exec sleep 600" op monitor interval=60s\n`);
+  const loaded = tandem('configure', 'load', join(dir, 'process.crm'));
+  assert.equal(loaded.status, 0, loaded.stderr);
+  const pidfile = join(dataDir, 'run', 'sleeper.pid');
+  const sleeperStarted = () => (status()?.view.resources as Array<{ id?: string; role?: string }> | undefined)?.some((resource) => resource.id === 'sleeper' && resource.role === 'Started') === true;
+  await waitFor('the process to run', () => existsSync(pidfile) && sleeperStarted() && status()?.pending.length === 0);
+  const first = Number(readFileSync(pidfile, 'utf8'));
+  process.kill(first, 'SIGKILL');
+  // The monitor interval is 60 s: a restart within the wait below comes from the exit itself.
+  await waitFor('a new process', () => existsSync(pidfile) && Number(readFileSync(pidfile, 'utf8')) !== first, 5_000);
+  const second = Number(readFileSync(pidfile, 'utf8'));
+  assert.doesNotThrow(() => process.kill(second, 0));
+  await waitFor('the failure to be counted', () => status()?.failCounts.some((entry) => entry.resource === 'sleeper' && entry.count === 1) === true);
+});

@@ -1,0 +1,23 @@
+// Runs any agent tandem knows: OCF agents from disk, and the built-in ones (class tandem).
+
+import { OcfRc } from '../model/status.js';
+import { runOcfAgent, type AgentCall, type AgentResult } from './ocf.js';
+import { ProcessAgent } from './process.js';
+
+export type { AgentCall, AgentResult } from './ocf.js';
+
+export interface AgentRunnerOptions {
+  runDir: string;
+  /** A supervised process exited on its own: called at once with its instance. */
+  onUnexpectedExit: (instance: string) => void;
+  ocfRoot?: string;
+}
+
+export function createAgentRunner(options: AgentRunnerOptions): (call: AgentCall) => Promise<AgentResult> {
+  const processes = new ProcessAgent(options.runDir, options.onUnexpectedExit);
+  return async (call) => {
+    if (call.agent.class === 'ocf') return runOcfAgent(options.ocfRoot ? { ...call, ocfRoot: options.ocfRoot } : call);
+    if (call.agent.class === 'tandem' && call.agent.type === 'process') return processes.run(call);
+    return { rc: OcfRc.errInstalled, timedOut: false, notInstalled: true, durationMs: 0, output: `agent class ${call.agent.class}:${call.agent.type} is not supported` };
+  };
+}
