@@ -8,13 +8,46 @@ import type { NodeAction, ResourceAction } from '../admin/commands.js';
 import { call } from '../api/client.js';
 import type { Request } from '../api/protocol.js';
 import { runNode, type StatusReport } from '../node/daemon.js';
-import { readText } from './load.js';
+import { loadCib, readText } from './load.js';
+import { schedule } from '../scheduler/index.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { simulateCommand } from './simulate.js';
 import { renderReport } from './status.js';
 
 const defaultDataDir = process.env.TANDEM_DATA_DIR ?? '/var/lib/tandem';
 const resourceActions: ResourceAction[] = ['start', 'stop', 'promote', 'demote', 'move', 'ban', 'clear', 'cleanup'];
 const nodeActions: NodeAction[] = ['standby', 'online', 'maintenance', 'ready'];
+const restartLimitMs = 120_000;
+
+/** Stops the resource, waits (bounded) until nothing of it runs, then starts it again. */
+async function restart(dataDir: string, id: string): Promise<void> {
+  await report(dataDir, { method: 'resource', action: 'stop', id });
+  const deadline = Date.now() + restartLimitMs;
+  for (;;) {
+    const status = (await call(dataDir, { method: 'status' })) as StatusReport;
+    if (status.pending.length === 0) break;
+    if (Date.now() > deadline) throw new InputError(`${id} did not stop within ${restartLimitMs / 1000} s; it stays stopped (start it with: tandem resource start ${id})`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await report(dataDir, { method: 'resource', action: 'start', id });
+}
+
+function editInEditor(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-edit-'));
+  try {
+    const file = join(dir, 'configuration.crm');
+    writeFileSync(file, text);
+    const editor = process.env.VISUAL ?? process.env.EDITOR ?? 'vi';
+    const result = spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'editor', file], { stdio: 'inherit' });
+    if (result.status !== 0) throw new InputError(`the editor (${editor}) exited with status ${result.status}; nothing was changed`);
+    return readFileSync(file, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 async function report(dataDir: string, request: Request): Promise<void> {
   const result = (await call(dataDir, request)) as { revision: number };
@@ -64,12 +97,16 @@ program
 program
   .command('resource')
   .description('start, stop, promote, demote, move, ban, clear or cleanup a resource (as crm resource)')
-  .argument('<action>', resourceActions.join('|'))
+  .argument('<action>', [...resourceActions, 'restart'].join('|'))
   .argument('<resource>', 'resource id')
   .argument('[node]', 'target node for move and ban')
   .option('--data-dir <dir>', 'the node\'s data directory', defaultDataDir)
   .action(async (action: string, id: string, node: string | undefined, options: { dataDir: string }) => {
-    if (!resourceActions.includes(action as ResourceAction)) throw new InputError(`unknown resource action "${action}": expected ${resourceActions.join(', ')}`);
+    if (action === 'restart') {
+      await restart(options.dataDir, id);
+      return;
+    }
+    if (!resourceActions.includes(action as ResourceAction)) throw new InputError(`unknown resource action "${action}": expected ${[...resourceActions, 'restart'].join(', ')}`);
     await report(options.dataDir, { method: 'resource', action: action as ResourceAction, id, ...(node ? { node } : {}) });
   });
 
@@ -104,9 +141,21 @@ program
   .description('show nodes, resources and failures, like crm_mon')
   .option('--data-dir <dir>', 'the node\'s data directory', defaultDataDir)
   .option('--json', 'print the same facts as JSON')
-  .action(async (options: { dataDir: string; json?: boolean }) => {
-    const report = (await call(options.dataDir, { method: 'status' })) as StatusReport;
-    process.stdout.write((options.json ? JSON.stringify(report, null, 2) : renderReport(report)) + '\n');
+  .option('--watch', 'refresh every second until interrupted')
+  .action(async (options: { dataDir: string; json?: boolean; watch?: boolean }) => {
+    const show = async () => {
+      const report = (await call(options.dataDir, { method: 'status' })) as StatusReport;
+      return options.json ? JSON.stringify(report, null, 2) : renderReport(report);
+    };
+    if (!options.watch) {
+      process.stdout.write((await show()) + '\n');
+      return;
+    }
+    for (;;) {
+      const text = await show();
+      process.stdout.write(`\x1b[2J\x1b[H${new Date().toISOString()}\n${text}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
   });
 
 const configure = program.command('configure').description('load or show the cluster configuration');
@@ -119,6 +168,32 @@ configure
     const result = (await call(options.dataDir, { method: 'configure.load', text: readText(file), file })) as { revision: number; warnings: Array<{ message: string; position: { file: string; line: number; column: number } }> };
     for (const warning of result.warnings) process.stderr.write(`warning: ${warning.position.file}:${warning.position.line}:${warning.position.column}: ${warning.message}\n`);
     process.stdout.write(`configuration loaded (store revision ${result.revision})\n`);
+  });
+configure
+  .command('verify')
+  .description('check a configuration file (crm syntax or CIB XML) without changing anything')
+  .argument('<file>', 'configuration file ("-" for standard input)')
+  .action((file: string) => {
+    const loaded = loadCib(file);
+    const transition = schedule({ cib: loaded.cib, nowS: Math.floor(Date.now() / 1000) });
+    for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning.position.file}:${warning.position.line}:${warning.position.column}: ${warning.message}\n`);
+    for (const warning of transition.warnings) process.stderr.write(`warning: ${warning}\n`);
+    const count = loaded.cib.configuration.resources.length;
+    process.stdout.write(`${file}: valid (${count} top-level resource${count === 1 ? '' : 's'}, ${loaded.cib.configuration.constraints.length} constraint(s))\n`);
+  });
+configure
+  .command('edit')
+  .description('edit the configuration in $EDITOR (crm syntax); saved only if all of it is valid')
+  .option('--data-dir <dir>', 'the node\'s data directory', defaultDataDir)
+  .action(async (options: { dataDir: string }) => {
+    const current = String(await call(options.dataDir, { method: 'configure.show' }));
+    const edited = editInEditor(current);
+    if (edited === current) {
+      process.stdout.write('no change\n');
+      return;
+    }
+    const result = (await call(options.dataDir, { method: 'configure.load', text: edited, file: 'edited configuration' })) as { revision: number };
+    process.stdout.write(`configuration saved (store revision ${result.revision})\n`);
   });
 configure
   .command('show')

@@ -197,3 +197,14 @@ test('a supervised process (tandem:process) that dies is restarted at once, not 
   assert.doesNotThrow(() => process.kill(second, 0));
   await waitFor('the failure to be counted', () => status()?.failCounts.some((entry) => entry.resource === 'sleeper' && entry.count === 1) === true);
 });
+
+test('configure edit saves what the editor changed; resource restart stops, then starts', async () => {
+  const edit = spawnSync(process.execPath, [main, 'configure', 'edit', '--data-dir', dataDir], { encoding: 'utf8', env: { ...process.env, EDITOR: 'sed -i s/interval=60s/interval=30s/' } });
+  assert.equal(edit.status, 0, edit.stderr);
+  assert.match(tandem('configure', 'show').stdout, /primitive sleeper tandem:process[^]*op monitor interval=30s/);
+  const pidfile = join(dataDir, 'run', 'sleeper.pid');
+  const before = Number(readFileSync(pidfile, 'utf8'));
+  const restarted = tandem('resource', 'restart', 'sleeper');
+  assert.equal(restarted.status, 0, restarted.stderr);
+  await waitFor('sleeper to run again', () => existsSync(pidfile) && Number(readFileSync(pidfile, 'utf8')) !== before && status()?.pending.length === 0);
+});
