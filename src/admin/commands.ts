@@ -92,3 +92,24 @@ export function setProperty(cib: Cib, name: string, value: string): Cib {
   cib.configuration.properties[name] = value;
   return cib;
 }
+
+/** Sets (or, with null, deletes) a node attribute: transient in the status, or permanent. */
+export function setNodeAttribute(cib: Cib, nodeName: string, name: string, value: string | null, permanent: boolean): Cib {
+  requireNode(cib, nodeName, 'an attribute');
+  if (permanent) {
+    const node = cib.configuration.nodes.find((candidate) => candidate.uname === nodeName)!;
+    if (value === null) delete node.attributes[name];
+    else node.attributes[name] = value;
+    return cib;
+  }
+  const state = cib.status.nodes.find((candidate) => candidate.uname === nodeName);
+  if (!state) throw new InputError(`node "${nodeName}" has not joined yet`);
+  if (value === null) delete state.transientAttributes[name];
+  else state.transientAttributes[name] = value;
+  return cib;
+}
+
+export function getNodeAttribute(cib: Cib, nodeName: string, name: string): string | null {
+  const transient = cib.status.nodes.find((candidate) => candidate.uname === nodeName)?.transientAttributes[name];
+  return transient ?? cib.configuration.nodes.find((candidate) => candidate.uname === nodeName)?.attributes[name] ?? null;
+}

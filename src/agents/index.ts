@@ -11,12 +11,14 @@ export interface AgentRunnerOptions {
   /** A supervised process exited on its own: called at once with its instance. */
   onUnexpectedExit: (instance: string) => void;
   ocfRoot?: string;
+  /** Extra environment for OCF agents (e.g. HA_SBIN_DIR pointing at tandem's tool shims). */
+  environment?: Record<string, string>;
 }
 
 export function createAgentRunner(options: AgentRunnerOptions): (call: AgentCall) => Promise<AgentResult> {
   const processes = new ProcessAgent(options.runDir, options.onUnexpectedExit);
   return async (call) => {
-    if (call.agent.class === 'ocf') return runOcfAgent(options.ocfRoot ? { ...call, ocfRoot: options.ocfRoot } : call);
+    if (call.agent.class === 'ocf') return runOcfAgent({ ...call, ...(options.ocfRoot ? { ocfRoot: options.ocfRoot } : {}), environment: { ...options.environment, ...call.environment } });
     if (call.agent.class === 'tandem' && call.agent.type === 'process') return processes.run(call);
     return { rc: OcfRc.errInstalled, timedOut: false, notInstalled: true, durationMs: 0, output: `agent class ${call.agent.class}:${call.agent.type} is not supported` };
   };

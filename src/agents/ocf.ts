@@ -20,6 +20,8 @@ export interface AgentCall {
   meta: Record<string, string>;
   timeoutMs: number;
   ocfRoot?: string;
+  /** Extra variables for the agent's environment. */
+  environment?: Record<string, string>;
 }
 
 export interface AgentResult {
@@ -53,6 +55,7 @@ export function agentPath(agent: AgentSpec, ocfRoot = defaultOcfRoot): string {
 export function agentEnvironment(call: AgentCall): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+    ...call.environment,
     OCF_ROOT: call.ocfRoot ?? defaultOcfRoot,
     OCF_RA_VERSION_MAJOR: '1',
     OCF_RA_VERSION_MINOR: '1',

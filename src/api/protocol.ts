@@ -11,7 +11,9 @@ export type Request =
   | { method: 'node'; action: NodeAction; name: string }
   | { method: 'property.set'; name: string; value: string }
   | { method: 'property.get'; name: string }
-  | { method: 'history' };
+  | { method: 'history' }
+  | { method: 'attribute'; node: string; name: string; value: string | null; permanent: boolean }
+  | { method: 'attribute.get'; node: string; name: string };
 
 export type Response = { ok: true; result: unknown } | { ok: false; error: string };
 

@@ -203,6 +203,35 @@ configure
     process.stdout.write(String(await call(options.dataDir, { method: 'configure.show' })));
   });
 
+program
+  .command('crm_attribute', { hidden: true })
+  .description('crm_attribute for agents run by tandem: node attributes and promotion scores')
+  .option('-p, --promotion [resource]', 'the promotion score of the agent\'s resource (master-<resource>)')
+  .option('-n, --name <name>', 'attribute name')
+  .option('-v, --update <value>', 'set the value')
+  .option('-D, --delete', 'delete the attribute')
+  .option('-G, --query', 'print the value')
+  .option('-N, --node <node>', 'node (default: this node)')
+  .option('-l, --lifetime <lifetime>', 'reboot (transient) or forever (permanent)', 'reboot')
+  .option('-t, --type <type>', 'status (transient) or nodes (permanent)')
+  .option('-q, --quiet', 'print only the value')
+  .action(async (options: { promotion?: string | boolean; name?: string; update?: string; delete?: boolean; query?: boolean; node?: string; lifetime: string; type?: string; quiet?: boolean }) => {
+    const dataDir = process.env.TANDEM_DATA_DIR ?? defaultDataDir;
+    const node = options.node ?? process.env.TANDEM_NODE;
+    if (!node) throw new InputError('crm_attribute: no node given (-N) and TANDEM_NODE is not set');
+    const resource = typeof options.promotion === 'string' ? options.promotion : process.env.OCF_RESOURCE_INSTANCE;
+    const name = options.promotion !== undefined ? `master-${(resource ?? '').replace(/:\d+$/, '')}` : options.name;
+    if (!name || name === 'master-') throw new InputError('crm_attribute: an attribute name (-n) or --promotion with OCF_RESOURCE_INSTANCE set is needed');
+    const permanent = options.promotion === undefined && (options.lifetime === 'forever' || options.type === 'nodes');
+    if (options.update !== undefined || options.delete) {
+      await call(dataDir, { method: 'attribute', node, name, value: options.delete ? null : options.update!, permanent });
+      return;
+    }
+    const value = await call(dataDir, { method: 'attribute.get', node, name });
+    if (value === null) throw new InputError(`crm_attribute: ${name} is not set on ${node}`);
+    process.stdout.write(options.quiet ? `${String(value)}\n` : `scope=${permanent ? 'nodes' : 'status'}  name=${name} value=${String(value)}\n`);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

@@ -30,6 +30,24 @@ export interface ControllerOptions {
 }
 
 const defaultTimeoutMs = 20_000;
+const retryBaseMs = 100;
+const retryLimitMs = 10_000;
+
+/** Meta values an agent sees: rsc_defaults, then its clone's and group's, then its own. */
+function effectiveMeta(cib: Cib, primitive: Primitive): Record<string, string> {
+  const containers: Array<Record<string, string>> = [];
+  const visit = (resource: Resource, trail: Array<Record<string, string>>): boolean => {
+    if (resource === primitive) {
+      containers.push(...trail);
+      return true;
+    }
+    if (resource.kind === 'group') return resource.children.some((child) => visit(child, [...trail, resource.meta]));
+    if (resource.kind === 'clone') return visit(resource.child, [...trail, { ...resource.meta, ...(resource.promotable ? { promotable: 'true' } : {}) }]);
+    return false;
+  };
+  cib.configuration.resources.some((resource) => visit(resource, []));
+  return Object.assign({}, cib.configuration.rscDefaults, ...containers, primitive.meta) as Record<string, string>;
+}
 
 function findPrimitive(resources: Resource[], id: string): Primitive | undefined {
   for (const resource of resources) {
@@ -100,6 +118,7 @@ export class Controller {
   private recheck: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
   private transitionNumber = 0;
+  private failedInARow = 0;
   private readonly monitors: MonitorSet;
   private readonly nowMs: () => number;
   private idleWaiters: Array<() => void> = [];
@@ -178,7 +197,10 @@ export class Controller {
     try {
       do {
         this.dirty = false;
-        await this.runOnce();
+        const failed = await this.runOnce();
+        this.failedInARow = failed ? this.failedInARow + 1 : 0;
+        // Failing again and again must not spin: wait longer each time, up to a limit.
+        if (this.failedInARow > 1) await new Promise((resolve) => setTimeout(resolve, Math.min(retryBaseMs * 2 ** (this.failedInARow - 2), retryLimitMs)));
       } while (this.dirty && !this.stopped);
     } catch (error) {
       this.options.log.error({ err: error }, 'control loop failed; retrying at the next change');
@@ -190,7 +212,8 @@ export class Controller {
     }
   }
 
-  private async runOnce(): Promise<void> {
+  /** One pass: returns true when an action failed (the next pass will decide again). */
+  private async runOnce(): Promise<boolean> {
     const { cib, revision } = await this.options.store.read();
     const nowS = Math.floor(this.nowMs() / 1000);
     const transition = schedule({ cib, nowS });
@@ -205,19 +228,20 @@ export class Controller {
       // What the probes find changes the picture: record it all, then decide again.
       for (const probe of probes) await this.execute(cib, probe.definitionId, probe.historyId, 'monitor', 0, log);
       this.dirty = true;
-      return;
+      return false;
     }
     for (const action of actions) {
       const result = await this.execute(cib, action.definitionId, action.historyId, action.task, 0, log);
       // A failure changes what the scheduler will decide: stop here and schedule again.
       if (result === undefined || result !== OcfRc.success) {
         this.dirty = true;
-        return;
+        return true;
       }
     }
     if (probes.length + actions.length > 0) log.info('transition complete');
     this.monitors.reconcile(await this.desiredMonitors());
     this.scheduleRecheck(cib);
+    return false;
   }
 
   /** Runs one operation and records its result; undefined when the resource is gone from the configuration. */
@@ -225,7 +249,7 @@ export class Controller {
     const primitive = findPrimitive(cib.configuration.resources, definitionId);
     if (!primitive) return undefined;
     const timeoutMs = operationTimeoutMs(cib, primitive, task, intervalMs);
-    const result = await this.options.runAgent({ agent: primitive.agent, action: task, instance: historyId, params: primitive.params, meta: { ...cib.configuration.rscDefaults, ...primitive.meta }, timeoutMs });
+    const result = await this.options.runAgent({ agent: primitive.agent, action: task, instance: historyId, params: primitive.params, meta: effectiveMeta(cib, primitive), timeoutMs });
     log.info({ resource: historyId, operation: task, rc: result.rc, timedOut: result.timedOut, durationMs: result.durationMs }, 'operation finished');
     await this.record(primitive, historyId, task, intervalMs, result.rc);
     return result.rc;
@@ -269,7 +293,7 @@ export class Controller {
       action: 'monitor',
       instance: resource.historyId,
       params: primitive.params,
-      meta: { ...primitive.meta, interval: String(intervalMs) },
+      meta: { ...effectiveMeta(cib, primitive), interval: String(intervalMs) },
       timeoutMs: operationTimeoutMs(cib, primitive, 'monitor', intervalMs),
     });
     if (result.rc === expectedRc) return;

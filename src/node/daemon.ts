@@ -14,9 +14,10 @@ import type { Configuration } from '../model/config.js';
 import { schedule } from '../scheduler/index.js';
 import { EmbeddedStore } from '../store/embedded.js';
 import { clusterView, failCounts, failedActions } from '../status/view.js';
-import { changeNode, changeResource, setProperty } from '../admin/commands.js';
+import { changeNode, changeResource, getNodeAttribute, setNodeAttribute, setProperty } from '../admin/commands.js';
 import { Controller, joinLocalNode } from './controller.js';
 import { InputHistory } from './history.js';
+import { pacemakerToolShims } from './shims.js';
 
 /** How long a planned shutdown waits for this node's resources to stop. */
 const shutdownLimitMs = 120_000;
@@ -47,7 +48,11 @@ export async function runNode(options: NodeOptions): Promise<void> {
   const log = pino({ base: { node: name }, timestamp: pino.stdTimeFunctions.isoTime });
   const store = EmbeddedStore.open(options.dataDir);
   let controller: Controller | undefined;
-  const runAgent = createAgentRunner({ runDir: join(options.dataDir, 'run'), onUnexpectedExit: (instance) => void controller?.reportUnexpectedExit(instance) });
+  const runAgent = createAgentRunner({
+    runDir: join(options.dataDir, 'run'),
+    onUnexpectedExit: (instance) => void controller?.reportUnexpectedExit(instance),
+    environment: pacemakerToolShims(options.dataDir, name),
+  });
   controller = new Controller({ nodeName: name, store, runAgent, log, recordInput: (cib, transition, revision) => history.record(cib, transition, revision) });
 
   const history = new InputHistory(options.dataDir);
@@ -81,6 +86,13 @@ export async function runNode(options: NodeOptions): Promise<void> {
         return cib.configuration.properties[request.name] ?? null;
       case 'history':
         return history.list();
+      case 'attribute': {
+        // Promotion scores change often and mean nothing new when unchanged: skip those writes.
+        if (getNodeAttribute(cib, request.node, request.name) === request.value) return { revision };
+        return commit((next) => setNodeAttribute(next, request.node, request.name, request.value, request.permanent), `attribute ${request.name}=${request.value ?? '(deleted)'} on ${request.node}`);
+      }
+      case 'attribute.get':
+        return getNodeAttribute(cib, request.node, request.name);
       case 'configure.load': {
         // Validated whole before anything changes; the store commits it in one write.
         const loaded = parseCibText(request.text, request.file);

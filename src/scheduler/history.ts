@@ -72,7 +72,14 @@ export function replayHistory(records: OperationRecord[], ops: Operation[], ston
     const failure = classify(record);
     if (failure === 'ok') {
       applySuccess(state, record);
-      if (clearsPastFailure(record)) onFail = clearFailure(onFail);
+      if (clearsPastFailure(record, onFail)) onFail = clearFailure(onFail);
+      continue;
+    }
+    // "Not running" from any one-time operation means it is stopped now (for a stop, that
+    // is success); a failed demote or promote does not leave it promoted.
+    if (record.rc === OcfRc.notRunning && record.intervalMs === 0) {
+      state.role = RoleRank.Stopped;
+      if (record.operation !== 'stop') onFail = worseOnFail(onFail, onFailFor(record, ops, stonithEnabled));
       continue;
     }
     if (failure === 'hard') state.bannedHere = true;
@@ -168,8 +175,11 @@ function applySuccess(state: NodeHistory, record: OperationRecord): void {
   }
 }
 
-function clearsPastFailure(record: OperationRecord): boolean {
-  return record.operation === 'stop' || (isProbe(record) && record.rc === OcfRc.notRunning);
+/** Operations whose success puts an earlier failure behind it, as Pacemaker's unpacker has it. */
+function clearsPastFailure(record: OperationRecord, onFail: OnFail | undefined): boolean {
+  if (['stop', 'start', 'promote', 'migrate_from'].includes(record.operation)) return true;
+  if (record.operation === 'demote') return onFail === 'demote';
+  return isProbe(record) && record.rc === OcfRc.notRunning;
 }
 
 /** A successful stop (or a probe that finds it stopped) forgets failures that only asked for recovery. */

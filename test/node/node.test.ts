@@ -2,75 +2,29 @@
 // Every wait is bounded; the daemon is ended by PID and the temporary directory removed.
 
 import { strict as assert } from 'node:assert';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { cli, TestNode, waitFor as waitUntil, type Report } from '../support/daemon.js';
 
-const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'tandem-node-test-'));
-const dataDir = join(dir, 'data');
-const daemons: ChildProcess[] = [];
-
-after(async () => {
-  for (const daemon of daemons) {
-    if (daemon.exitCode !== null || daemon.signalCode !== null) continue;
-    const exited = new Promise((resolve) => daemon.once('exit', resolve));
-    daemon.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(dir, { recursive: true, force: true });
+const node = new TestNode();
+const { dir, dataDir } = node;
+const main = cli;
+after(() => node.close());
+const tandem = (...args: string[]) => node.tandem(...args);
+const status = () => node.status();
+const startDaemon = (logName: string) => node.start(logName);
+const operations = (logName: string, operation: string) => node.operations(logName, operation);
+/** Waits, and on a timeout says what the node reported last. */
+const waitFor = (what: string, condition: () => boolean, limitMs?: number) => waitUntil(what, condition, limitMs, () => {
+  const report = status();
+  return report && { roles: roles(report), pending: report.pending, failCounts: report.failCounts };
 });
-
-function tandem(...args: string[]) {
-  return spawnSync(process.execPath, [main, ...args, '--data-dir', dataDir], { encoding: 'utf8' });
-}
-
-function startDaemon(logName: string): ChildProcess {
-  const log = openSync(join(dir, logName), 'w');
-  const daemon = spawn(process.execPath, [main, 'node', '--data-dir', dataDir, '--name', 'node1'], { stdio: ['ignore', log, log] });
-  closeSync(log);
-  daemons.push(daemon);
-  return daemon;
-}
-
-interface Report {
-  revision: number;
-  view: { resources: Array<{ kind: string; members?: Array<{ id: string; role: string; nodes: string[] }> }> };
-  failCounts: Array<{ resource: string; count: number }>;
-  failedActions: Array<{ resource: string; operation: string; rc: number }>;
-  pending: string[];
-}
-
-function status(): Report | undefined {
-  const result = tandem('status', '--json');
-  return result.status === 0 ? (JSON.parse(result.stdout) as Report) : undefined;
-}
-
-/** Polls until the condition holds: at most `limitMs`, every 100 ms. */
-async function waitFor(what: string, condition: () => boolean, limitMs = 15_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (Date.now() < deadline) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail(`timed out after ${limitMs} ms waiting for ${what}`);
-}
 
 function roles(report: Report | undefined): string {
   const group = report?.view.resources.find((resource) => resource.kind === 'group');
   return (group?.members ?? []).map((member) => `${member.id}:${member.role}@${member.nodes.join(',')}`).join(' ');
-}
-
-function operations(logName: string, operation: string): string[] {
-  return readFileSync(join(dir, logName), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { msg: string; operation?: string; resource?: string; rc?: number })
-    .filter((entry) => entry.msg === 'operation finished' && entry.operation === operation)
-    .map((entry) => `${entry.resource}=${entry.rc}`);
 }
 
 const config = `primitive ip ocf:heartbeat:Dummy params state=${dir}/ip.state op monitor interval=1s timeout=10s

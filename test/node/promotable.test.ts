@@ -1,0 +1,38 @@
+// A promotable clone of the real ocf:pacemaker:Stateful agent on one node: the agent sets
+// its promotion score with crm_attribute (tandem's own, through HA_SBIN_DIR), and tandem
+// promotes it; a failed promoted instance is recovered and promoted again.
+
+import { strict as assert } from 'node:assert';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { TestNode, waitFor } from '../support/daemon.js';
+
+const node = new TestNode();
+after(() => node.close());
+
+function promoted(): string[] {
+  const clone = node.status()?.view.resources.find((resource) => resource.id === 'ms');
+  return clone?.byRole?.Promoted ?? [];
+}
+
+test('Stateful is started, scores itself through crm_attribute, and is promoted', async () => {
+  node.start('node.log');
+  await waitFor('the control socket', () => node.status() !== undefined);
+  const state = join(node.dir, 's.state');
+  writeFileSync(join(node.dir, 'ms.crm'), `primitive s ocf:pacemaker:Stateful params state=${state} op monitor interval=2s role=Promoted op monitor interval=3s role=Unpromoted
+clone ms s meta promotable=true
+property stonith-enabled=false
+`);
+  const loaded = node.tandem('configure', 'load', join(node.dir, 'ms.crm'));
+  assert.equal(loaded.status, 0, loaded.stderr);
+  await waitFor('promotion', () => promoted().join() === 'node1' && node.status()?.pending.length === 0);
+  assert.equal(readFileSync(state, 'utf8').trim(), 'Promoted');
+  assert.deepEqual(node.operations('node.log', 'promote'), ['s=0']);
+
+  // The promoted instance loses its state behind tandem's back: recovered and promoted again.
+  rmSync(state);
+  await waitFor('recovery to the promoted role', () => existsSync(state) && promoted().join() === 'node1' && node.status()?.pending.length === 0 && node.status()!.failCounts.length === 1);
+  assert.equal(readFileSync(state, 'utf8').trim(), 'Promoted');
+  assert.deepEqual(node.operations('node.log', 'promote'), ['s=0', 's=0']);
+});
