@@ -205,3 +205,19 @@ export function emptyConfiguration(): Configuration {
     unknown: [],
   };
 }
+
+/** The configured primitive with this id, wherever it sits (alone, in a group, in a clone). */
+export function findPrimitive(resources: Resource[], id: string): Primitive | undefined {
+  for (const resource of resources) {
+    if (resource.kind === 'primitive' && resource.id === id) return resource;
+    if (resource.kind === 'group') {
+      const member = resource.children.find((child) => child.id === id);
+      if (member) return member;
+    }
+    if (resource.kind === 'clone') {
+      const found = findPrimitive([resource.child], id);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}

@@ -7,7 +7,7 @@
 
 import type { Logger } from 'pino';
 import type { Cib } from '../model/cib.js';
-import type { Primitive, Resource } from '../model/config.js';
+import { findPrimitive, type Primitive, type Resource } from '../model/config.js';
 import { parseDurationMs } from '../model/duration.js';
 import { countFailure, recordOperation } from '../model/record.js';
 import { OcfRc, type NodeState } from '../model/status.js';
@@ -47,21 +47,6 @@ function effectiveMeta(cib: Cib, primitive: Primitive): Record<string, string> {
   };
   cib.configuration.resources.some((resource) => visit(resource, []));
   return Object.assign({}, cib.configuration.rscDefaults, ...containers, primitive.meta) as Record<string, string>;
-}
-
-function findPrimitive(resources: Resource[], id: string): Primitive | undefined {
-  for (const resource of resources) {
-    if (resource.kind === 'primitive' && resource.id === id) return resource;
-    if (resource.kind === 'group') {
-      const member = resource.children.find((child) => child.id === id);
-      if (member) return member;
-    }
-    if (resource.kind === 'clone') {
-      const found = findPrimitive([resource.child], id);
-      if (found) return found;
-    }
-  }
-  return undefined;
 }
 
 /** The timeout of an operation: its own, else op_defaults, else 20 s. */

@@ -9,7 +9,7 @@ import { canRunResources, unpackColocations } from './colocation.js';
 import { buildOrderings } from './orderings.js';
 import { applyNodeCriteria, allPrimitives } from './scores.js';
 import { SummaryPrinter, summarisePrimitive, type SummaryItem } from './summary.js';
-import { roleText, type ScoreNote, type SchedNode, type SchedPrimitive, type SchedResource } from './types.js';
+import { nodeCondition, roleText, type NodeCondition, type ScoreNote, type SchedPrimitive, type SchedResource } from './types.js';
 import type { WorkingSet } from './unpack.js';
 import { unpack } from './unpack.js';
 
@@ -58,7 +58,7 @@ export interface Transition {
   probes: Array<{ historyId: string; definitionId: string; node: string }>;
   placement: Placement[];
   /** Each node and whether it can run resources now (and if not, why). */
-  nodes: Array<{ name: string; canRun: boolean; condition: string }>;
+  nodes: Array<{ name: string; canRun: boolean; condition: NodeCondition }>;
   /** Why each primitive got the scores it did, for `--explain`. */
   notes: Map<string, ScoreNote[]>;
   /** Final node scores per primitive. */
@@ -148,14 +148,6 @@ function probes(ws: WorkingSet, primitives: SchedPrimitive[]): Transition['probe
     }
   }
   return [...planned.values()];
-}
-
-function nodeCondition(node: SchedNode): string {
-  if (node.unclean) return 'unclean (must be fenced)';
-  if (!node.online) return 'offline';
-  if (node.standby) return 'standby';
-  if (node.maintenance) return 'maintenance';
-  return 'online';
 }
 
 /** Orderings between executed actions, following chains through actions that do not run. */

@@ -141,3 +141,15 @@ export interface SchedColocation {
   /** Internal colocations (group members) always influence; configured ones may be made weaker. */
   influence: boolean;
 }
+
+export type NodeCondition = 'online' | 'offline' | 'standby' | 'maintenance' | 'unclean' | 'shutting down';
+
+/** What keeps a node from running resources, if anything. */
+export function nodeCondition(node: SchedNode): NodeCondition {
+  if (node.unclean) return 'unclean';
+  if (!node.online) return 'offline';
+  if (node.shutdown) return 'shutting down';
+  if (node.maintenance) return 'maintenance';
+  if (node.standby) return 'standby';
+  return 'online';
+}

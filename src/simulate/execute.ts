@@ -5,7 +5,8 @@ import type { Cib } from '../model/cib.js';
 import { InputError } from '../model/errors.js';
 import { OcfRc } from '../model/status.js';
 import type { Transition } from '../scheduler/index.js';
-import { findPrimitive, recordOperation } from './inject.js';
+import { findPrimitive } from '../model/config.js';
+import { recordOperation } from '../model/record.js';
 
 const phase: Record<string, number> = { demote: 0, stop: 1, start: 2, promote: 3 };
 const successRc: Record<string, number> = { demote: OcfRc.success, stop: OcfRc.success, start: OcfRc.success, promote: OcfRc.success };

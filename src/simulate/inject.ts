@@ -2,7 +2,7 @@
 // --node-down, --node-fail and --op-inject do. Each returns a new CIB.
 
 import type { Cib } from '../model/cib.js';
-import type { Primitive, Resource } from '../model/config.js';
+import { findPrimitive } from '../model/config.js';
 import { InputError } from '../model/errors.js';
 import { countFailure, recordOperation } from '../model/record.js';
 import type { NodeState } from '../model/status.js';
@@ -55,21 +55,6 @@ export function setNodeAttribute(cib: Cib, name: string, attribute: string, valu
   return next;
 }
 
-function findPrimitive(resources: Resource[], id: string): Primitive | undefined {
-  for (const resource of resources) {
-    if (resource.kind === 'primitive' && resource.id === id) return resource;
-    if (resource.kind === 'group') {
-      const member = resource.children.find((child) => child.id === id);
-      if (member) return member;
-    }
-    if (resource.kind === 'clone') {
-      const found = findPrimitive([resource.child], id);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
 export interface OpSpec {
   resource: string;
   task: string;
@@ -96,4 +81,4 @@ export function injectOperation(cib: Cib, text: string, nowS: number): Cib {
   return next;
 }
 
-export { findPrimitive, recordOperation };
+export { recordOperation };

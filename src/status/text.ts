@@ -6,6 +6,7 @@ const nodeHeadings: Array<[string, string]> = [
   ['online', 'Online'],
   ['standby', 'Node standby'],
   ['maintenance', 'Node maintenance'],
+  ['shutting down', 'Shutting down'],
   ['unclean', 'UNCLEAN (offline)'],
   ['offline', 'OFFLINE'],
 ];

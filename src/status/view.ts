@@ -5,10 +5,9 @@ import type { Cib } from '../model/cib.js';
 import { expectedRcOf } from '../model/status.js';
 import type { AgentSpec } from '../model/config.js';
 import { allPrimitives } from '../scheduler/scores.js';
-import { RoleRank, roleText, type SchedNode, type SchedPrimitive, type SchedResource } from '../scheduler/types.js';
+import { nodeCondition, RoleRank, roleText, type NodeCondition, type SchedNode, type SchedPrimitive, type SchedResource } from '../scheduler/types.js';
 import { unpack } from '../scheduler/unpack.js';
 
-export type NodeCondition = 'online' | 'offline' | 'standby' | 'maintenance' | 'unclean';
 
 export interface NodeView {
   name: string;
@@ -52,14 +51,6 @@ export interface ClusterView {
 
 export function agentText(agent: AgentSpec): string {
   return agent.provider ? `${agent.class}:${agent.provider}:${agent.type}` : `${agent.class}:${agent.type}`;
-}
-
-function nodeCondition(node: SchedNode): NodeCondition {
-  if (node.unclean) return 'unclean';
-  if (!node.online) return 'offline';
-  if (node.maintenance) return 'maintenance';
-  if (node.standby) return 'standby';
-  return 'online';
 }
 
 function primitiveView(primitive: SchedPrimitive): PrimitiveView {

@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { withTempDir } from '../support/temp.js';
 
 const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const seed = fileURLToPath(new URL('../../../examples/seed/openstack.crm', import.meta.url));
@@ -12,15 +12,6 @@ const seed = fileURLToPath(new URL('../../../examples/seed/openstack.crm', impor
 function tandem(...args: string[]) {
   const result = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function withTempDir<T>(action: (dir: string) => T): T {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-cli-test-'));
-  try {
-    return action(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 test('simulate the seed: the guide leaves fencing on without a device, and tandem says so', () => {

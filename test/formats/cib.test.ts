@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { withTempDir } from '../support/temp.js';
 import { readCib, writeCib } from '../../src/formats/cib/index.js';
 import { readCrm } from '../../src/formats/crm/index.js';
 import { emptyCib, type Cib } from '../../src/model/cib.js';
@@ -12,15 +12,6 @@ import { InputError } from '../../src/model/errors.js';
 
 const fixture = new URL('../../../test/fixtures/pacemaker-2.1.5-saved.xml', import.meta.url);
 const seed = new URL('../../../examples/seed/openstack.crm', import.meta.url);
-
-function withTempDir<T>(action: (dir: string) => T): T {
-  const dir = mkdtempSync(join(tmpdir(), 'tandem-cib-test-'));
-  try {
-    return action(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Runs a Pacemaker tool on a CIB we wrote; returns its exit status and output. */
 function pacemaker(tool: string, cib: Cib, extra: string[] = []): { status: number | null; output: string; saved?: string } {
