@@ -3,6 +3,7 @@
 
 import { ocfRcText } from '../agents/ocf.js';
 import type { StatusReport } from '../node/daemon.js';
+import { formatScore } from '../model/score.js';
 import { renderStatus } from '../status/text.js';
 
 export function renderReport(report: StatusReport): string {
@@ -11,7 +12,7 @@ export function renderReport(report: StatusReport): string {
   lines.push(renderStatus(report.view));
   if (report.failCounts.length > 0) {
     lines.push('', 'Migration Summary:');
-    for (const entry of report.failCounts) lines.push(`  * Node: ${entry.node}:`, `    * ${entry.resource}: fail-count=${entry.count}`);
+    for (const entry of report.failCounts) lines.push(`  * Node: ${entry.node}:`, `    * ${entry.resource}: fail-count=${formatScore(entry.count)}`);
   }
   if (report.failedActions.length > 0) {
     lines.push('', 'Failed Resource Actions:');

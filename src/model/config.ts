@@ -43,6 +43,8 @@ export interface Operation {
   onFail?: string;
   /** Other operation attributes (e.g. start-delay, enabled, requires), kept verbatim. */
   attributes: Record<string, string>;
+  /** Parameters for this operation only (CIB op instance_attributes, e.g. OCF_CHECK_LEVEL). */
+  params?: Record<string, string>;
 }
 
 export interface Primitive {
@@ -177,6 +179,9 @@ export interface FencingLevel {
   index: number;
   target?: string;
   targetPattern?: string;
+  /** Targets the nodes whose attribute targetAttribute equals targetValue. */
+  targetAttribute?: string;
+  targetValue?: string;
   devices: string[];
 }
 

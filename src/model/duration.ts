@@ -25,7 +25,9 @@ export function parseDurationMs(text: string): number | undefined {
   }
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(trimmed);
   if (!match) return undefined;
-  const factor = unitMs[(match[2] ?? '').toLowerCase()];
-  if (factor === undefined) return undefined;
+  const unit = (match[2] ?? '').toLowerCase();
+  // hasOwn: a unit such as "constructor" must not find Object.prototype's members.
+  if (!Object.hasOwn(unitMs, unit)) return undefined;
+  const factor = unitMs[unit]!;
   return Math.round(Number(match[1]) * factor);
 }

@@ -54,10 +54,41 @@ export function recordOperation(state: NodeState, primitive: Primitive, historyI
   return failed;
 }
 
-/** Adds one to the fail count of an operation and stamps the time of the failure. */
-export function countFailure(state: NodeState, historyId: string, task: string, intervalMs: number, nowS: number): void {
+/**
+ * Adds one to the fail count of an operation (or makes it INFINITY, as a failed start does
+ * with start-failure-is-fatal) and stamps the time of the failure.
+ */
+export function countFailure(state: NodeState, historyId: string, task: string, intervalMs: number, nowS: number, fatal = false): void {
   const key = `${historyId}#${task}_${intervalMs}`;
   const count = Number.parseInt(state.transientAttributes[`fail-count-${key}`] ?? '0', 10) || 0;
-  state.transientAttributes[`fail-count-${key}`] = String(count + 1);
+  state.transientAttributes[`fail-count-${key}`] = fatal ? 'INFINITY' : String(count + 1);
   state.transientAttributes[`last-failure-${key}`] = String(nowS);
+}
+
+const paramsKey = 'tandem-params';
+
+/**
+ * The definition to act on a resource with, from its history, for one that is no longer
+ * configured (an orphan): its agent, and the parameters it was started with.
+ */
+export function definitionFromHistory(history: ResourceHistory): Primitive {
+  const agent = history.provider !== undefined ? { class: history.class, provider: history.provider, type: history.type } : { class: history.class, type: history.type };
+  let params: Record<string, string> = {};
+  try {
+    params = JSON.parse(history.extra[paramsKey] ?? '{}') as Record<string, string>;
+  } catch {
+    params = {};
+  }
+  return { kind: 'primitive', id: history.id, agent, params, meta: {}, utilization: {}, ops: [], extra: {} };
+}
+
+/** Keeps the parameters a resource was started with, so it can be stopped if it is removed. */
+export function rememberParams(state: NodeState, historyId: string, params: Record<string, string>): void {
+  const entry = state.resources.find((candidate) => candidate.id === historyId);
+  if (entry) entry.extra[paramsKey] = JSON.stringify(params);
+}
+
+/** Forgets a resource's history on a node (after an orphan is stopped there). */
+export function forgetHistory(state: NodeState, historyId: string): void {
+  state.resources = state.resources.filter((candidate) => candidate.id !== historyId);
 }

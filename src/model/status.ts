@@ -2,7 +2,7 @@
 // Per node: membership, transient attributes (fail counts, promotion scores) and the
 // operation history of every resource ever run or probed there.
 
-import type { ExtraAttributes } from './config.js';
+import type { ExtraAttributes, UnknownElement } from './config.js';
 
 /** OCF return codes (the OCF resource agent API), with their meaning. */
 export const OcfRc = {
@@ -76,6 +76,8 @@ export interface NodeState {
 
 export interface Status {
   nodes: NodeState[];
+  /** Parts of <status> tandem does not interpret (e.g. <tickets>), kept for round trips. */
+  unknown?: UnknownElement[];
 }
 
 export function emptyStatus(): Status {

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Cib } from '../model/cib.js';
 import { findPrimitive, type Primitive, type Resource } from '../model/config.js';
 import { parseDurationMs } from '../model/duration.js';
-import { countFailure, recordOperation } from '../model/record.js';
+import { countFailure, definitionFromHistory, forgetHistory, recordOperation, rememberParams } from '../model/record.js';
 import { OcfRc, type NodeState } from '../model/status.js';
 import { schedule, type PlannedAction, type Transition } from '../scheduler/index.js';
 import { clusterOptions } from '../scheduler/options.js';
@@ -216,7 +216,7 @@ export class Controller {
       return false;
     }
     for (const action of actions) {
-      const result = await this.execute(cib, action.definitionId, action.historyId, action.task, 0, log);
+      const result = action.orphan ? await this.stopOrphan(cib, action.historyId, log) : await this.execute(cib, action.definitionId, action.historyId, action.task, 0, log);
       // A failure changes what the scheduler will decide: stop here and schedule again.
       if (result === undefined || result !== OcfRc.success) {
         this.dirty = true;
@@ -243,10 +243,36 @@ export class Controller {
   private async record(primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number): Promise<void> {
     const nowS = Math.floor(this.nowMs() / 1000);
     await this.options.store.update((cib) => {
-      const state = cib.status.nodes.find((candidate) => candidate.uname === this.options.nodeName) as NodeState;
-      if (recordOperation(state, primitive, historyId, task, intervalMs, rc, nowS)) countFailure(state, historyId, task, intervalMs, nowS);
+      const state = this.localState(cib);
+      const fatal = task === 'start' && clusterOptions(cib.configuration).startFailureIsFatal;
+      if (recordOperation(state, primitive, historyId, task, intervalMs, rc, nowS)) countFailure(state, historyId, task, intervalMs, nowS, fatal);
+      else if (task === 'start') rememberParams(state, historyId, primitive.params);
       return cib;
     });
+  }
+
+  private localState(cib: Cib): NodeState {
+    const state = cib.status.nodes.find((candidate) => candidate.uname === this.options.nodeName);
+    if (!state) throw new Error(`node ${this.options.nodeName} has no status entry; it should have joined`);
+    return state;
+  }
+
+  /** Stops a resource removed from the configuration, as it was started; then forgets it. */
+  private async stopOrphan(cib: Cib, historyId: string, log: Logger): Promise<number> {
+    const history = this.localState(cib).resources.find((candidate) => candidate.id === historyId);
+    if (!history) return OcfRc.success;
+    const primitive = definitionFromHistory(history);
+    const result = await this.options.runAgent({ agent: primitive.agent, action: 'stop', instance: historyId, params: primitive.params, meta: {}, timeoutMs: defaultTimeoutMs });
+    log.info({ resource: historyId, operation: 'stop', orphan: true, rc: result.rc, durationMs: result.durationMs }, 'operation finished');
+    if (result.rc !== OcfRc.success) {
+      await this.record(primitive, historyId, 'stop', 0, result.rc);
+      return result.rc;
+    }
+    await this.options.store.update((next) => {
+      forgetHistory(this.localState(next), historyId);
+      return next;
+    });
+    return OcfRc.success;
   }
 
   /** Recurring monitors for what runs here, as the configuration's monitor ops ask. */
@@ -270,6 +296,10 @@ export class Controller {
   }
 
   private async runMonitor(resource: { definitionId: string; historyId: string }, intervalMs: number, expectedRc: number): Promise<void> {
+    // One operation at a time per resource: a monitor never overlaps a transition, and a
+    // result that a transition overtook says nothing about the state it left.
+    if (this.running || this.stopped) return;
+    const transitionBefore = this.transitionNumber;
     const { cib } = await this.options.store.read();
     const primitive = findPrimitive(cib.configuration.resources, resource.definitionId);
     if (!primitive) return;
@@ -281,7 +311,7 @@ export class Controller {
       meta: { ...effectiveMeta(cib, primitive), interval: String(intervalMs) },
       timeoutMs: operationTimeoutMs(cib, primitive, 'monitor', intervalMs),
     });
-    if (result.rc === expectedRc) return;
+    if (result.rc === expectedRc || this.running || this.stopped || this.transitionNumber !== transitionBefore) return;
     this.options.log.warn({ resource: resource.historyId, operation: `monitor_${intervalMs}`, rc: result.rc, expectedRc }, 'monitor failed');
     await this.record(primitive, resource.historyId, 'monitor', intervalMs, result.rc === OcfRc.success && expectedRc === OcfRc.runningPromoted ? OcfRc.errGeneric : result.rc);
   }

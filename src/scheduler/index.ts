@@ -25,6 +25,8 @@ export interface PlannedAction {
   historyId: string;
   /** The configured primitive it is an instance of. */
   definitionId: string;
+  /** No longer configured: act with the definition kept in its history, then forget it. */
+  orphan: boolean;
   task: string;
   node?: string;
   optional: boolean;
@@ -76,6 +78,7 @@ function describe(action: SchedAction): PlannedAction {
     resource: action.resource.id,
     historyId: historyIdOf(action.resource),
     definitionId: action.resource.kind === 'primitive' ? action.resource.definition.id : action.resource.id,
+    orphan: action.resource.kind === 'primitive' && action.resource.orphan,
     task: action.task,
     node: action.node?.name,
     optional: action.optional,

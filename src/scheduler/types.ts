@@ -81,6 +81,8 @@ export interface SchedPrimitive {
   allocating: boolean;
   colocationsAsDependent: SchedColocation[];
   colocationsAsPrimary: SchedColocation[];
+  /** In the history but no longer configured: it is only ever stopped. */
+  orphan: boolean;
 }
 
 export interface SchedGroup {

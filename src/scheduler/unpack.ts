@@ -5,7 +5,7 @@ import type { Cib } from '../model/cib.js';
 import type { Clone, Group, Primitive, Resource, Role } from '../model/config.js';
 import { parseDurationMs } from '../model/duration.js';
 import { INFINITY, parseScore } from '../model/score.js';
-import { isNodeOnline, type NodeState } from '../model/status.js';
+import { isNodeOnline, type NodeState, type ResourceHistory } from '../model/status.js';
 import { replayHistory } from './history.js';
 import { clusterOptions, isTrue, type ClusterOptions } from './options.js';
 import {
@@ -145,6 +145,7 @@ function makePrimitive(definition: Primitive, id: string, parent: SchedGroup | S
     allocating: false,
     colocationsAsDependent: [],
     colocationsAsPrimary: [],
+    orphan: false,
   };
 }
 
@@ -336,7 +337,8 @@ function unpackStatus(cib: Cib, ws: WorkingSet): void {
     if (!node.online && !node.unclean) continue;
     const claimed = new Set<SchedPrimitive>();
     for (const history of state.resources) {
-      const primitive = resolveHistoryOwner(ws, history.id, node, claimed);
+      const owner = resolveHistoryOwner(ws, history.id, node, claimed);
+      const primitive = owner ?? (replayHistory(history.ops, [], ws.options.stonithEnabled).role > RoleRank.Stopped ? orphanFor(ws, history) : undefined);
       if (!primitive) continue;
       claimed.add(primitive);
       primitive.knownOn.add(node.name);
@@ -365,4 +367,22 @@ function isPromotableInstance(primitive: SchedPrimitive): boolean {
   const parent = primitive.parent;
   const clone = parent?.kind === 'clone' ? parent : parent?.parent;
   return clone?.promotable === true;
+}
+
+/**
+ * A resource that history shows but the configuration no longer has: an orphan, which
+ * must be stopped wherever it still runs (Pacemaker does the same).
+ */
+function orphanFor(ws: WorkingSet, history: ResourceHistory): SchedPrimitive | undefined {
+  if (ws.byId.has(history.id.replace(/:\d+$/, ''))) return undefined;
+  const existing = ws.byId.get(history.id);
+  if (existing?.kind === 'primitive') return existing;
+  const agent = history.provider !== undefined ? { class: history.class, provider: history.provider, type: history.type } : { class: history.class, type: history.type };
+  const definition: Primitive = { kind: 'primitive', id: history.id, agent, params: {}, meta: {}, utilization: {}, ops: [], extra: {} };
+  const orphan = makePrimitive(definition, history.id, undefined, { 'target-role': 'Stopped' }, ws.options);
+  orphan.orphan = true;
+  ws.primitives.push(orphan);
+  ws.resources.push(orphan);
+  ws.byId.set(orphan.id, orphan);
+  return orphan;
 }

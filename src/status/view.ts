@@ -3,6 +3,7 @@
 
 import type { Cib } from '../model/cib.js';
 import { expectedRcOf } from '../model/status.js';
+import { addScores, parseScore } from '../model/score.js';
 import type { AgentSpec } from '../model/config.js';
 import { allPrimitives } from '../scheduler/scores.js';
 import { nodeCondition, RoleRank, roleText, type NodeCondition, type SchedNode, type SchedPrimitive, type SchedResource } from '../scheduler/types.js';
@@ -138,7 +139,7 @@ export function failCounts(cib: Cib): FailCount[] {
       if (!match) continue;
       const key = `${state.uname}\u0000${match[1]}`;
       const entry = counts.get(key) ?? { node: state.uname, resource: match[1]!, count: 0 };
-      entry.count += Number.parseInt(value, 10) || 0;
+      entry.count = addScores(entry.count, parseScore(value) ?? 0);
       counts.set(key, entry);
     }
   }

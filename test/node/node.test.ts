@@ -162,3 +162,16 @@ test('configure edit saves what the editor changed; resource restart stops, then
   assert.equal(restarted.status, 0, restarted.stderr);
   await waitFor('sleeper to run again', () => existsSync(pidfile) && Number(readFileSync(pidfile, 'utf8')) !== before && status()?.pending.length === 0);
 });
+
+test('a failed start is fatal (start-failure-is-fatal): fail count INFINITY, and it is not retried here', async () => {
+  writeFileSync(join(dir, 'broken.crm'), `${config}primitive broken tandem:process params command="exit 1"\n`);
+  const loaded = tandem('configure', 'load', join(dir, 'broken.crm'));
+  assert.equal(loaded.status, 0, loaded.stderr);
+  await waitFor('the start failure to ban it', () => {
+    const report = status();
+    return report?.failCounts.some((entry) => entry.resource === 'broken' && entry.count === 1_000_000) === true && report.pending.length === 0;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.deepEqual(operations('second.log', 'start').filter((entry) => entry.startsWith('broken=')), ['broken=1']);
+  assert.match(tandem('status').stdout, /broken: fail-count=INFINITY/);
+});

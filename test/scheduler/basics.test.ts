@@ -117,3 +117,9 @@ test('without quorum (no-quorum-policy=freeze) nothing new starts, what runs sta
   Object.assign(cib.status.nodes[1]!, { inCluster: false, controllerOnline: false, join: 'down', expected: 'down' });
   assert.deepEqual(summary(cib), ['  * Start      b       ( node3 )  due to quorum freeze (blocked)']);
 });
+
+test('a running resource removed from the configuration (an orphan) is stopped', () => {
+  const cib = running();
+  cib.configuration.resources = cib.configuration.resources.filter((resource) => resource.id !== 'a');
+  assert.deepEqual(summary(cib), ['  * Stop       a       ( node1 )  due to node availability']);
+});

@@ -57,7 +57,9 @@ export class TestNode {
       daemon.kill('SIGTERM');
       await exited;
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    // TANDEM_KEEP_TEST_DIR=1 keeps the directory and logs for a look after a failure.
+    if (process.env.TANDEM_KEEP_TEST_DIR) process.stdout.write(`# kept ${this.dir}\n`);
+    else rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,5 @@
-// A plain element tree over fast-xml-parser, with each element's source position, so
-// readers can say exactly where a well-formed but wrong element is.
+// A plain element tree over fast-xml-parser in which every element knows where its start
+// tag is, so a reader can say exactly where a well-formed but wrong element is.
 
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { InputError, type SourcePosition } from '../../model/errors.js';
@@ -24,7 +24,6 @@ const parser = new XMLParser({
   processEntities: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
-  commentPropName: '#comment',
 });
 
 /** Offsets where each line starts, for turning offsets into line and column quickly. */
@@ -45,49 +44,60 @@ function lineColumn(starts: number[], offset: number): { line: number; column: n
   return { line: low + 1, column: offset - starts[low]! + 1 };
 }
 
-/** Offsets of every start tag, in document order (comments and CDATA blanked out first). */
+/**
+ * Offsets of every start tag in document order. Markup that can hold a "<name" without
+ * being an element (comments, CDATA, processing instructions, a DOCTYPE with its internal
+ * subset) is blanked first, keeping offsets, so the n-th offset is the n-th element.
+ */
 function startTagOffsets(text: string): number[] {
-  const blanked = text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>/g, (match) => match.replace(/[^\n]/g, ' '));
+  const blanked = text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<!DOCTYPE[^[>]*(?:\[[\s\S]*?\])?\s*>/g, (match) => match.replace(/[^\n]/g, ' '));
   const offsets: number[] = [];
   const pattern = /<([A-Za-z_][\w.:-]*)/g;
   for (let match = pattern.exec(blanked); match !== null; match = pattern.exec(blanked)) offsets.push(match.index);
   return offsets;
 }
 
-export function parseXml(text: string, file: string): XmlElement {
+function parseOrdered(text: string, file: string): OrderedNode[] {
   const validation = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (validation !== true) {
     const { line, col, msg } = validation.err;
     throw new InputError(`malformed XML: ${msg}`, { file, line: line || 1, column: col || 1 });
   }
-  let ordered: OrderedNode[];
   try {
-    ordered = parser.parse(text) as OrderedNode[];
+    return parser.parse(text) as OrderedNode[];
   } catch (error) {
-    // The validator passes a few things the parser refuses (an unclosed comment at the end).
+    // The validator lets through a few things the parser refuses (entity trouble, mostly).
     const message = error instanceof Error ? error.message : String(error);
     const line = /line[: ]+(\d+)/i.exec(message)?.[1];
-    throw new InputError(`malformed XML: ${message}`, { file, line: line ? Number(line) : text.split('\n').length, column: 1 });
+    throw new InputError(`malformed XML: ${message}`, { file, line: line ? Number(line) : 1, column: 1 });
   }
+}
+
+/** Parses the document; throws InputError with the position of malformed XML. */
+export function parseXml(text: string, file: string): XmlElement {
+  const ordered = parseOrdered(text, file);
   const offsets = startTagOffsets(text);
   const starts = lineStarts(text);
   let next = 0;
   const build = (node: OrderedNode): XmlElement | undefined => {
     const tag = Object.keys(node).find((key) => key !== ':@');
-    if (tag === undefined || tag === '#text' || tag === '#comment') return undefined;
+    if (tag === undefined || tag === '#text') return undefined;
     const offset = offsets[next] ?? 0;
     next += 1;
-    const children: XmlElement[] = [];
+    const childNodes: XmlElement[] = [];
     let textContent: string | undefined;
-    for (const child of (node[tag] as OrderedNode[]) ?? []) {
-      if ('#text' in child) {
-        textContent = (textContent ?? '') + String(child['#text']);
+    for (const childNode of (node[tag] as OrderedNode[] | undefined) ?? []) {
+      if ('#text' in childNode) {
+        textContent = (textContent ?? '') + String(childNode['#text']);
         continue;
       }
-      const built = build(child);
-      if (built) children.push(built);
+      const built = build(childNode);
+      if (built) childNodes.push(built);
     }
-    return { tag, attributes: { ...(node[':@'] ?? {}) }, children, text: textContent, position: { file, ...lineColumn(starts, offset) } };
+    // No prototype: an attribute lookup such as attributes.constructor finds only attributes.
+    const attributes: Record<string, string> = Object.create(null);
+    for (const [name, value] of Object.entries(node[':@'] ?? {})) attributes[name] = String(value);
+    return { tag, attributes, children: childNodes, text: textContent, position: { file, ...lineColumn(starts, offset) } };
   };
   const roots = ordered.map(build).filter((element): element is XmlElement => element !== undefined);
   if (roots.length !== 1) throw new InputError(`expected one root element, found ${roots.length}`, { file, line: 1, column: 1 });
@@ -108,51 +118,14 @@ export function required(element: XmlElement, name: string): string {
   return value;
 }
 
+/** Sets a key as an own property even when it is "__proto__", which `=` would not. */
+export function setOwn(record: Record<string, string>, name: string, value: string): void {
+  Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Attributes other than the named ones, kept so a round trip drops nothing. */
 export function otherAttributes(element: XmlElement, known: readonly string[]): Record<string, string> {
   const rest: Record<string, string> = {};
-  for (const [name, value] of Object.entries(element.attributes)) if (!known.includes(name)) rest[name] = value;
+  for (const [name, value] of Object.entries(element.attributes)) if (!known.includes(name)) setOwn(rest, name, value);
   return rest;
-}
-
-function escapeAttribute(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\n/g, '&#10;');
-}
-
-function escapeText(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** An element to write: attributes in the given order, undefined values left out. */
-export interface OutElement {
-  tag: string;
-  attributes: Array<[string, string | undefined]>;
-  children: OutElement[];
-  text?: string;
-}
-
-export function element(tag: string, attributes: Array<[string, string | undefined]>, children: OutElement[] = [], text?: string): OutElement {
-  return { tag, attributes, children, text };
-}
-
-export function renderXml(root: OutElement): string {
-  const lines: string[] = [];
-  const render = (node: OutElement, depth: number) => {
-    const indent = '  '.repeat(depth);
-    const attributes = node.attributes
-      .filter((pair): pair is [string, string] => pair[1] !== undefined)
-      .map(([name, value]) => ` ${name}="${escapeAttribute(value)}"`)
-      .join('');
-    if (node.children.length === 0 && node.text === undefined) {
-      lines.push(`${indent}<${node.tag}${attributes}/>`);
-    } else if (node.children.length === 0) {
-      lines.push(`${indent}<${node.tag}${attributes}>${escapeText(node.text ?? '')}</${node.tag}>`);
-    } else {
-      lines.push(`${indent}<${node.tag}${attributes}>`);
-      for (const childNode of node.children) render(childNode, depth + 1);
-      lines.push(`${indent}</${node.tag}>`);
-    }
-  };
-  render(root, 0);
-  return lines.join('\n') + '\n';
 }
