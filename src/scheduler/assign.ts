@@ -109,7 +109,7 @@ export function applyColocation(ws: WorkingSet, dependent: SchedResource, primar
   if (!dependent.provisional) return;
   if (colocation.dependentRole !== RoleRank.Unknown && colocation.dependentRole !== dependent.nextRole) return;
   if (colocation.primaryRole !== RoleRank.Unknown && colocation.primaryRole !== primary.nextRole) return;
-  colocationMatch(ws, dependent, primary.assigned, colocation);
+  colocationMatchScores(ws, dependent, primary.assigned, colocation);
 }
 
 /** A clone placed relative to another resource: every instance's scores move alike. */
@@ -118,11 +118,8 @@ function applyColocationToClone(ws: WorkingSet, dependent: SchedResource & { kin
   if (primary.kind === 'primitive' && !primary.provisional) colocationMatchScores(ws, dependent, primary.assigned, colocation);
 }
 
-export function colocationMatch(ws: WorkingSet, dependent: SchedPrimitive, primaryNode: SchedNode | undefined, colocation: SchedColocation): void {
-  colocationMatchScores(ws, dependent, primaryNode, colocation);
-}
-
-function colocationMatchScores(ws: WorkingSet, dependent: SchedResource, primaryNode: SchedNode | undefined, colocation: SchedColocation): void {
+/** Moves the dependent's scores toward (or away from) the node its primary got. */
+export function colocationMatchScores(ws: WorkingSet, dependent: SchedResource, primaryNode: SchedNode | undefined, colocation: SchedColocation): void {
   if (primaryNode === undefined && colocation.score < 0) return;
   const attribute = colocation.nodeAttribute;
   const value = primaryNode?.attributes[attribute];

@@ -4,10 +4,9 @@
 import { INFINITY, addScores, parseScore } from '../model/score.js';
 import {
   applyColocation,
-  applyOwnColocations,
   assignPrimitive,
   assignResource,
-  colocationMatch,
+  colocationMatchScores,
   currentNode,
   sortNodes,
 } from './assign.js';
@@ -88,10 +87,6 @@ function instanceNumber(instance: Instance): number {
   return Number(instance.id.slice(instance.id.lastIndexOf(':') + 1));
 }
 
-function isProvisional(instance: Instance): boolean {
-  return instance.kind === 'primitive' ? instance.provisional : instance.provisional;
-}
-
 /** Instance scores where the per-node limit is reached become -INFINITY for this pass. */
 function limitInstance(ws: WorkingSet, clone: SchedClone, instance: Instance, counts: Map<string, number>, limit: number): void {
   for (const primitive of allPrimitives(instance)) {
@@ -125,7 +120,7 @@ function unassignInstance(instance: Instance): void {
 }
 
 function assignInstance(ws: WorkingSet, clone: SchedClone, instance: Instance, prefer: SchedNode | undefined, all: boolean, counts: Map<string, number>): boolean {
-  if (!isProvisional(instance)) return instanceLocation(instance) !== undefined;
+  if (!instance.provisional) return instanceLocation(instance) !== undefined;
   appendParentColocations(clone, instance, all);
   if (prefer) {
     const first = allPrimitives(instance)[0];
@@ -158,13 +153,13 @@ function distributeInstances(ws: WorkingSet, clone: SchedClone, instances: Insta
     if (assigned >= clone.cloneMax) break;
     const nodes = instanceNodes(instance);
     const node = nodes[0];
-    if (!node || !isProvisional(instance) || instanceFailed(instance) || clone.orphans.has(instance)) continue;
+    if (!node || !instance.provisional || instanceFailed(instance) || clone.orphans.has(instance)) continue;
     if (!canRunResources(node)) continue;
     if (clone.allowed.has(node.name) && (counts.get(node.name) ?? 0) >= optimalPerNode) continue;
     if (assignInstance(ws, clone, instance, node, all, counts)) assigned += 1;
   }
   for (const instance of instances) {
-    if (!isProvisional(instance)) continue;
+    if (!instance.provisional) continue;
     if (assigned >= clone.cloneMax || clone.orphans.has(instance)) {
       for (const primitive of allPrimitives(instance)) {
         for (const name of primitive.allowed.keys()) primitive.allowed.set(name, -INFINITY);
@@ -386,7 +381,7 @@ export function applyColocationWithClone(ws: WorkingSet, dependent: SchedPrimiti
     const partner = findCompatibleInstance(ws, dependent, clone);
     if (partner) {
       const partnerPrimitive = partner.kind === 'primitive' ? partner : partner.children[partner.children.length - 1];
-      if (partnerPrimitive) colocationMatch(ws, dependent, partnerPrimitive.assigned, colocation);
+      if (partnerPrimitive) colocationMatchScores(ws, dependent, partnerPrimitive.assigned, colocation);
     } else if (colocation.score >= INFINITY) {
       for (const name of dependent.allowed.keys()) dependent.allowed.set(name, -INFINITY);
     }
@@ -422,4 +417,3 @@ function findCompatibleInstance(ws: WorkingSet, dependent: SchedPrimitive, clone
   return undefined;
 }
 
-export { applyOwnColocations };
