@@ -11,6 +11,7 @@ import type { Clone } from '../../src/model/config.js';
 import { InputError } from '../../src/model/errors.js';
 
 const fixture = new URL('../../../test/fixtures/pacemaker-2.1.5-saved.xml', import.meta.url);
+const legacyFixture = new URL('../../../test/fixtures/pacemaker-legacy-master.xml', import.meta.url);
 const seed = new URL('../../../examples/seed/openstack.crm', import.meta.url);
 
 /** Runs a Pacemaker tool on a CIB we wrote; returns its exit status and output. */
@@ -33,18 +34,38 @@ function pacemaker(tool: string, cib: Cib, extra: string[] = []): { status: numb
 test('a CIB saved by Pacemaker 2.1.5 loads with its status', () => {
   const cib = readCib(readFileSync(fixture, 'utf8'), 'saved.xml');
   assert.equal(cib.haveQuorum, true);
-  assert.equal(cib.attributes['num_updates'], '38');
+  assert.equal(cib.attributes['num_updates'], '42');
   assert.deepEqual(cib.configuration.nodes.map((node) => node.uname), ['node1', 'node2', 'node3']);
-  const ms = cib.configuration.resources.find((resource) => resource.id === 'ms') as Clone;
-  assert.equal(ms.promotable, true);
-  assert.equal(ms.legacyMaster, false);
+  assert.equal(cib.configuration.nodes[0]!.attributes['site'], 'east');
+  const db = cib.configuration.resources.find((resource) => resource.id === 'db-clone') as Clone;
+  assert.equal(db.promotable, true);
+  assert.equal(db.legacyMaster, false);
   const node1 = cib.status.nodes.find((state) => state.uname === 'node1')!;
   assert.deepEqual([node1.inCluster, node1.controllerOnline, node1.join, node1.expected], [true, true, 'member', 'member']);
-  const a = node1.resources.find((history) => history.id === 'a')!;
-  const last = a.ops.find((op) => op.id === 'a_last_0')!;
+  const vip = node1.resources.find((history) => history.id === 'vip')!;
+  const last = vip.ops.find((op) => op.id === 'vip_last_0')!;
   assert.deepEqual([last.operation, last.rc, last.opStatus, last.intervalMs], ['start', 0, 0, 0]);
   assert.match(last.transitionKey ?? '', /^\d+:-?\d+:0:/);
-  assert.equal(last.extra['op-digest'], 'f2317cad3d54cec5d7d7aa7d0bf35cf8');
+  assert.equal(last.extra['op-digest'], 'cf70e8152b64ad306f3113308d98b8e4');
+  const promoted = node1.resources.find((history) => history.id === 'db')!.ops.find((op) => op.intervalMs === 10_000)!;
+  assert.equal(promoted.rc, 8);
+});
+
+test('a CIB in the pre-2.1 style (<master>, Master/Slave, timestamps for membership) loads', () => {
+  const cib = readCib(readFileSync(legacyFixture, 'utf8'), 'legacy.xml');
+  const ms = cib.configuration.resources.find((resource) => resource.id === 'ms_drbd') as Clone;
+  assert.deepEqual([ms.kind, ms.promotable, ms.legacyMaster], ['clone', true, true]);
+  const alpha = cib.status.nodes.find((state) => state.uname === 'alpha')!;
+  const beta = cib.status.nodes.find((state) => state.uname === 'beta')!;
+  assert.deepEqual([alpha.inCluster, alpha.controllerOnline, beta.inCluster, beta.controllerOnline], [true, true, false, false]);
+  assert.equal(alpha.transientAttributes['master-drbd'], '10');
+  // Written back, it stays in the old schema's words, which that schema's readers expect;
+  // an order's score="INFINITY" becomes kind="Mandatory" once, then nothing changes.
+  const written = writeCib(cib);
+  assert.match(written, /<master id="ms_drbd">/);
+  assert.match(written, /<rsc_order id="drbd-before-fs"[^>]* kind="Mandatory"/);
+  const once = readCib(written, 'once.xml');
+  assert.deepEqual(readCib(writeCib(once), 'twice.xml'), once);
 });
 
 test('what tandem writes, Pacemaker reads: crm_verify accepts it and crm_simulate runs it', () => {
@@ -81,14 +102,12 @@ test('read, write, read gives the same model', () => {
 });
 
 test('unknown elements and attributes are kept, not dropped', () => {
-  const text = readFileSync(fixture, 'utf8')
-    .replace('<constraints/>', '<constraints><rsc_ticket id="t1" rsc="a" ticket="T"/></constraints>')
-    .replace('</configuration>', '<tags><tag id="web"><obj_ref id="a"/></tag></tags></configuration>')
-    .replace('<primitive id="a" class="ocf"', '<primitive id="a" future-attribute="kept" class="ocf"');
+  const text = readFileSync(fixture, 'utf8').replace('<primitive id="vip" class="ocf"', '<primitive id="vip" future-attribute="kept" class="ocf"');
   const cib = readCib(text, 'x.xml');
   const written = writeCib(cib);
-  assert.match(written, /<rsc_ticket id="t1" rsc="a" ticket="T"\/>/);
-  assert.match(written, /<tag id="web">/);
+  assert.match(written, /<rsc_ticket id="vip-needs-ticket" rsc="vip" ticket="site-a" loss-policy="stop"\/>/);
+  assert.match(written, /<tag id="openstack">/);
+  assert.match(written, /<fencing-level id="fl-node1-1"[^>]* target="node1"[^>]* devices="fence-all"\/>/);
   assert.match(written, /future-attribute="kept"/);
   assert.deepEqual(readCib(written, 'y.xml'), cib);
 });

@@ -2,7 +2,6 @@
 // does not keep are derived deterministically from their owner's id, so output is stable.
 
 import type { Cib } from '../../model/cib.js';
-import { emptyCib } from '../../model/cib.js';
 import { configurationElement } from './write-configuration.js';
 import { IdAllocator } from './write-ids.js';
 import { statusElement } from './write-status.js';
@@ -16,9 +15,12 @@ function knowsNewRoleNames(validateWith: string | undefined): boolean {
   return major > 3 || (major === 3 && minor >= 7);
 }
 
+/** What `cibadmin --empty` writes, in its order; the model's own values replace these. */
+const defaultAttributes: Record<string, string> = { crm_feature_set: '3.16.1', 'validate-with': 'pacemaker-3.9', epoch: '1', num_updates: '0', admin_epoch: '0' };
+
 export function writeCib(cib: Cib): string {
-  const { 'have-quorum': _ignored, ...kept } = cib.attributes;
-  const attributes = { ...emptyCib().attributes, ...kept };
+  const { 'have-quorum': _fromHaveQuorum, ...kept } = cib.attributes;
+  const attributes = { ...defaultAttributes, ...kept };
   const context = { ids: new IdAllocator(cib.configuration), legacyRoles: !knowsNewRoleNames(attributes['validate-with']) };
   return renderXml(
     element('cib', [...Object.entries(attributes), ['have-quorum', cib.haveQuorum ? '1' : '0']], [configurationElement(context, cib.configuration), statusElement(cib.status)]),

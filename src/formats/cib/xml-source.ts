@@ -20,8 +20,11 @@ const parser = new XMLParser({
   attributeNamePrefix: '',
   parseAttributeValue: false,
   parseTagValue: false,
-  trimValues: true,
+  // Attribute values are kept exactly (a description may start with a space); text is trimmed below.
+  trimValues: false,
   processEntities: true,
+  // Also decodes character references (&#10;), which the writer uses for line breaks.
+  htmlEntities: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
 });
@@ -97,7 +100,8 @@ export function parseXml(text: string, file: string): XmlElement {
     // No prototype: an attribute lookup such as attributes.constructor finds only attributes.
     const attributes: Record<string, string> = Object.create(null);
     for (const [name, value] of Object.entries(node[':@'] ?? {})) attributes[name] = String(value);
-    return { tag, attributes, children: childNodes, text: textContent, position: { file, ...lineColumn(starts, offset) } };
+    const text = textContent?.trim() || undefined;
+    return { tag, attributes, children: childNodes, text, position: { file, ...lineColumn(starts, offset) } };
   };
   const roots = ordered.map(build).filter((element): element is XmlElement => element !== undefined);
   if (roots.length !== 1) throw new InputError(`expected one root element, found ${roots.length}`, { file, line: 1, column: 1 });

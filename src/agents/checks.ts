@@ -1,0 +1,101 @@
+// Built-in health checks usable as resources and monitors: `tandem:http` (a URL must answer
+// with the expected status) and `tandem:tcp` (a port must accept a connection). start
+// waits, within its timeout, until the check first passes (the service it watches may
+// still be coming up); stop marks the check inactive; monitor runs the check.
+
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { OcfRc } from '../model/status.js';
+import type { AgentCall, AgentResult } from './ocf.js';
+
+const defaultCheckTimeoutMs = 2_000;
+const startRetryMs = 100;
+
+function httpAnswers(url: string, expectStatus: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      resolve(false);
+      return;
+    }
+    const req = request(parsed, { method: 'GET', timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode === expectStatus);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+function tcpAccepts(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: timeoutMs });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export class CheckAgents {
+  constructor(private readonly runDir: string) {
+    mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  }
+
+  private marker(instance: string): string {
+    return join(this.runDir, `${instance.replace(/[^A-Za-z0-9_.:-]/g, '_')}.check`);
+  }
+
+  private check(call: AgentCall): Promise<boolean> {
+    const timeoutMs = Math.min(call.timeoutMs, defaultCheckTimeoutMs);
+    if (call.agent.type === 'http') return httpAnswers(call.params.url ?? '', Number(call.params.expect_status ?? 200), timeoutMs);
+    return tcpAccepts(call.params.host ?? '127.0.0.1', Number(call.params.port), timeoutMs);
+  }
+
+  private async passesWithin(call: AgentCall, deadlineMs: number): Promise<boolean> {
+    for (;;) {
+      if (await this.check(call)) return true;
+      if (Date.now() + startRetryMs >= deadlineMs) return false;
+      await new Promise((resolve) => setTimeout(resolve, startRetryMs));
+    }
+  }
+
+  private valid(call: AgentCall): string | undefined {
+    if (call.agent.type === 'http') return call.params.url ? undefined : 'the "url" parameter is required';
+    const port = Number(call.params.port);
+    return Number.isInteger(port) && port > 0 && port < 65536 ? undefined : 'the "port" parameter must be a TCP port (1-65535)';
+  }
+
+  async run(call: AgentCall): Promise<AgentResult> {
+    const started = Date.now();
+    const result = (rc: number, output = ''): AgentResult => ({ rc, timedOut: false, notInstalled: false, durationMs: Date.now() - started, output });
+    const problem = this.valid(call);
+    switch (call.action) {
+      case 'validate-all':
+        return result(problem ? OcfRc.errConfigured : OcfRc.success, problem ?? '');
+      case 'start':
+        if (problem) return result(OcfRc.errConfigured, problem);
+        if (!(await this.passesWithin(call, started + call.timeoutMs - startRetryMs))) return result(OcfRc.errGeneric, 'the check fails');
+        writeFileSync(this.marker(call.instance), '');
+        return result(OcfRc.success);
+      case 'stop':
+        rmSync(this.marker(call.instance), { force: true });
+        return result(OcfRc.success);
+      case 'monitor':
+        if (!existsSync(this.marker(call.instance))) return result(OcfRc.notRunning);
+        return result((await this.check(call)) ? OcfRc.success : OcfRc.errGeneric, '');
+      default:
+        return result(OcfRc.errUnimplemented, `action ${call.action} is not implemented`);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+// Built-in health checks: tandem:http watches a real HTTP server (supervised by
+// tandem:process) on loopback; when the server reports unhealthy, the check fails.
+
+import { strict as assert } from 'node:assert';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { TestNode, waitFor } from '../support/daemon.js';
+
+const node = new TestNode();
+after(() => node.close());
+const port = 20_000 + (process.pid % 10_000);
+
+function role(id: string): string | undefined {
+  return node.status()?.view.resources.find((resource) => resource.id === id)?.role;
+}
+
+test('an http check follows the health of the service it watches', async () => {
+  node.start('node.log');
+  await waitFor('the control socket', () => node.status() !== undefined);
+  const healthy = join(node.dir, 'healthy');
+  writeFileSync(healthy, '');
+  const server = `require('http').createServer((q, r) => { r.statusCode = require('fs').existsSync('${healthy}') ? 200 : 503; r.end(); }).listen(${port}, '127.0.0.1')`;
+  writeFileSync(join(node.dir, 'checks.crm'), `primitive web tandem:process params command="exec ${process.execPath} -e \\"${server}\\"" op monitor interval=10s
+primitive web-check tandem:http params url="http://127.0.0.1:${port}/" op start timeout=3s op monitor interval=1s
+order web-first inf: web web-check
+colocation check-with-web inf: web-check web
+property stonith-enabled=false
+`);
+  const loaded = node.tandem('configure', 'load', join(node.dir, 'checks.crm'));
+  assert.equal(loaded.status, 0, loaded.stderr);
+  await waitFor('web and its check to run', () => role('web') === 'Started' && role('web-check') === 'Started' && node.status()?.pending.length === 0);
+
+  rmSync(healthy);
+  await waitFor('the check to fail and stay stopped (its start times out while unhealthy)', () => role('web-check') === 'Stopped' && node.status()?.failedActions.some((action) => action.resource === 'web-check') === true);
+  assert.equal(role('web'), 'Started');
+
+  writeFileSync(healthy, '');
+  assert.equal(node.tandem('resource', 'cleanup', 'web-check').status, 0);
+  await waitFor('the check to run again once healthy', () => role('web-check') === 'Started' && node.status()?.pending.length === 0);
+});
