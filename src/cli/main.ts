@@ -7,7 +7,9 @@ import { InputError } from '../model/errors.js';
 import type { NodeAction, ResourceAction } from '../admin/commands.js';
 import { call } from '../api/client.js';
 import type { Request } from '../api/protocol.js';
-import { runNode, type StatusReport } from '../node/daemon.js';
+import { runNode } from '../node/daemon.js';
+import type { StatusReport } from '../node/handler.js';
+import { defaultLeaseTiming } from '../cluster/lease.js';
 import { loadCib, readText } from './load.js';
 import { schedule } from '../scheduler/index.js';
 import { spawnSync } from 'node:child_process';
@@ -84,9 +86,18 @@ program
   .argument('[name]', 'the node to change')
   .option('--data-dir <dir>', 'where the node keeps its state and control socket', defaultDataDir)
   .option('--name <name>', 'this node\'s name when running the daemon (default: the host name)')
-  .action(async (action: string | undefined, name: string | undefined, options: { dataDir: string; name?: string }) => {
+  .option('--etcd <url>', 'join the cluster kept in this etcd (repeat for each member); none: a single node with its own store', collect, [])
+  .option('--cluster <name>', 'the cluster\'s name in etcd', 'tandem')
+  .option('--address <addr>', 'an address this node is reached at (repeat for several)', collect, [])
+  .option('--lease-ttl-ms <ms>', 'the node\'s lease: it stops what it runs before a lease it cannot renew may expire', String(defaultLeaseTiming.leaseTtlMs))
+  .action(async (action: string | undefined, name: string | undefined, options: { dataDir: string; name?: string; etcd: string[]; cluster: string; address: string[]; leaseTtlMs: string }) => {
     if (action === undefined) {
-      await runNode({ dataDir: options.dataDir, ...(options.name ? { name: options.name } : {}) });
+      const leaseTtlMs = Number(options.leaseTtlMs);
+      if (!Number.isInteger(leaseTtlMs) || leaseTtlMs < 1_000 || leaseTtlMs % 1_000 !== 0) throw new InputError(`--lease-ttl-ms ${options.leaseTtlMs}: etcd leases are whole seconds: 1000, 2000, ...`);
+      // Longer leases keep the same proportions: keepalives and the stop margin scale with them.
+      const scale = leaseTtlMs / defaultLeaseTiming.leaseTtlMs;
+      const timing = { leaseTtlMs, keepaliveIntervalMs: defaultLeaseTiming.keepaliveIntervalMs * scale, stopMarginMs: defaultLeaseTiming.stopMarginMs * scale, callTimeoutMs: defaultLeaseTiming.callTimeoutMs };
+      await runNode({ dataDir: options.dataDir, ...(options.name ? { name: options.name } : {}), etcdEndpoints: options.etcd, clusterName: options.cluster, addresses: options.address, timing });
       return;
     }
     if (!nodeActions.includes(action as NodeAction)) throw new InputError(`unknown node action "${action}": expected ${nodeActions.join(', ')}`);

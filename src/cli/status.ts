@@ -2,12 +2,20 @@
 // and what the cluster is about to do.
 
 import { ocfRcText } from '../agents/ocf.js';
-import type { StatusReport } from '../node/daemon.js';
+import type { StatusReport } from '../node/handler.js';
 import { formatScore } from '../model/score.js';
 import { renderStatus } from '../status/text.js';
 
 export function renderReport(report: StatusReport): string {
-  const lines = [`Cluster Summary:`, `  * Node: ${report.node} (store revision ${report.revision})`, `  * ${report.view.haveQuorum ? 'Partition with quorum' : 'Partition WITHOUT quorum'}`, ''];
+  const members = (report.cluster.members as Array<{ name: string; addresses: string[] }> | undefined) ?? [];
+  const lines = [
+    `Cluster Summary:`,
+    `  * Node: ${report.node} (store revision ${report.revision})`,
+    `  * Current DC: ${(report.cluster.dc as string | undefined) ?? 'NONE'}`,
+    `  * Members: ${members.map((member) => (member.addresses.length > 0 ? `${member.name} (${member.addresses.join(', ')})` : member.name)).join(' ') || 'none'}`,
+    `  * ${report.view.haveQuorum ? 'Partition with quorum' : 'Partition WITHOUT quorum'}`,
+    '',
+  ];
   for (const warning of report.warnings) lines.push(`warning: ${warning}`);
   lines.push(renderStatus(report.view));
   if (report.failCounts.length > 0) {

@@ -1,115 +1,79 @@
-// `tandem node`: the daemon of one node. Wires the store, the local agent runner, the
-// control loop and the control socket together, and shuts them down cleanly on SIGTERM.
+// `tandem node`: the daemon of one node. Wires the store (embedded for a single node, etcd
+// for a cluster), the local executor, the DC's coordinator (always active on a single
+// node; on a cluster only while this node holds the DC key), the control socket, and a
+// planned shutdown on SIGTERM.
 
 import { hostname } from 'node:os';
-import pino from 'pino';
-import { listen } from '../api/server.js';
-import type { Request } from '../api/protocol.js';
-import { createAgentRunner } from '../agents/index.js';
 import { join } from 'node:path';
-import { parseCibText } from '../formats/index.js';
-import { writeCrm } from '../formats/crm/index.js';
+import pino, { type Logger } from 'pino';
+import { createAgentRunner } from '../agents/index.js';
+import { listen } from '../api/server.js';
+import { ClusterSession } from '../cluster/session.js';
+import type { LeaseTiming } from '../cluster/lease.js';
+import { withMembership } from '../cluster/view.js';
 import type { Cib } from '../model/cib.js';
-import type { Configuration } from '../model/config.js';
 import { schedule } from '../scheduler/index.js';
 import { EmbeddedStore } from '../store/embedded.js';
-import { clusterView, failCounts, failedActions } from '../status/view.js';
-import { changeNode, changeResource, getNodeAttribute, setNodeAttribute, setProperty } from '../admin/commands.js';
-import { Controller, joinLocalNode } from './controller.js';
+import type { ClusterStore } from '../store/store.js';
+import { Coordinator } from './coordinator.js';
+import { Executor, type OperationRequest } from './executor.js';
+import { controlHandler } from './handler.js';
 import { InputHistory } from './history.js';
+import { joinLocalNode, markLeft, markShuttingDown } from './join.js';
 import { pacemakerToolShims } from './shims.js';
+import { seedStore } from './seed.js';
 
 /** How long a planned shutdown waits for this node's resources to stop. */
 const shutdownLimitMs = 120_000;
+const shutdownPollMs = 100;
 
 export interface NodeOptions {
   dataDir: string;
   name?: string;
+  /** A cluster on etcd: these endpoints; none means a single node with the embedded store. */
+  etcdEndpoints?: string[];
+  clusterName?: string;
+  addresses?: string[];
+  timing?: LeaseTiming;
 }
 
-export interface StatusReport {
-  node: string;
-  revision: number;
-  view: ReturnType<typeof clusterView>;
-  failedActions: ReturnType<typeof failedActions>;
-  failCounts: ReturnType<typeof failCounts>;
-  pending: string[];
-  warnings: string[];
-}
-
-/** Keeps node definitions the new configuration does not mention (nodes that joined). */
-function withKnownNodes(next: Configuration, current: Configuration): Configuration {
-  const named = new Set(next.nodes.map((node) => node.uname));
-  return { ...next, nodes: [...next.nodes, ...current.nodes.filter((node) => !named.has(node.uname))] };
+interface Backend {
+  store: ClusterStore;
+  /** The store's CIB as the scheduler must see it. */
+  view: (cib: Cib) => Cib;
+  dispatch: (node: string, request: OperationRequest, transition: number) => Promise<number | undefined>;
+  start: () => Promise<void>;
+  leave: () => Promise<void>;
+  close: () => Promise<void>;
+  describe: () => Promise<Record<string, unknown>>;
 }
 
 export async function runNode(options: NodeOptions): Promise<void> {
   const name = options.name ?? hostname();
   const log = pino({ base: { node: name }, timestamp: pino.stdTimeFunctions.isoTime });
-  const store = EmbeddedStore.open(options.dataDir);
-  let controller: Controller | undefined;
+  const history = new InputHistory(options.dataDir);
+  let executor: Executor | undefined;
+  let coordinator: Coordinator | undefined;
   const runAgent = createAgentRunner({
     runDir: join(options.dataDir, 'run'),
-    onUnexpectedExit: (instance) => void controller?.reportUnexpectedExit(instance),
+    onUnexpectedExit: (instance) => void executor?.reportUnexpectedExit(instance),
     environment: pacemakerToolShims(options.dataDir, name),
   });
-  controller = new Controller({ nodeName: name, store, runAgent, log, recordInput: (cib, transition, revision) => history.record(cib, transition, revision) });
-
-  const history = new InputHistory(options.dataDir);
-  /** Applies an operator's change atomically, after checking the scheduler accepts the result. */
-  const commit = async (change: (cib: Cib) => Cib, what: string) => {
-    const { cib, revision } = await store.read();
-    const next = change(structuredClone(cib));
-    schedule({ cib: next, nowS: Math.floor(Date.now() / 1000) });
-    const committed = await store.update(() => next, revision);
-    log.info({ revision: committed.revision }, what);
-    return { revision: committed.revision };
+  const hooks = {
+    executor: () => executor!,
+    coordinator: () => coordinator!,
   };
+  const backend = options.etcdEndpoints?.length ? clusterBackend(options, name, log, hooks) : singleBackend(options.dataDir, name, hooks);
+  executor = new Executor({ nodeName: name, store: backend.store, runAgent, log, onFailure: () => coordinator?.trigger() });
+  coordinator = new Coordinator({ store: backend.store, dispatch: backend.dispatch, view: backend.view, log, recordInput: (cib, transition, revision) => history.record(cib, transition, revision) });
 
-  const handle = async (request: Request): Promise<unknown> => {
-    const { cib, revision } = await store.read();
-    const nowS = Math.floor(Date.now() / 1000);
-    switch (request.method) {
-      case 'status': {
-        const transition = schedule({ cib, nowS });
-        return { node: name, revision, view: clusterView(cib, nowS), failedActions: failedActions(cib), failCounts: failCounts(cib), pending: transition.summary.map((item) => item.line), warnings: transition.warnings } satisfies StatusReport;
-      }
-      case 'configure.show':
-        return writeCrm(cib.configuration);
-      case 'resource':
-        return commit((next) => changeResource(next, request.action, request.id, request.node), `resource ${request.action} ${request.id}`);
-      case 'node':
-        return commit((next) => changeNode(next, request.action, request.name), `node ${request.action} ${request.name}`);
-      case 'property.set':
-        return commit((next) => setProperty(next, request.name, request.value), `property ${request.name}=${request.value}`);
-      case 'property.get':
-        return cib.configuration.properties[request.name] ?? null;
-      case 'history':
-        return history.list();
-      case 'attribute': {
-        // Promotion scores change often and mean nothing new when unchanged: skip those writes.
-        if (getNodeAttribute(cib, request.node, request.name) === request.value) return { revision };
-        return commit((next) => setNodeAttribute(next, request.node, request.name, request.value, request.permanent), `attribute ${request.name}=${request.value ?? '(deleted)'} on ${request.node}`);
-      }
-      case 'attribute.get':
-        return getNodeAttribute(cib, request.node, request.name);
-      case 'configure.load': {
-        // Validated whole before anything changes; the store commits it in one write.
-        const loaded = parseCibText(request.text, request.file);
-        const candidate: Cib = structuredClone(cib);
-        candidate.configuration = withKnownNodes(loaded.cib.configuration, cib.configuration);
-        joinLocalNode(candidate, name, false);
-        schedule({ cib: candidate, nowS });
-        const committed = await store.update((current) => ({ ...current, configuration: candidate.configuration }), revision);
-        log.info({ revision: committed.revision, file: request.file }, 'configuration loaded');
-        return { revision: committed.revision, warnings: loaded.warnings };
-      }
-    }
-  };
-
-  const server = await listen(options.dataDir, handle, log);
-  await controller.start();
-  log.info({ dataDir: options.dataDir }, 'node started');
+  const server = await listen(options.dataDir, controlHandler({ name, store: backend.store, view: backend.view, history, describe: backend.describe, log }), log);
+  backend.store.watch((snapshot) => {
+    executor!.reconcileMonitors(snapshot.cib);
+    coordinator!.trigger();
+  });
+  await backend.start();
+  log.info({ dataDir: options.dataDir, cluster: options.etcdEndpoints?.length ? options.clusterName : undefined }, 'node started');
 
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
@@ -119,9 +83,96 @@ export async function runNode(options: NodeOptions): Promise<void> {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
   });
-  const clean = await controller.shutdown(shutdownLimitMs);
+  const clean = await plannedShutdown(backend, name, executor, coordinator);
   if (!clean) log.warn({ limitMs: shutdownLimitMs }, 'resources still running here at shutdown');
   server.close();
-  await store.close();
+  await backend.close();
   log.info('node stopped');
+}
+
+/**
+ * Asks the scheduler to move everything off this node, waits (at most shutdownLimitMs)
+ * until nothing runs here, then leaves the cluster cleanly.
+ */
+async function plannedShutdown(backend: Backend, name: string, executor: Executor, coordinator: Coordinator): Promise<boolean> {
+  await backend.store.update((cib) => markShuttingDown(cib, name, Math.floor(Date.now() / 1000)));
+  const deadline = Date.now() + shutdownLimitMs;
+  let clean = false;
+  while (Date.now() < deadline) {
+    const { cib } = await backend.store.read();
+    const transition = schedule({ cib: backend.view(cib), nowS: Math.floor(Date.now() / 1000) });
+    if (transition.placement.every((place) => !place.current.includes(name) || !place.managed)) {
+      clean = true;
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, shutdownPollMs));
+  }
+  await coordinator.deactivate();
+  executor.stop();
+  await executor.whenIdle();
+  await backend.store.update((cib) => markLeft(cib, name));
+  await backend.leave();
+  return clean;
+}
+
+interface Hooks {
+  executor: () => Executor;
+  coordinator: () => Coordinator;
+}
+
+function singleBackend(dataDir: string, name: string, hooks: Hooks): Backend {
+  const store = EmbeddedStore.open(dataDir);
+  return {
+    store,
+    view: (cib) => cib,
+    dispatch: async (node, request, transition) => (node === name ? hooks.executor().execute(request, transition) : undefined),
+    start: async () => {
+      const { cib } = await store.update((cib) => joinLocalNode(cib, name, true));
+      hooks.executor().reconcileMonitors(cib);
+      hooks.coordinator().activate();
+    },
+    leave: async () => undefined,
+    close: () => store.close(),
+    describe: async () => ({ mode: 'single node', dc: name, members: [{ name, addresses: [] }] }),
+  };
+}
+
+function clusterBackend(options: NodeOptions, name: string, log: Logger, hooks: Hooks): Backend {
+  const session: ClusterSession<OperationRequest> = new ClusterSession<OperationRequest>({
+    etcdEndpoints: options.etcdEndpoints!,
+    clusterName: options.clusterName ?? 'tandem',
+    nodeName: name,
+    addresses: options.addresses ?? [],
+    timing: options.timing!,
+    log,
+    onLeaseLost: async () => {
+      await hooks.coordinator().deactivate();
+      await hooks.executor().stopEverything();
+    },
+    onJoined: async () => {
+      const { cib } = await session.store.update((cib) => joinLocalNode(cib, name, true));
+      hooks.executor().resume();
+      hooks.executor().reconcileMonitors(cib);
+    },
+    onDcChange: (isDc) => {
+      log.info({ dc: isDc }, isDc ? 'this node is now the DC' : 'this node is no longer the DC');
+      if (isDc) hooks.coordinator().activate();
+      else void hooks.coordinator().deactivate();
+    },
+    onMembersChange: () => hooks.coordinator().abort(),
+    runRequest: (request) => hooks.executor().execute(request),
+  });
+  const view = (cib: Cib) => withMembership(cib, session.memberSet);
+  return {
+    store: session.store,
+    view,
+    dispatch: (node, request, transition) => (node === name ? hooks.executor().execute(request, transition) : session.dispatch(node, request)),
+    start: async () => {
+      await seedStore(session.store);
+      await session.start();
+    },
+    leave: () => session.leave(),
+    close: () => session.close(),
+    describe: async () => ({ mode: 'cluster', cluster: options.clusterName ?? 'tandem', dc: await session.currentDc(), leaseId: session.leaseId, members: await session.listMembers() }),
+  };
 }

@@ -1,23 +1,19 @@
-// Recurring monitors: reconciled to a wanted set after every transition. Each runs every
-// interval, never overlapping itself; a failure is recorded by the caller, which then
-// schedules again.
+// Recurring monitors: reconciled to a wanted set after every change. Each runs every
+// interval, never overlapping itself; a failure is recorded by the caller, which makes
+// the DC decide again.
 
 import type { Logger } from 'pino';
 
-export interface MonitorTarget {
-  definitionId: string;
-  historyId: string;
-}
-
 export interface WantedMonitor {
   key: string;
-  resource: MonitorTarget;
+  definitionId: string;
+  historyId: string;
   intervalMs: number;
   expectedRc: number;
 }
 
 interface MonitorDeps {
-  run: (resource: MonitorTarget, intervalMs: number, expectedRc: number) => Promise<void>;
+  run: (monitor: WantedMonitor) => Promise<void>;
   log: Logger;
 }
 
@@ -27,9 +23,9 @@ export class MonitorSet {
   constructor(private readonly deps: MonitorDeps) {}
 
   reconcile(wanted: WantedMonitor[]): void {
-    const keys = new Set(wanted.map((monitor) => monitor.key));
+    const byKey = new Map(wanted.map((monitor) => [monitor.key, monitor]));
     for (const [key, entry] of this.timers) {
-      if (keys.has(key) && wanted.find((monitor) => monitor.key === key)?.expectedRc === entry.wanted.expectedRc) continue;
+      if (byKey.get(key)?.expectedRc === entry.wanted.expectedRc) continue;
       clearTimeout(entry.timer);
       this.timers.delete(key);
     }
@@ -44,9 +40,9 @@ export class MonitorSet {
   private arm(monitor: WantedMonitor): void {
     const timer = setTimeout(async () => {
       try {
-        await this.deps.run(monitor.resource, monitor.intervalMs, monitor.expectedRc);
+        await this.deps.run(monitor);
       } catch (error) {
-        this.deps.log.error({ err: error, resource: monitor.resource.historyId }, 'monitor could not run');
+        this.deps.log.error({ err: error, resource: monitor.historyId }, 'monitor could not run');
       }
       if (this.timers.get(monitor.key)?.timer === timer) this.arm(monitor);
     }, monitor.intervalMs);

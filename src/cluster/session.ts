@@ -1,0 +1,156 @@
+// One node's place in a cluster on etcd: its lease, its membership key, its part in the
+// DC election, and the request channel. When the lease may expire, the node withdraws as
+// DC, stops everything it runs (through `onLeaseLost`), and only then tries to rejoin
+// with a new lease, as a new incarnation that forgets its history and probes.
+
+import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
+import { ConsecutiveBreaker, circuitBreaker, handleWhen, noop } from 'cockatiel';
+import type { Logger } from 'pino';
+import { EtcdStore } from '../store/etcd.js';
+import { DcElection } from './election.js';
+import { LeaseKeeper, type LeaseTiming } from './lease.js';
+import { Members, type MemberInfo } from './members.js';
+import { RequestChannel } from './requests.js';
+
+const rejoinRetryMs = 500;
+/** A host that failed is skipped for this long before it is tried again. */
+const hostRecoveryMs = 1_000;
+
+export interface ClusterSessionOptions<T> {
+  etcdEndpoints: string[];
+  /** etcd client TLS and credentials, when the cluster has them. */
+  etcdCredentials?: IOptions['credentials'];
+  clusterName: string;
+  nodeName: string;
+  addresses: string[];
+  timing: LeaseTiming;
+  log: Logger;
+  /** Stop everything here, now: the lease may expire. */
+  onLeaseLost: () => Promise<void>;
+  /** Joined with a new lease (first start or after a loss): write this node's fresh status. */
+  onJoined: () => Promise<void>;
+  onDcChange: (isDc: boolean) => void;
+  onMembersChange: (members: MemberInfo[]) => void;
+  runRequest: (request: T) => Promise<number>;
+}
+
+export function etcdClient(endpoints: string[], credentials?: IOptions['credentials']): Etcd3 {
+  return new Etcd3({
+    hosts: endpoints,
+    ...(credentials ? { credentials } : {}),
+    dialTimeout: 1_000,
+    // No blind retries: a write that timed out may have committed.
+    faultHandling: {
+      global: noop,
+      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: hostRecoveryMs, breaker: new ConsecutiveBreaker(1) }),
+    },
+  });
+}
+
+export class ClusterSession<T> {
+  readonly client: Etcd3;
+  readonly store: EtcdStore;
+  private readonly root;
+  private readonly lease: LeaseKeeper;
+  private readonly members: Members;
+  private readonly election: DcElection;
+  private readonly requests: RequestChannel<T>;
+  private memberNames = new Set<string>();
+  private leaving = false;
+  private rejoining = false;
+
+  constructor(private readonly options: ClusterSessionOptions<T>) {
+    this.client = etcdClient(options.etcdEndpoints, options.etcdCredentials);
+    this.root = this.client.namespace(`tandem/${options.clusterName}/`);
+    const callTimeoutMs = options.timing.callTimeoutMs;
+    this.store = new EtcdStore({ client: this.root.namespace('store/') as Etcd3, callTimeoutMs });
+    this.lease = new LeaseKeeper(this.client, options.timing, options.log, () => void this.leaseLost());
+    this.members = new Members(this.root.namespace('members/'), callTimeoutMs);
+    this.election = new DcElection(this.root, options.nodeName, callTimeoutMs, options.onDcChange);
+    this.requests = new RequestChannel<T>(this.root.namespace('requests/'), callTimeoutMs, options.log);
+  }
+
+  get isDc(): boolean {
+    return this.election.isDc;
+  }
+
+  /** Names of the nodes whose lease lives now. */
+  get memberSet(): ReadonlySet<string> {
+    return this.memberNames;
+  }
+
+  async start(): Promise<void> {
+    await this.members.watch((members) => {
+      const names = new Set(members.map((member) => member.name));
+      for (const name of this.memberNames) if (!names.has(name)) this.requests.abandon(name);
+      this.memberNames = names;
+      this.options.onMembersChange(members);
+    });
+    await this.requests.listen();
+    await this.join();
+  }
+
+  /** Runs an operation on another node, as DC; undefined when not DC any more or the node left. */
+  dispatch(node: string, request: T): Promise<number | undefined> {
+    const guard = this.election.guard;
+    if (!guard || !this.memberNames.has(node)) return Promise.resolve(undefined);
+    return this.requests.send(node, request, guard, this.root);
+  }
+
+  async listMembers(): Promise<MemberInfo[]> {
+    return this.members.list();
+  }
+
+  async currentDc(): Promise<string | undefined> {
+    return this.election.current();
+  }
+
+  get leaseId(): string | undefined {
+    return this.lease.id;
+  }
+
+  /** A planned departure: give up the DC role and the lease (the membership key goes with it). */
+  async leave(): Promise<void> {
+    this.leaving = true;
+    this.election.withdraw();
+    await this.lease.revoke().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.leaving = true;
+    this.lease.stop();
+    await this.election.close();
+    await this.requests.close();
+    await this.members.close();
+    await this.store.close();
+    this.client.close();
+  }
+
+  private async join(): Promise<void> {
+    const leaseId = await this.lease.acquire();
+    await this.members.register({ name: this.options.nodeName, addresses: this.options.addresses, joinedAtMs: Date.now(), leaseId });
+    await this.options.onJoined();
+    await this.requests.serve(this.options.nodeName, (request) => this.options.runRequest(request));
+    await this.election.campaign(leaseId);
+    this.options.log.info({ leaseId, leaseTtlMs: this.options.timing.leaseTtlMs }, 'joined the cluster');
+  }
+
+  private async leaseLost(): Promise<void> {
+    this.election.withdraw();
+    this.requests.abandonAll();
+    await this.options.onLeaseLost();
+    if (this.rejoining) return;
+    this.rejoining = true;
+    while (!this.leaving) {
+      try {
+        await this.join();
+        break;
+      } catch (error) {
+        this.lease.stop();
+        this.options.log.debug({ err: error }, 'cannot rejoin yet');
+        await new Promise((resolve) => setTimeout(resolve, rejoinRetryMs));
+      }
+    }
+    this.rejoining = false;
+  }
+}

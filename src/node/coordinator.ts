@@ -1,0 +1,165 @@
+// The DC's control loop (Pacemaker's controller on the Designated Controller). Level-
+// triggered: read configuration and status from the store, see them through the current
+// membership, run the pure scheduler, run the transition's actions on their nodes in
+// order, and decide again on any change, on any failure and at cluster-recheck-interval.
+// Any process may die at any point: everything it needs is read from the store again.
+
+import type { Logger } from 'pino';
+import type { Cib } from '../model/cib.js';
+import { schedule, type Transition } from '../scheduler/index.js';
+import { clusterOptions } from '../scheduler/options.js';
+import type { ClusterStore } from '../store/store.js';
+import { operationRequest, type OperationRequest } from './executor.js';
+import { runTransition } from './graph.js';
+
+/** Runs an operation on a node; resolves with its return code, or undefined if the node went away. */
+export type Dispatch = (node: string, request: OperationRequest, transition: number) => Promise<number | undefined>;
+
+export interface CoordinatorOptions {
+  store: ClusterStore;
+  dispatch: Dispatch;
+  /** The store's CIB as the scheduler must see it (membership applied). */
+  view: (cib: Cib) => Cib;
+  log: Logger;
+  nowMs?: () => number;
+  /** Keeps each scheduler input that led to work, for `tandem history`. */
+  recordInput?: (cib: Cib, transition: Transition, revision: number) => void;
+}
+
+const retryBaseMs = 100;
+const retryLimitMs = 10_000;
+
+export class Coordinator {
+  private running = false;
+  private dirty = false;
+  private active = false;
+  /** A change that must stop the transition in progress from starting anything more. */
+  private aborted = false;
+  private recheck: NodeJS.Timeout | undefined;
+  private transitionNumber = 0;
+  private failedInARow = 0;
+  private readonly nowMs: () => number;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: CoordinatorOptions) {
+    this.nowMs = options.nowMs ?? Date.now;
+  }
+
+  /** Starts deciding (this node became DC). */
+  activate(): void {
+    this.active = true;
+    this.trigger();
+  }
+
+  /** Stops deciding; resolves once the transition in progress has wound down. */
+  async deactivate(): Promise<void> {
+    this.active = false;
+    this.aborted = true;
+    if (this.recheck) clearTimeout(this.recheck);
+    await this.whenIdle();
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  /** Something changed: decide again once the transition in progress is done. */
+  trigger(): void {
+    if (!this.active) return;
+    if (this.running) {
+      this.dirty = true;
+      return;
+    }
+    this.running = true;
+    void this.loop();
+  }
+
+  /** Membership or configuration changed: start nothing more from the current transition. */
+  abort(): void {
+    if (this.running) this.aborted = true;
+    this.trigger();
+  }
+
+  whenIdle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** The transition the scheduler would run now, from the store's current state. */
+  async pending(): Promise<Transition> {
+    const { cib } = await this.options.store.read();
+    return schedule({ cib: this.options.view(cib), nowS: Math.floor(this.nowMs() / 1000) });
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      do {
+        this.dirty = false;
+        this.aborted = false;
+        const failed = await this.runOnce();
+        this.failedInARow = failed ? this.failedInARow + 1 : 0;
+        // Failing again and again must not spin: wait longer each time, up to a limit.
+        if (this.failedInARow > 1) await new Promise((resolve) => setTimeout(resolve, Math.min(retryBaseMs * 2 ** (this.failedInARow - 2), retryLimitMs)));
+      } while (this.dirty && this.active);
+    } catch (error) {
+      this.options.log.error({ err: error }, 'control loop failed; retrying');
+      if (this.active) setTimeout(() => this.trigger(), retryLimitMs).unref();
+    } finally {
+      this.running = false;
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  /** One pass: returns true when an action failed or was abandoned (the next pass decides again). */
+  private async runOnce(): Promise<boolean> {
+    const { cib: stored, revision } = await this.options.store.read();
+    const cib = this.options.view(stored);
+    const nowS = Math.floor(this.nowMs() / 1000);
+    const transition = schedule({ cib, nowS });
+    const id = ++this.transitionNumber;
+    const log = this.options.log.child({ transition: id });
+    for (const warning of transition.warnings) log.warn(warning);
+    if (transition.probes.length + transition.actions.length === 0) {
+      this.scheduleRecheck(cib);
+      return false;
+    }
+    this.options.recordInput?.(cib, transition, revision);
+    log.info({ probes: transition.probes.length, actions: transition.actions.length, summary: transition.summary.map((item) => item.line.trim()) }, 'transition started');
+    if (transition.probes.length > 0) {
+      // What the probes find changes the picture: record it all, then decide again.
+      await Promise.all(
+        transition.probes.map((probe) => {
+          const request = operationRequest(cib, probe.definitionId, probe.historyId, 'monitor', 0, false);
+          return request ? this.options.dispatch(probe.node, request, id) : undefined;
+        }),
+      );
+      this.dirty = true;
+      return false;
+    }
+    const succeeded = await runTransition(
+      transition,
+      async (action) => {
+        const request = operationRequest(cib, action.definitionId, action.historyId, action.task, 0, action.orphan);
+        if (!request || action.node === undefined) return false;
+        return (await this.options.dispatch(action.node, request, id)) === 0;
+      },
+      () => this.active && !this.aborted,
+    );
+    if (succeeded) {
+      log.info('transition complete');
+      this.scheduleRecheck(cib);
+    } else {
+      log.info({ aborted: this.aborted }, 'transition stopped early; deciding again');
+      this.dirty = true;
+    }
+    return !succeeded && !this.aborted;
+  }
+
+  private scheduleRecheck(cib: Cib): void {
+    if (this.recheck) clearTimeout(this.recheck);
+    const intervalMs = clusterOptions(cib.configuration).clusterRecheckIntervalMs;
+    if (intervalMs <= 0 || !this.active) return;
+    this.recheck = setTimeout(() => this.trigger(), intervalMs);
+    this.recheck.unref();
+  }
+}

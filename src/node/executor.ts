@@ -1,0 +1,241 @@
+// The local executor (Pacemaker's executor and the node side of its controller): runs the
+// operations the DC asks of this node, at most one at a time per resource, with their
+// deadlines; records every result in this node's own status; runs the recurring monitors
+// of what runs here; and, when the node must stop at once (its lease may expire), stops
+// everything here in the scheduler's order without waiting for anyone.
+
+import type { Logger } from 'pino';
+import type { AgentCall, AgentResult } from '../agents/ocf.js';
+import type { Cib } from '../model/cib.js';
+import { findPrimitive, type Primitive } from '../model/config.js';
+import { countFailure, definitionFromHistory, forgetHistory, recordOperation, rememberParams } from '../model/record.js';
+import { OcfRc, type NodeState } from '../model/status.js';
+import { schedule } from '../scheduler/index.js';
+import { clusterOptions } from '../scheduler/options.js';
+import type { ClusterStore } from '../store/store.js';
+import { executionSequence } from './graph.js';
+import { MonitorSet, type WantedMonitor } from './monitors.js';
+import { effectiveMeta, operationTimeoutMs } from './operations.js';
+
+export type AgentRunner = (call: AgentCall) => Promise<AgentResult>;
+
+/** One operation, with everything needed to run it: the DC sends this to the node. */
+export interface OperationRequest {
+  historyId: string;
+  task: string;
+  intervalMs: number;
+  primitive: Primitive;
+  meta: Record<string, string>;
+  timeoutMs: number;
+  /** No longer configured: stop it with the parameters it was started with, then forget it. */
+  orphan: boolean;
+}
+
+/** The request for an action on a configured resource, or undefined when it is gone from the configuration. */
+export function operationRequest(cib: Cib, definitionId: string, historyId: string, task: string, intervalMs: number, orphan: boolean): OperationRequest | undefined {
+  const primitive = findPrimitive(cib.configuration.resources, definitionId);
+  if (orphan) return { historyId, task, intervalMs, primitive: primitive ?? placeholderPrimitive(historyId), meta: {}, timeoutMs: operationTimeoutMs(cib, undefined, task, intervalMs), orphan };
+  if (!primitive) return undefined;
+  return { historyId, task, intervalMs, primitive, meta: effectiveMeta(cib, primitive), timeoutMs: operationTimeoutMs(cib, primitive, task, intervalMs), orphan };
+}
+
+function placeholderPrimitive(id: string): Primitive {
+  return { kind: 'primitive', id, agent: { class: 'ocf', type: 'unknown' }, params: {}, meta: {}, utilization: {}, ops: [], extra: {} };
+}
+
+export interface ExecutorOptions {
+  nodeName: string;
+  store: ClusterStore;
+  runAgent: AgentRunner;
+  log: Logger;
+  nowMs?: () => number;
+  /** Heard after every recorded failure, so the DC can decide again at once. */
+  onFailure?: () => void;
+}
+
+export class Executor {
+  /** The operation in progress per resource: the next waits for it. */
+  private readonly busy = new Map<string, Promise<unknown>>();
+  private readonly monitors: MonitorSet;
+  private readonly nowMs: () => number;
+  private halted = false;
+  /** Operations run per resource: a monitor overtaken by one says nothing about the state it left. */
+  private readonly operationsRun = new Map<string, number>();
+  private lastCib: Cib | undefined;
+
+  constructor(private readonly options: ExecutorOptions) {
+    this.nowMs = options.nowMs ?? Date.now;
+    this.monitors = new MonitorSet({ run: (monitor) => this.runMonitor(monitor), log: options.log });
+  }
+
+  /** Runs one operation here and records its result; returns the agent's return code. */
+  execute(request: OperationRequest, transition?: number): Promise<number> {
+    // A node that is stopping everything takes no new work.
+    if (this.halted) return Promise.resolve(OcfRc.errGeneric);
+    return this.run(request, transition);
+  }
+
+  private run(request: OperationRequest, transition?: number): Promise<number> {
+    return this.exclusive(request.historyId, async () => {
+      this.operationsRun.set(request.historyId, (this.operationsRun.get(request.historyId) ?? 0) + 1);
+      const log = this.options.log.child({ transition });
+      const primitive = request.orphan ? this.orphanDefinition(request) : request.primitive;
+      const result = await this.options.runAgent({ agent: primitive.agent, action: request.task, instance: request.historyId, params: primitive.params, meta: request.meta, timeoutMs: request.timeoutMs });
+      log.info({ resource: request.historyId, operation: request.task, rc: result.rc, timedOut: result.timedOut, durationMs: result.durationMs, ...(request.orphan ? { orphan: true } : {}) }, 'operation finished');
+      if (this.halted) return result.rc;
+      if (request.orphan && result.rc === OcfRc.success) await this.forget(request.historyId);
+      else await this.record(primitive, request.historyId, request.task, request.intervalMs, result.rc);
+      return result.rc;
+    });
+  }
+
+  /** Brings the recurring monitors in line with what the store says runs here. */
+  reconcileMonitors(cib: Cib): void {
+    this.lastCib = cib;
+    if (this.halted) return;
+    this.monitors.reconcile(wantedMonitors(cib, this.options.nodeName, this.nowMs()));
+  }
+
+  /** A supervised process died on its own: record it as a failed monitor now. */
+  async reportUnexpectedExit(historyId: string): Promise<void> {
+    if (this.halted) return;
+    const { cib } = await this.options.store.read();
+    const primitive = findPrimitive(cib.configuration.resources, historyId.replace(/:\d+$/, ''));
+    if (!primitive) return;
+    const intervalMs = primitive.ops.find((op) => op.name === 'monitor' && op.intervalMs > 0)?.intervalMs ?? 1_000;
+    this.options.log.warn({ resource: historyId, operation: `monitor_${intervalMs}` }, 'supervised process exited');
+    await this.record(primitive, historyId, 'monitor', intervalMs, OcfRc.notRunning);
+  }
+
+  /**
+   * Stops everything this node runs, in the scheduler's order, from the last state it
+   * knew, without the store (it may be out of reach). Results are not recorded: the node
+   * rejoins with a clean history and probes.
+   */
+  async stopEverything(): Promise<void> {
+    this.halted = true;
+    this.monitors.clear();
+    const cib = this.lastCib;
+    if (!cib) return;
+    const state = cib.status.nodes.find((candidate) => candidate.uname === this.options.nodeName);
+    if (state) state.transientAttributes.shutdown = String(Math.floor(this.nowMs() / 1000));
+    const transition = schedule({ cib, nowS: Math.floor(this.nowMs() / 1000) });
+    const stops = executionSequence(transition).filter((action) => action.node === this.options.nodeName && (action.task === 'stop' || action.task === 'demote'));
+    for (const action of stops) {
+      const request = operationRequest(cib, action.definitionId, action.historyId, action.task, 0, action.orphan);
+      if (!request) continue;
+      await this.run(request);
+    }
+  }
+
+  /** Takes requests again after `stopEverything` (the node rejoined with a new lease). */
+  resume(): void {
+    this.halted = false;
+  }
+
+  stop(): void {
+    this.halted = true;
+    this.monitors.clear();
+  }
+
+  /** Resolves when no operation is in progress here. */
+  async whenIdle(): Promise<void> {
+    while (this.busy.size > 0) await Promise.allSettled([...this.busy.values()]);
+  }
+
+  private exclusive<T>(historyId: string, work: () => Promise<T>): Promise<T> {
+    const before = this.busy.get(historyId) ?? Promise.resolve();
+    const run = before.then(work, work);
+    const settled = run.catch(() => undefined);
+    this.busy.set(historyId, settled);
+    void settled.then(() => {
+      if (this.busy.get(historyId) === settled) this.busy.delete(historyId);
+    });
+    return run;
+  }
+
+  private async runMonitor(monitor: WantedMonitor): Promise<void> {
+    // A monitor never overlaps another operation on its resource; one that finds an
+    // operation in progress waits for the next interval.
+    if (this.halted || this.busy.has(monitor.historyId)) return;
+    const cib = this.lastCib;
+    const primitive = cib && findPrimitive(cib.configuration.resources, monitor.definitionId);
+    if (!cib || !primitive) return;
+    const operationsBefore = this.operationsRun.get(monitor.historyId) ?? 0;
+    const result = await this.exclusive(monitor.historyId, () =>
+      this.options.runAgent({
+        agent: primitive.agent,
+        action: 'monitor',
+        instance: monitor.historyId,
+        params: primitive.params,
+        meta: { ...effectiveMeta(cib, primitive), interval: String(monitor.intervalMs) },
+        timeoutMs: operationTimeoutMs(cib, primitive, 'monitor', monitor.intervalMs),
+      }),
+    );
+    if (result.rc === monitor.expectedRc || this.halted || (this.operationsRun.get(monitor.historyId) ?? 0) !== operationsBefore) return;
+    this.options.log.warn({ resource: monitor.historyId, operation: `monitor_${monitor.intervalMs}`, rc: result.rc, expectedRc: monitor.expectedRc }, 'monitor failed');
+    const rc = result.rc === OcfRc.success && monitor.expectedRc === OcfRc.runningPromoted ? OcfRc.errGeneric : result.rc;
+    await this.record(primitive, monitor.historyId, 'monitor', monitor.intervalMs, rc);
+  }
+
+  private async record(primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number): Promise<void> {
+    const nowS = Math.floor(this.nowMs() / 1000);
+    let failed = false;
+    await this.options.store.update((cib) => {
+      const state = this.localState(cib);
+      const fatal = task === 'start' && clusterOptions(cib.configuration).startFailureIsFatal;
+      failed = recordOperation(state, primitive, historyId, task, intervalMs, rc, nowS);
+      if (failed) countFailure(state, historyId, task, intervalMs, nowS, fatal);
+      else if (task === 'start') rememberParams(state, historyId, primitive.params);
+      return cib;
+    });
+    if (failed) this.options.onFailure?.();
+  }
+
+  private async forget(historyId: string): Promise<void> {
+    await this.options.store.update((cib) => {
+      forgetHistory(this.localState(cib), historyId);
+      return cib;
+    });
+  }
+
+  private orphanDefinition(request: OperationRequest): Primitive {
+    const history = this.lastCib && localStateOf(this.lastCib, this.options.nodeName)?.resources.find((candidate) => candidate.id === request.historyId);
+    return history ? definitionFromHistory(history) : request.primitive;
+  }
+
+  private localState(cib: Cib): NodeState {
+    const state = localStateOf(cib, this.options.nodeName);
+    if (!state) throw new Error(`node ${this.options.nodeName} has no status entry; it should have joined`);
+    return state;
+  }
+}
+
+function localStateOf(cib: Cib, nodeName: string): NodeState | undefined {
+  return cib.status.nodes.find((candidate) => candidate.uname === nodeName);
+}
+
+/** Recurring monitors for what runs on `nodeName`, as the configuration's monitor ops ask. */
+function wantedMonitors(cib: Cib, nodeName: string, nowMs: number): WantedMonitor[] {
+  const transition = schedule({ cib, nowS: Math.floor(nowMs / 1000) });
+  const wanted: WantedMonitor[] = [];
+  for (const place of transition.placement) {
+    if (!place.current.includes(nodeName) || !place.managed) continue;
+    const primitive = findPrimitive(cib.configuration.resources, place.resource.replace(/:\d+$/, ''));
+    if (!primitive) continue;
+    const historyId = transition.actions.find((action) => action.resource === place.resource)?.historyId ?? historyIdFor(place.resource, cib);
+    const promoted = place.role === 'Promoted';
+    for (const op of primitive.ops) {
+      if (op.name !== 'monitor' || op.intervalMs <= 0) continue;
+      if (op.role !== undefined && (op.role === 'Promoted') !== promoted) continue;
+      wanted.push({ key: `${historyId}_monitor_${op.intervalMs}`, definitionId: primitive.id, historyId, intervalMs: op.intervalMs, expectedRc: promoted ? OcfRc.runningPromoted : OcfRc.success });
+    }
+  }
+  return wanted;
+}
+
+function historyIdFor(resourceId: string, cib: Cib): string {
+  const base = resourceId.replace(/:\d+$/, '');
+  const unique = cib.configuration.resources.some((resource) => resource.kind === 'clone' && resource.meta['globally-unique'] === 'true' && (resource.child.id === base || (resource.child.kind === 'group' && resource.child.children.some((child) => child.id === base))));
+  return unique ? resourceId : base;
+}

@@ -1,0 +1,97 @@
+// The control socket's requests, answered from the store: status, configuration, the
+// operator's changes (each validated by the scheduler, then committed as one
+// compare-and-swap), history, attributes and membership.
+
+import { changeNode, changeResource, getNodeAttribute, setNodeAttribute, setProperty } from '../admin/commands.js';
+import type { Request } from '../api/protocol.js';
+import { parseCibText } from '../formats/index.js';
+import { writeCrm } from '../formats/crm/index.js';
+import type { Cib } from '../model/cib.js';
+import type { Configuration } from '../model/config.js';
+import { schedule } from '../scheduler/index.js';
+import { clusterView, failCounts, failedActions } from '../status/view.js';
+import type { ClusterStore } from '../store/store.js';
+import type { Logger } from 'pino';
+import type { InputHistory } from './history.js';
+import { joinLocalNode } from './join.js';
+
+export interface StatusReport {
+  node: string;
+  revision: number;
+  view: ReturnType<typeof clusterView>;
+  failedActions: ReturnType<typeof failedActions>;
+  failCounts: ReturnType<typeof failCounts>;
+  pending: string[];
+  warnings: string[];
+  cluster: Record<string, unknown>;
+}
+
+export interface HandlerContext {
+  name: string;
+  store: ClusterStore;
+  view: (cib: Cib) => Cib;
+  history: InputHistory;
+  describe: () => Promise<Record<string, unknown>>;
+  log: Logger;
+}
+
+/** Keeps node definitions the new configuration does not mention (nodes that joined). */
+function withKnownNodes(next: Configuration, current: Configuration): Configuration {
+  const named = new Set(next.nodes.map((node) => node.uname));
+  return { ...next, nodes: [...next.nodes, ...current.nodes.filter((node) => !named.has(node.uname))] };
+}
+
+export function controlHandler(context: HandlerContext): (request: Request) => Promise<unknown> {
+  const { name, store, history } = context;
+  /** Applies an operator's change atomically, after checking the scheduler accepts the result. */
+  const commit = async (change: (cib: Cib) => Cib, what: string) => {
+    const { cib, revision } = await store.read();
+    const next = change(structuredClone(cib));
+    schedule({ cib: context.view(next), nowS: Math.floor(Date.now() / 1000) });
+    const committed = await store.update(() => next, revision);
+    context.log.info({ revision: committed.revision }, what);
+    return { revision: committed.revision };
+  };
+
+  return async (request) => {
+    const { cib: stored, revision } = await store.read();
+    const cib = context.view(stored);
+    const nowS = Math.floor(Date.now() / 1000);
+    switch (request.method) {
+      case 'status': {
+        const transition = schedule({ cib, nowS });
+        return { node: name, revision, view: clusterView(cib, nowS), failedActions: failedActions(cib), failCounts: failCounts(cib), pending: transition.summary.map((item) => item.line), warnings: transition.warnings, cluster: await context.describe() } satisfies StatusReport;
+      }
+      case 'configure.show':
+        return writeCrm(cib.configuration);
+      case 'resource':
+        return commit((next) => changeResource(next, request.action, request.id, request.node), `resource ${request.action} ${request.id}`);
+      case 'node':
+        return commit((next) => changeNode(next, request.action, request.name), `node ${request.action} ${request.name}`);
+      case 'property.set':
+        return commit((next) => setProperty(next, request.name, request.value), `property ${request.name}=${request.value}`);
+      case 'property.get':
+        return cib.configuration.properties[request.name] ?? null;
+      case 'history':
+        return history.list();
+      case 'attribute': {
+        // Promotion scores change often and mean nothing new when unchanged: skip those writes.
+        if (getNodeAttribute(cib, request.node, request.name) === request.value) return { revision };
+        return commit((next) => setNodeAttribute(next, request.node, request.name, request.value, request.permanent), `attribute ${request.name}=${request.value ?? '(deleted)'} on ${request.node}`);
+      }
+      case 'attribute.get':
+        return getNodeAttribute(cib, request.node, request.name);
+      case 'configure.load': {
+        // Validated whole before anything changes; the store commits it in one write.
+        const loaded = parseCibText(request.text, request.file);
+        const candidate: Cib = structuredClone(stored);
+        candidate.configuration = withKnownNodes(loaded.cib.configuration, stored.configuration);
+        joinLocalNode(candidate, name, false);
+        schedule({ cib: context.view(candidate), nowS });
+        const committed = await store.update((current) => ({ ...current, configuration: candidate.configuration }), revision);
+        context.log.info({ revision: committed.revision, file: request.file }, 'configuration loaded');
+        return { revision: committed.revision, warnings: loaded.warnings };
+      }
+    }
+  };
+}
