@@ -46,6 +46,8 @@ export class ProcessAgent {
   constructor(
     private readonly runDir: string,
     private readonly onUnexpectedExit: (instance: string) => void,
+    /** Added to the command's environment (TANDEM_NODE among them). */
+    private readonly environment: Record<string, string> = {},
   ) {
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
   }
@@ -86,7 +88,7 @@ export class ProcessAgent {
     if (!call.params.command) return result(OcfRc.errConfigured, 'the "command" parameter is required');
     if (this.runningPid(call.instance) !== undefined) return result(OcfRc.success);
     const log = call.params.log ? openSync(call.params.log, 'a') : 'ignore';
-    const child = spawn('/bin/sh', ['-c', call.params.command], { cwd: call.params.cwd ?? '/', detached: true, stdio: ['ignore', log, log] });
+    const child = spawn('/bin/sh', ['-c', call.params.command], { cwd: call.params.cwd ?? '/', env: { ...process.env, ...this.environment }, detached: true, stdio: ['ignore', log, log] });
     if (typeof log === 'number') closeSync(log);
     const spawned = await new Promise<boolean>((resolve) => {
       child.once('spawn', () => resolve(true));

@@ -8,6 +8,7 @@ import type { NodeAction, ResourceAction } from '../admin/commands.js';
 import { call } from '../api/client.js';
 import type { Request } from '../api/protocol.js';
 import { runNode } from '../node/daemon.js';
+import { runLab } from '../lab/main.js';
 import type { StatusReport } from '../node/handler.js';
 import { defaultLeaseTiming } from '../cluster/lease.js';
 import { loadCib, readText } from './load.js';
@@ -103,6 +104,22 @@ program
     if (!nodeActions.includes(action as NodeAction)) throw new InputError(`unknown node action "${action}": expected ${nodeActions.join(', ')}`);
     if (name === undefined) throw new InputError(`tandem node ${action} needs a node name`);
     await report(options.dataDir, { method: 'node', action: action as NodeAction, name });
+  });
+
+program
+  .command('lab')
+  .description('tandem\'s main job on this machine: a cluster of nodes in network namespaces, the guide\'s API VIP and a service, failover drills with the downtime a client saw (needs root)')
+  .option('--nodes <n>', 'how many nodes', '3')
+  .option('--drills <n>', 'how many failover drills', '1')
+  .option('--fault <kind>', 'kill (power off the active node) or cut (cut its network, processes alive)', 'kill')
+  .option('--keep', 'keep the data and logs directory')
+  .action(async (options: { nodes: string; drills: string; fault: string; keep?: boolean }) => {
+    const nodes = Number(options.nodes);
+    const drills = Number(options.drills);
+    if (!Number.isInteger(nodes) || nodes < 2 || nodes > 9) throw new InputError(`--nodes ${options.nodes}: expected 2 to 9`);
+    if (!Number.isInteger(drills) || drills < 0 || drills > 100) throw new InputError(`--drills ${options.drills}: expected 0 to 100`);
+    if (options.fault !== 'kill' && options.fault !== 'cut') throw new InputError(`--fault ${options.fault}: expected kill or cut`);
+    await runLab({ nodes, drills, fault: options.fault, keep: options.keep === true }, (line) => process.stdout.write(line + '\n'));
   });
 
 program

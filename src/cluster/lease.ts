@@ -19,6 +19,9 @@ export interface LeaseTiming {
   callTimeoutMs: number;
 }
 
+/** Unanswered keepalives after which the stream is taken for dead. */
+const stalledAfterKeepalives = 2;
+
 export const defaultLeaseTiming: LeaseTiming = { leaseTtlMs: 1_000, keepaliveIntervalMs: 100, stopMarginMs: 400, callTimeoutMs: 500 };
 
 export function checkLeaseTiming(timing: LeaseTiming): void {
@@ -102,6 +105,9 @@ export class LeaseKeeper {
   private sendKeepalive(): void {
     const id = this.leaseId;
     if (id === undefined) return;
+    // A stream whose answers stopped (its etcd member died) is replaced, possibly by one to another member.
+    const oldestMs = this.sentAtMs[0];
+    if (this.stream && oldestMs !== undefined && this.nowMs() - oldestMs > stalledAfterKeepalives * this.timing.keepaliveIntervalMs) this.closeStream();
     if (!this.stream) void this.openStream();
     if (!this.stream) return;
     this.sentAtMs.push(this.nowMs());

@@ -15,6 +15,7 @@ interface Envelope<T> {
 interface Pending {
   node: string;
   resolve: (rc: number | undefined) => void;
+  timer: NodeJS.Timeout;
 }
 
 export class RequestChannel<T> {
@@ -32,20 +33,35 @@ export class RequestChannel<T> {
     this.cancels.push(() => watcher.cancel());
     watcher.on('put', (kv) => {
       const key = kv.key.toString();
-      const waiting = this.pending.get(key);
-      if (!waiting) return;
+      if (!this.pending.has(key)) return;
       const envelope = JSON.parse(kv.value.toString()) as Envelope<T>;
       if (envelope.rc === undefined) return;
-      this.pending.delete(key);
-      waiting.resolve(envelope.rc);
+      this.settle(key, envelope.rc);
       void this.client.delete().key(key).options(this.deadline()).exec().catch(() => undefined);
     });
+    // Deleted unanswered: the node dropped it (it restarted); the DC decides again.
+    watcher.on('delete', (kv) => this.settle(kv.key.toString(), undefined));
   }
 
-  /** DC side: sends a request as DC of the given term; resolves with the node's return code, or undefined if abandoned. */
-  async send(node: string, request: T, guard: [string, 'Create', '==', string], dcClient: Namespace): Promise<number | undefined> {
+  private settle(key: string, rc: number | undefined): void {
+    const waiting = this.pending.get(key);
+    if (!waiting) return;
+    this.log.debug({ request: key, rc }, rc === undefined ? 'request abandoned' : 'request answered');
+    this.pending.delete(key);
+    clearTimeout(waiting.timer);
+    waiting.resolve(rc);
+  }
+
+  /**
+   * DC side: sends a request as DC of the given term; resolves with the node's return
+   * code, or undefined if abandoned or unanswered within `answerLimitMs`.
+   */
+  async send(node: string, request: T, guard: [string, 'Create', '==', string], dcClient: Namespace, answerLimitMs: number): Promise<number | undefined> {
     const key = `${node}/${guard[3]}-${++this.sequence}`;
-    const answered = new Promise<number | undefined>((resolve) => this.pending.set(key, { node, resolve }));
+    const answered = new Promise<number | undefined>((resolve) => {
+      const timer = setTimeout(() => this.settle(key, undefined), answerLimitMs);
+      this.pending.set(key, { node, resolve, timer });
+    });
     const written = await dcClient
       .if(...guard)
       .then(dcClient.put(`requests/${key}`).value(JSON.stringify({ request } satisfies Envelope<T>)))
@@ -56,24 +72,20 @@ export class RequestChannel<T> {
         return undefined;
       });
     if (!written?.succeeded) {
-      this.pending.delete(key);
+      this.settle(key, undefined);
       return undefined;
     }
+    this.log.debug({ request: key }, 'request sent');
     return answered;
   }
 
   /** DC side: gives up on every request to a node that left. */
   abandon(node: string): void {
-    for (const [key, waiting] of this.pending) {
-      if (waiting.node !== node) continue;
-      this.pending.delete(key);
-      waiting.resolve(undefined);
-    }
+    for (const [key, waiting] of this.pending) if (waiting.node === node) this.settle(key, undefined);
   }
 
   abandonAll(): void {
-    for (const waiting of this.pending.values()) waiting.resolve(undefined);
-    this.pending.clear();
+    for (const key of [...this.pending.keys()]) this.settle(key, undefined);
   }
 
   /** Node side: runs every request addressed to `node`, answering each once. Requests left from an earlier life are dropped first. */

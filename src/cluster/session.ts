@@ -4,7 +4,7 @@
 // with a new lease, as a new incarnation that forgets its history and probes.
 
 import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
-import { ConsecutiveBreaker, circuitBreaker, handleWhen, noop } from 'cockatiel';
+import { ConsecutiveBreaker, ConstantBackoff, circuitBreaker, handleWhen, noop } from 'cockatiel';
 import type { Logger } from 'pino';
 import { EtcdStore } from '../store/etcd.js';
 import { DcElection } from './election.js';
@@ -15,6 +15,8 @@ import { RequestChannel } from './requests.js';
 const rejoinRetryMs = 500;
 /** A host that failed is skipped for this long before it is tried again. */
 const hostRecoveryMs = 1_000;
+/** A broken watch reconnects this soon: a DC that misses answers for long would stall. */
+const watchReconnectMs = 100;
 
 export interface ClusterSessionOptions<T> {
   etcdEndpoints: string[];
@@ -43,6 +45,7 @@ export function etcdClient(endpoints: string[], credentials?: IOptions['credenti
     faultHandling: {
       global: noop,
       host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: hostRecoveryMs, breaker: new ConsecutiveBreaker(1) }),
+      watchBackoff: new ConstantBackoff(watchReconnectMs).next(),
     },
   });
 }
@@ -87,14 +90,14 @@ export class ClusterSession<T> {
       this.options.onMembersChange(members);
     });
     await this.requests.listen();
-    await this.join();
+    await this.joinUntilDone();
   }
 
   /** Runs an operation on another node, as DC; undefined when not DC any more or the node left. */
-  dispatch(node: string, request: T): Promise<number | undefined> {
+  dispatch(node: string, request: T, answerLimitMs: number): Promise<number | undefined> {
     const guard = this.election.guard;
     if (!guard || !this.memberNames.has(node)) return Promise.resolve(undefined);
-    return this.requests.send(node, request, guard, this.root);
+    return this.requests.send(node, request, guard, this.root, answerLimitMs);
   }
 
   async listMembers(): Promise<MemberInfo[]> {
@@ -128,9 +131,10 @@ export class ClusterSession<T> {
 
   private async join(): Promise<void> {
     const leaseId = await this.lease.acquire();
-    await this.members.register({ name: this.options.nodeName, addresses: this.options.addresses, joinedAtMs: Date.now(), leaseId });
     await this.options.onJoined();
+    // Listening before becoming a member: the DC sends requests only to members.
     await this.requests.serve(this.options.nodeName, (request) => this.options.runRequest(request));
+    await this.members.register({ name: this.options.nodeName, addresses: this.options.addresses, joinedAtMs: Date.now(), leaseId });
     await this.election.campaign(leaseId);
     this.options.log.info({ leaseId, leaseTtlMs: this.options.timing.leaseTtlMs }, 'joined the cluster');
   }
@@ -141,16 +145,21 @@ export class ClusterSession<T> {
     await this.options.onLeaseLost();
     if (this.rejoining) return;
     this.rejoining = true;
+    await this.joinUntilDone();
+    this.rejoining = false;
+  }
+
+  /** Joins, retrying while etcd is out of reach (a member still starting, no quorum yet). */
+  private async joinUntilDone(): Promise<void> {
     while (!this.leaving) {
       try {
         await this.join();
-        break;
+        return;
       } catch (error) {
         this.lease.stop();
-        this.options.log.debug({ err: error }, 'cannot rejoin yet');
+        this.options.log.info({ err: (error as Error).message }, 'cannot join the cluster yet; retrying');
         await new Promise((resolve) => setTimeout(resolve, rejoinRetryMs));
       }
     }
-    this.rejoining = false;
   }
 }

@@ -23,9 +23,20 @@ import { joinLocalNode, markLeft, markShuttingDown } from './join.js';
 import { pacemakerToolShims } from './shims.js';
 import { seedStore } from './seed.js';
 
+/**
+ * Where agents keep their state (ocf-directories' HA_RSCTMP, HA_VARRUN): the host's
+ * defaults, unless set for this daemon, as when several nodes share one machine.
+ */
+function agentDirectories(): Record<string, string> {
+  const chosen: Record<string, string> = {};
+  for (const name of ['HA_RSCTMP', 'HA_VARRUN']) if (process.env[name]) chosen[name] = process.env[name]!;
+  return chosen;
+}
+
 /** How long a planned shutdown waits for this node's resources to stop. */
 const shutdownLimitMs = 120_000;
 const shutdownPollMs = 100;
+const answerMarginMs = 5_000;
 
 export interface NodeOptions {
   dataDir: string;
@@ -50,14 +61,17 @@ interface Backend {
 
 export async function runNode(options: NodeOptions): Promise<void> {
   const name = options.name ?? hostname();
-  const log = pino({ base: { node: name }, timestamp: pino.stdTimeFunctions.isoTime });
+  const log = pino({ base: { node: name }, timestamp: pino.stdTimeFunctions.isoTime, level: process.env.TANDEM_LOG_LEVEL ?? 'info' });
+  // A store call that fails (etcd out of reach) is retried by the loop that made it; one
+  // that no loop awaits must not end the daemon and take the node's safety timer with it.
+  process.on('unhandledRejection', (error) => log.error({ err: error }, 'unexpected failure (continuing)'));
   const history = new InputHistory(options.dataDir);
   let executor: Executor | undefined;
   let coordinator: Coordinator | undefined;
   const runAgent = createAgentRunner({
     runDir: join(options.dataDir, 'run'),
-    onUnexpectedExit: (instance) => void executor?.reportUnexpectedExit(instance),
-    environment: pacemakerToolShims(options.dataDir, name),
+    onUnexpectedExit: (instance) => void executor?.reportUnexpectedExit(instance).catch((error: unknown) => log.error({ err: error, resource: instance }, 'could not record an unexpected exit')),
+    environment: { ...pacemakerToolShims(options.dataDir, name), ...agentDirectories() },
   });
   const hooks = {
     executor: () => executor!,
@@ -150,6 +164,7 @@ function clusterBackend(options: NodeOptions, name: string, log: Logger, hooks: 
       await hooks.executor().stopEverything();
     },
     onJoined: async () => {
+      await seedStore(session.store);
       const { cib } = await session.store.update((cib) => joinLocalNode(cib, name, true));
       hooks.executor().resume();
       hooks.executor().reconcileMonitors(cib);
@@ -166,11 +181,9 @@ function clusterBackend(options: NodeOptions, name: string, log: Logger, hooks: 
   return {
     store: session.store,
     view,
-    dispatch: (node, request, transition) => (node === name ? hooks.executor().execute(request, transition) : session.dispatch(node, request)),
-    start: async () => {
-      await seedStore(session.store);
-      await session.start();
-    },
+    // The node's own deadline, plus time for the request and its answer to cross etcd.
+    dispatch: (node, request, transition) => (node === name ? hooks.executor().execute(request, transition) : session.dispatch(node, request, request.timeoutMs + answerMarginMs)),
+    start: () => session.start(),
     leave: () => session.leave(),
     close: () => session.close(),
     describe: async () => ({ mode: 'cluster', cluster: options.clusterName ?? 'tandem', dc: await session.currentDc(), leaseId: session.leaseId, members: await session.listMembers() }),

@@ -1,0 +1,205 @@
+// A real tandem cluster on one machine: each node a network namespace running an etcd
+// member and a `tandem node` daemon, plus a client host. Used by `tandem lab` (the main
+// job: a local cluster doing real failover), by the failover drills and bench, and by the
+// tests. Every process is started here, known by PID, and ended by `destroy`.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LabNetwork, labSubnet, type LabHost } from './netns.js';
+
+const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+export const probeScript = fileURLToPath(new URL('./probe.js', import.meta.url));
+export const helloScript = fileURLToPath(new URL('./hello.js', import.meta.url));
+
+const etcdClientPort = 2379;
+const etcdPeerPort = 2380;
+/** etcd timing for fast failover: heartbeat 50 ms, election 500 ms (leases of 1 s are then allowed). */
+const etcdHeartbeatMs = 50;
+const etcdElectionMs = 500;
+const startLimitMs = 30_000;
+
+export interface LabNode extends LabHost {
+  dataDir: string;
+  /** Killed hard and not booted again: what is configured there is out of reach. */
+  poweredOff?: boolean;
+  etcd?: ChildProcess;
+  daemon?: ChildProcess;
+}
+
+export interface LabOptions {
+  nodes: number;
+  /** Where data and logs go (a new temporary directory by default; kept only if given). */
+  dir?: string;
+  leaseTtlMs?: number;
+}
+
+export class LabCluster {
+  readonly network: LabNetwork;
+  readonly nodes: LabNode[] = [];
+  readonly client: LabHost;
+  readonly dir: string;
+  private readonly ownDir: boolean;
+
+  constructor(private readonly options: LabOptions) {
+    this.ownDir = options.dir === undefined;
+    // Throwaway etcd data is best kept in memory: the lab measures tandem, not the disk.
+    const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+    this.dir = options.dir ?? mkdtempSync(join(base, 'tandem-lab-'));
+    mkdirSync(this.dir, { recursive: true });
+    this.network = new LabNetwork(String(process.pid % 100_000));
+    try {
+      for (let index = 1; index <= options.nodes; index++) {
+        const host = this.network.addHost(`node${index}`, 10 + index);
+        this.nodes.push({ ...host, dataDir: join(this.dir, host.name) });
+      }
+      this.client = this.network.addHost('client', 100);
+    } catch (error) {
+      this.network.destroy();
+      throw error;
+    }
+  }
+
+  get etcdEndpoints(): string[] {
+    return this.nodes.map((node) => `http://${node.address}:${etcdClientPort}`);
+  }
+
+  /** Starts every node's etcd member, then every tandem daemon; resolves when all are members. */
+  async start(): Promise<void> {
+    for (const node of this.nodes) this.startEtcd(node);
+    for (const node of this.nodes) this.startDaemon(node);
+    await this.waitFor('every node to join', () => this.members().length === this.nodes.length);
+  }
+
+  startEtcd(node: LabNode): void {
+    const initialCluster = this.nodes.map((member) => `${member.name}=http://${member.address}:${etcdPeerPort}`).join(',');
+    node.etcd = this.spawnIn(node, `${node.name}-etcd.log`, [
+      'etcd',
+      '--name', node.name,
+      '--data-dir', join(this.dir, `${node.name}-etcd`),
+      '--listen-client-urls', `http://${node.address}:${etcdClientPort},http://127.0.0.1:${etcdClientPort}`,
+      '--advertise-client-urls', `http://${node.address}:${etcdClientPort}`,
+      '--listen-peer-urls', `http://${node.address}:${etcdPeerPort}`,
+      '--initial-advertise-peer-urls', `http://${node.address}:${etcdPeerPort}`,
+      '--initial-cluster', initialCluster,
+      '--initial-cluster-token', `tandem-lab-${this.network.suffix}`,
+      '--heartbeat-interval', String(etcdHeartbeatMs),
+      '--election-timeout', String(etcdElectionMs),
+    ]);
+  }
+
+  startDaemon(node: LabNode): void {
+    const agentDir = join(node.dataDir, 'agents');
+    mkdirSync(agentDir, { recursive: true });
+    // Each node talks to its own etcd member, as each Pacemaker node to its own Corosync.
+    const endpoints = [`http://127.0.0.1:${etcdClientPort}`];
+    node.daemon = this.spawnIn(
+      node,
+      `${node.name}.log`,
+      ['env', `HA_RSCTMP=${agentDir}`, `TANDEM_LOG_LEVEL=${process.env.TANDEM_LOG_LEVEL ?? 'info'}`, `HA_VARRUN=${agentDir}`, process.execPath, cli, 'node', '--data-dir', node.dataDir, '--name', node.name, '--address', node.address, ...endpoints.flatMap((endpoint) => ['--etcd', endpoint]), ...(this.options.leaseTtlMs ? ['--lease-ttl-ms', String(this.options.leaseTtlMs)] : [])],
+    );
+  }
+
+  /** Runs `tandem ARGS` against a node's daemon. */
+  tandem(node: LabNode, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+    return spawnSync(process.execPath, [cli, ...args, '--data-dir', node.dataDir], { encoding: 'utf8' });
+  }
+
+  status(node: LabNode): LabStatus | undefined {
+    const result = this.tandem(node, 'status', '--json');
+    return result.status === 0 ? (JSON.parse(result.stdout) as LabStatus) : undefined;
+  }
+
+  /** Members as the first live node sees them. */
+  members(): string[] {
+    for (const node of this.nodes) {
+      if (!node.daemon || node.daemon.exitCode !== null || node.daemon.signalCode !== null) continue;
+      const status = this.status(node);
+      if (status) return (status.cluster.members ?? []).map((member) => member.name);
+    }
+    return [];
+  }
+
+  /** Power off: the link goes down and every process of the node dies at once (kill -9). */
+  killHard(node: LabNode): void {
+    this.network.cut(node);
+    for (const pid of this.network.pids(node)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    node.daemon = undefined;
+    node.etcd = undefined;
+    node.poweredOff = true;
+  }
+
+  /** Power on after killHard: a clean interface, then etcd and tandem again. */
+  async bootAfterKill(node: LabNode): Promise<void> {
+    this.network.reboot(node);
+    node.poweredOff = false;
+    this.startEtcd(node);
+    this.startDaemon(node);
+    await this.waitFor(`${node.name} to rejoin`, () => this.members().includes(node.name));
+  }
+
+  /** Where an address is configured now (node names), on the nodes that are powered on. */
+  holdersOf(address: string): string[] {
+    return this.nodes.filter((node) => !node.poweredOff && this.network.addresses(node).includes(address)).map((node) => node.name);
+  }
+
+  /** Runs the HTTP probe from the client host. */
+  startProbe(address: string, port: number, intervalMs: number, limitMs: number): ChildProcess {
+    return spawn('ip', ['netns', 'exec', this.client.namespace, process.execPath, probeScript, address, String(port), String(intervalMs), String(limitMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  }
+
+  async waitFor(what: string, condition: () => boolean, limitMs = startLimitMs): Promise<void> {
+    const deadline = Date.now() + limitMs;
+    while (Date.now() < deadline) {
+      if (condition()) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`timed out after ${limitMs} ms waiting for ${what} (logs in ${this.dir})`);
+  }
+
+  /** Stops every daemon (SIGTERM: they stop their resources), then etcd, then removes the hosts. */
+  async destroy(keepDir = false): Promise<void> {
+    const exits = this.nodes.map((node) => (node.daemon ? stopProcess(node.daemon, 'SIGTERM', 10_000) : Promise.resolve()));
+    await Promise.all(exits);
+    await Promise.all(this.nodes.map((node) => (node.etcd ? stopProcess(node.etcd, 'SIGTERM', 5_000) : Promise.resolve())));
+    this.network.destroy();
+    if (this.ownDir && !keepDir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private spawnIn(host: LabHost, logName: string, command: string[]): ChildProcess {
+    const log = openSync(join(this.dir, logName), 'a');
+    const child = spawn('ip', ['netns', 'exec', host.namespace, ...command], { stdio: ['ignore', log, log] });
+    closeSync(log);
+    return child;
+  }
+}
+
+export interface LabStatus {
+  node: string;
+  view: { resources: Array<{ kind: string; id?: string; role?: string; nodes?: string[]; members?: Array<{ id: string; role: string; nodes: string[] }> }> };
+  pending: string[];
+  cluster: { dc?: string; members?: Array<{ name: string; addresses: string[] }> };
+}
+
+/** Sends a signal and waits for the exit; SIGKILL when it takes longer than `limitMs`. */
+function stopProcess(child: ChildProcess, signal: NodeJS.Signals, limitMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
+export const labVip = `${labSubnet}.50`;

@@ -1,0 +1,72 @@
+// A failover drill: a client asks the service on the VIP every `intervalMs`; a fault hits
+// the node that serves it; the downtime is the time from the fault to the first good
+// answer from another node. An observer watches every node's addresses all along, so a
+// moment with the VIP on two nodes at once would be seen.
+
+import { createInterface } from 'node:readline';
+import type { LabCluster, LabNode } from './cluster.js';
+
+export type Fault = 'kill' | 'cut';
+
+export interface DrillResult {
+  fault: Fault;
+  from: string;
+  to: string;
+  downtimeMs: number;
+  /** Failed client attempts between the fault and the recovery. */
+  failedAttempts: number;
+  /** The most nodes seen holding the VIP at one observation. */
+  mostHolders: number;
+}
+
+interface Attempt {
+  sentMs: number;
+  doneMs: number;
+  ok: boolean;
+  answer?: string;
+}
+
+const drillLimitMs = 30_000;
+const observeIntervalMs = 10;
+
+export async function failoverDrill(lab: LabCluster, vip: string, port: number, fault: Fault, intervalMs = 20): Promise<DrillResult> {
+  const holders = lab.holdersOf(vip);
+  if (holders.length !== 1) throw new Error(`the VIP ${vip} is on ${holders.length} nodes (${holders.join(', ')}); expected exactly one`);
+  const active = lab.nodes.find((node) => node.name === holders[0]) as LabNode;
+  const attempts: Attempt[] = [];
+  const probe = lab.startProbe(vip, port, intervalMs, drillLimitMs);
+  const lines = createInterface({ input: probe.stdout! });
+  lines.on('line', (line) => {
+    attempts.push(JSON.parse(line) as Attempt);
+  });
+  let mostHolders = 0;
+  let observing = true;
+  const observer = (async () => {
+    while (observing) {
+      mostHolders = Math.max(mostHolders, lab.holdersOf(vip).length);
+      await new Promise((resolve) => setTimeout(resolve, observeIntervalMs));
+    }
+  })();
+  try {
+    await lab.waitFor('the client to be served', () => attempts.filter((attempt) => attempt.ok && attempt.answer === active.name).length >= 5, 10_000);
+    const faultMs = Date.now();
+    if (fault === 'kill') lab.killHard(active);
+    else lab.network.cut(active);
+    const recovered = () => attempts.find((attempt) => attempt.ok && attempt.sentMs >= faultMs && attempt.answer !== active.name);
+    await lab.waitFor('another node to answer', () => recovered() !== undefined, drillLimitMs - 1_000);
+    const first = recovered()!;
+    return {
+      fault,
+      from: active.name,
+      to: first.answer!,
+      downtimeMs: first.doneMs - faultMs,
+      failedAttempts: attempts.filter((attempt) => !attempt.ok && attempt.sentMs >= faultMs && attempt.sentMs <= first.sentMs).length,
+      mostHolders,
+    };
+  } finally {
+    observing = false;
+    await observer;
+    probe.stdin!.end();
+    probe.kill('SIGTERM');
+  }
+}
