@@ -8,7 +8,8 @@ import type { NodeAction, ResourceAction } from '../admin/commands.js';
 import { call } from '../api/client.js';
 import type { Request } from '../api/protocol.js';
 import { runNode } from '../node/daemon.js';
-import { runLab } from '../lab/main.js';
+import { LabFailure, runLab } from '../lab/main.js';
+import type { Fault } from '../lab/drill.js';
 import type { StatusReport } from '../node/handler.js';
 import { defaultLeaseTiming } from '../cluster/lease.js';
 import { loadCib, readText } from './load.js';
@@ -95,9 +96,7 @@ program
     if (action === undefined) {
       const leaseTtlMs = Number(options.leaseTtlMs);
       if (!Number.isInteger(leaseTtlMs) || leaseTtlMs < 1_000 || leaseTtlMs % 1_000 !== 0) throw new InputError(`--lease-ttl-ms ${options.leaseTtlMs}: etcd leases are whole seconds: 1000, 2000, ...`);
-      // Longer leases keep the same proportions: keepalives and the stop margin scale with them.
-      const scale = leaseTtlMs / defaultLeaseTiming.leaseTtlMs;
-      const timing = { leaseTtlMs, keepaliveIntervalMs: defaultLeaseTiming.keepaliveIntervalMs * scale, stopMarginMs: defaultLeaseTiming.stopMarginMs * scale, callTimeoutMs: defaultLeaseTiming.callTimeoutMs };
+      const timing = { ...defaultLeaseTiming, leaseTtlMs };
       await runNode({ dataDir: options.dataDir, ...(options.name ? { name: options.name } : {}), etcdEndpoints: options.etcd, clusterName: options.cluster, addresses: options.address, timing });
       return;
     }
@@ -111,15 +110,16 @@ program
   .description('tandem\'s main job on this machine: a cluster of nodes in network namespaces, the guide\'s API VIP and a service, failover drills with the downtime a client saw (needs root)')
   .option('--nodes <n>', 'how many nodes', '3')
   .option('--drills <n>', 'how many failover drills', '1')
-  .option('--fault <kind>', 'kill (power off the active node) or cut (cut its network, processes alive)', 'kill')
+  .option('--fault <kind>', 'kill (power off the active node), cut (cut its network, processes alive), or both in turn', 'kill')
   .option('--keep', 'keep the data and logs directory')
   .action(async (options: { nodes: string; drills: string; fault: string; keep?: boolean }) => {
     const nodes = Number(options.nodes);
     const drills = Number(options.drills);
     if (!Number.isInteger(nodes) || nodes < 2 || nodes > 9) throw new InputError(`--nodes ${options.nodes}: expected 2 to 9`);
     if (!Number.isInteger(drills) || drills < 0 || drills > 100) throw new InputError(`--drills ${options.drills}: expected 0 to 100`);
-    if (options.fault !== 'kill' && options.fault !== 'cut') throw new InputError(`--fault ${options.fault}: expected kill or cut`);
-    await runLab({ nodes, drills, fault: options.fault, keep: options.keep === true }, (line) => process.stdout.write(line + '\n'));
+    if (options.fault !== 'kill' && options.fault !== 'cut' && options.fault !== 'both') throw new InputError(`--fault ${options.fault}: expected kill, cut or both`);
+    const faults: Fault[] = options.fault === 'both' ? ['kill', 'cut'] : [options.fault];
+    await runLab({ nodes, drills, faults, keep: options.keep === true }, (line) => process.stdout.write(line + '\n'));
   });
 
 program
@@ -263,7 +263,7 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof InputError) {
+  if (error instanceof InputError || error instanceof LabFailure) {
     process.stderr.write(`tandem: ${error.message}\n`);
     process.exit(1);
   }

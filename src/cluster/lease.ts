@@ -22,7 +22,13 @@ export interface LeaseTiming {
 /** Unanswered keepalives after which the stream is taken for dead. */
 const stalledAfterKeepalives = 2;
 
-export const defaultLeaseTiming: LeaseTiming = { leaseTtlMs: 1_000, keepaliveIntervalMs: 100, stopMarginMs: 400, callTimeoutMs: 500 };
+/**
+ * 2 s leases: an etcd leader election (election timeout 500 ms, up to twice that when
+ * randomised) fits in what is left after the stop margin, so losing an etcd member costs no
+ * restarts. 1 s leases fail over faster, but every etcd leader loss then makes every node
+ * stop what it runs.
+ */
+export const defaultLeaseTiming: LeaseTiming = { leaseTtlMs: 2_000, keepaliveIntervalMs: 100, stopMarginMs: 400, callTimeoutMs: 500 };
 
 export function checkLeaseTiming(timing: LeaseTiming): void {
   if (timing.leaseTtlMs < 1_000 || timing.leaseTtlMs % 1_000 !== 0) throw new Error(`leaseTtlMs=${timing.leaseTtlMs}: etcd leases are whole seconds, at least 1`);

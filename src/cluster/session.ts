@@ -85,7 +85,10 @@ export class ClusterSession<T> {
   async start(): Promise<void> {
     await this.members.watch((members) => {
       const names = new Set(members.map((member) => member.name));
-      for (const name of this.memberNames) if (!names.has(name)) this.requests.abandon(name);
+      const left = [...this.memberNames].filter((name) => !names.has(name));
+      const joined = [...names].filter((name) => !this.memberNames.has(name));
+      if (left.length + joined.length > 0) this.options.log.info({ members: [...names], joined, left }, 'membership changed');
+      for (const name of left) this.requests.abandon(name);
       this.memberNames = names;
       this.options.onMembersChange(members);
     });

@@ -25,6 +25,8 @@ export interface LabNode extends LabHost {
   dataDir: string;
   /** Killed hard and not booted again: what is configured there is out of reach. */
   poweredOff?: boolean;
+  /** Its link is cut: it runs, but reaches nobody. */
+  isolated?: boolean;
   etcd?: ChildProcess;
   daemon?: ChildProcess;
 }
@@ -87,6 +89,8 @@ export class LabCluster {
       '--initial-cluster-token', `tandem-lab-${this.network.suffix}`,
       '--heartbeat-interval', String(etcdHeartbeatMs),
       '--election-timeout', String(etcdElectionMs),
+      // A member cut off and back must not depose the leader with the terms it ran up alone.
+      '--pre-vote',
     ]);
   }
 
@@ -112,14 +116,33 @@ export class LabCluster {
     return result.status === 0 ? (JSON.parse(result.stdout) as LabStatus) : undefined;
   }
 
-  /** Members as the first live node sees them. */
-  members(): string[] {
-    for (const node of this.nodes) {
-      if (!node.daemon || node.daemon.exitCode !== null || node.daemon.signalCode !== null) continue;
+  /** Nodes that run and reach the others. */
+  reachable(): LabNode[] {
+    return this.nodes.filter((node) => !node.poweredOff && !node.isolated && node.daemon && node.daemon.exitCode === null && node.daemon.signalCode === null);
+  }
+
+  /** The status as the first reachable node sees it. */
+  clusterStatus(): LabStatus | undefined {
+    for (const node of this.reachable()) {
       const status = this.status(node);
-      if (status) return (status.cluster.members ?? []).map((member) => member.name);
+      if (status) return status;
     }
-    return [];
+    return undefined;
+  }
+
+  members(): string[] {
+    return (this.clusterStatus()?.cluster.members ?? []).map((member) => member.name);
+  }
+
+  /** Cuts the node's link; its processes live on. */
+  cut(node: LabNode): void {
+    this.network.cut(node);
+    node.isolated = true;
+  }
+
+  reconnect(node: LabNode): void {
+    this.network.reconnect(node);
+    node.isolated = false;
   }
 
   /** Power off: the link goes down and every process of the node dies at once (kill -9). */
@@ -146,6 +169,21 @@ export class LabCluster {
     await this.waitFor(`${node.name} to rejoin`, () => this.members().includes(node.name));
   }
 
+  /** The node whose etcd member leads etcd now, as the members themselves say. */
+  etcdLeader(): string | undefined {
+    const statuses = this.reachable().map((node) => ({ node, status: this.etcdStatus(node) }));
+    const leader = statuses.find((entry) => entry.status)?.status?.leader;
+    return statuses.find((entry) => entry.status?.memberId === leader)?.node.name;
+  }
+
+  /** A member's id and its leader's, as text: they are 64-bit numbers. */
+  private etcdStatus(node: LabNode): { memberId: string; leader: string } | undefined {
+    const result = spawnSync('ip', ['netns', 'exec', node.namespace, 'etcdctl', `--endpoints=127.0.0.1:${etcdClientPort}`, '--command-timeout=1s', '-w', 'json', 'endpoint', 'status'], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
+    const memberId = /"member_id":(\d+)/.exec(result.stdout)?.[1];
+    const leader = /"leader":(\d+)/.exec(result.stdout)?.[1];
+    return result.status === 0 && memberId && leader ? { memberId, leader } : undefined;
+  }
+
   /** Where an address is configured now (node names), on the nodes that are powered on. */
   holdersOf(address: string): string[] {
     return this.nodes.filter((node) => !node.poweredOff && this.network.addresses(node).includes(address)).map((node) => node.name);
@@ -162,7 +200,7 @@ export class LabCluster {
       if (condition()) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error(`timed out after ${limitMs} ms waiting for ${what} (logs in ${this.dir})`);
+    throw new Error(`timed out after ${limitMs} ms waiting for ${what}`);
   }
 
   /** Stops every daemon (SIGTERM: they stop their resources), then etcd, then removes the hosts. */

@@ -10,6 +10,8 @@ export type Fault = 'kill' | 'cut';
 
 export interface DrillResult {
   fault: Fault;
+  /** When the fault struck (ms since the epoch). */
+  faultMs: number;
   from: string;
   to: string;
   downtimeMs: number;
@@ -17,6 +19,8 @@ export interface DrillResult {
   failedAttempts: number;
   /** The most nodes seen holding the VIP at one observation. */
   mostHolders: number;
+  /** The etcd leader went down with the node: an etcd election came first. */
+  etcdLeaderHit: boolean;
 }
 
 interface Attempt {
@@ -49,19 +53,22 @@ export async function failoverDrill(lab: LabCluster, vip: string, port: number, 
   })();
   try {
     await lab.waitFor('the client to be served', () => attempts.filter((attempt) => attempt.ok && attempt.answer === active.name).length >= 5, 10_000);
+    const etcdLeaderHit = lab.etcdLeader() === active.name;
     const faultMs = Date.now();
     if (fault === 'kill') lab.killHard(active);
-    else lab.network.cut(active);
+    else lab.cut(active);
     const recovered = () => attempts.find((attempt) => attempt.ok && attempt.sentMs >= faultMs && attempt.answer !== active.name);
     await lab.waitFor('another node to answer', () => recovered() !== undefined, drillLimitMs - 1_000);
     const first = recovered()!;
     return {
       fault,
+      faultMs,
       from: active.name,
       to: first.answer!,
       downtimeMs: first.doneMs - faultMs,
       failedAttempts: attempts.filter((attempt) => !attempt.ok && attempt.sentMs >= faultMs && attempt.sentMs <= first.sentMs).length,
       mostHolders,
+      etcdLeaderHit,
     };
   } finally {
     observing = false;

@@ -17,7 +17,8 @@ export const labServicePort = 8080;
 export interface LabRunOptions {
   nodes: number;
   drills: number;
-  fault: Fault;
+  /** Faults used in turn, one per drill. */
+  faults: Fault[];
   keep: boolean;
 }
 
@@ -27,14 +28,18 @@ export function labConfiguration(): string {
 }
 
 export function serviceRunning(lab: LabCluster): boolean {
-  const status = lab.status(lab.nodes.find((node) => node.daemon) ?? lab.nodes[0]!);
+  const status = lab.clusterStatus();
   const group = status?.view.resources.find((resource) => resource.id === 'g_services_api');
   return status !== undefined && status.pending.length === 0 && (group?.members ?? []).every((member) => member.role === 'Started');
 }
 
+/** The lab did not get where it should: the message says where, the logs are kept. */
+export class LabFailure extends Error {}
+
 export async function runLab(options: LabRunOptions, print: (line: string) => void): Promise<void> {
   if (!canMakeNamespaces()) throw new InputError('tandem lab makes network namespaces as hosts: run it as root on Linux with iproute2 (ip netns)');
   const lab = new LabCluster({ nodes: options.nodes });
+  let failed = false;
   try {
     print(`== ${options.nodes} nodes in network namespaces, each with an etcd member and a tandem node (data and logs: ${lab.dir})`);
     await lab.start();
@@ -44,19 +49,23 @@ export async function runLab(options: LabRunOptions, print: (line: string) => vo
     await lab.waitFor('the API group to start', () => serviceRunning(lab));
     print(lab.tandem(first, 'status').stdout);
     for (let run = 1; run <= options.drills; run++) {
-      print(`== drill ${run}/${options.drills}: ${options.fault === 'kill' ? 'power off (kill -9 of every process, link down)' : 'network cut (link down, processes alive)'} of the node serving ${labVip}:${labServicePort}`);
-      const drill = await failoverDrill(lab, labVip, labServicePort, options.fault);
-      print(`   ${drill.from} -> ${drill.to}: the client saw ${drill.downtimeMs} ms of downtime (${drill.failedAttempts} failed attempts, one every 20 ms); VIP seen on at most ${drill.mostHolders} node(s) at once`);
+      const fault = options.faults[(run - 1) % options.faults.length]!;
+      print(`== drill ${run}/${options.drills}: ${fault === 'kill' ? 'power off (kill -9 of every process, link down)' : 'network cut (link down, processes alive)'} of the node serving ${labVip}:${labServicePort}`);
+      const drill = await failoverDrill(lab, labVip, labServicePort, fault);
+      print(`   ${new Date(drill.faultMs).toISOString().slice(11, 23)} ${drill.from} -> ${drill.to}: the client saw ${drill.downtimeMs} ms of downtime (${drill.failedAttempts} failed attempts, one every 20 ms); VIP seen on at most ${drill.mostHolders} node(s) at once${drill.etcdLeaderHit ? '; the etcd leader was on that node, so an etcd election came first' : ''}`);
       await lab.waitFor('the API group to run again', () => serviceRunning(lab));
       const fallen = lab.nodes.find((node) => node.name === drill.from)!;
-      if (options.fault === 'kill') await lab.bootAfterKill(fallen);
-      else lab.network.reconnect(fallen);
+      if (fault === 'kill') await lab.bootAfterKill(fallen);
+      else lab.reconnect(fallen);
       await lab.waitFor(`${fallen.name} to be back`, () => lab.members().includes(fallen.name));
       print(`   ${fallen.name} is back in the cluster; the service stays where it is (no flapping)`);
     }
-    print(lab.tandem(lab.nodes.find((node) => node.daemon)!, 'status').stdout);
+    print(lab.tandem(lab.reachable()[0]!, 'status').stdout);
+  } catch (error) {
+    failed = true;
+    throw new LabFailure(`${(error as Error).message}; data and logs kept in ${lab.dir}`);
   } finally {
-    await lab.destroy(options.keep);
+    await lab.destroy(options.keep || failed);
   }
 }
 

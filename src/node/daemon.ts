@@ -97,7 +97,7 @@ export async function runNode(options: NodeOptions): Promise<void> {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
   });
-  const clean = await plannedShutdown(backend, name, executor, coordinator);
+  const clean = await plannedShutdown(backend, name, executor, coordinator, log);
   if (!clean) log.warn({ limitMs: shutdownLimitMs }, 'resources still running here at shutdown');
   server.close();
   await backend.close();
@@ -106,27 +106,35 @@ export async function runNode(options: NodeOptions): Promise<void> {
 
 /**
  * Asks the scheduler to move everything off this node, waits (at most shutdownLimitMs)
- * until nothing runs here, then leaves the cluster cleanly.
+ * until nothing runs here, then leaves the cluster cleanly. A node cut off from the store
+ * stops what it runs by itself and leaves without a word (its lease runs out).
  */
-async function plannedShutdown(backend: Backend, name: string, executor: Executor, coordinator: Coordinator): Promise<boolean> {
-  await backend.store.update((cib) => markShuttingDown(cib, name, Math.floor(Date.now() / 1000)));
-  const deadline = Date.now() + shutdownLimitMs;
-  let clean = false;
-  while (Date.now() < deadline) {
-    const { cib } = await backend.store.read();
-    const transition = schedule({ cib: backend.view(cib), nowS: Math.floor(Date.now() / 1000) });
-    if (transition.placement.every((place) => !place.current.includes(name) || !place.managed)) {
-      clean = true;
-      break;
+async function plannedShutdown(backend: Backend, name: string, executor: Executor, coordinator: Coordinator, log: Logger): Promise<boolean> {
+  try {
+    await backend.store.update((cib) => markShuttingDown(cib, name, Math.floor(Date.now() / 1000)));
+    const deadline = Date.now() + shutdownLimitMs;
+    let clean = false;
+    while (Date.now() < deadline) {
+      const { cib } = await backend.store.read();
+      const transition = schedule({ cib: backend.view(cib), nowS: Math.floor(Date.now() / 1000) });
+      if (transition.placement.every((place) => !place.current.includes(name) || !place.managed)) {
+        clean = true;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, shutdownPollMs));
     }
-    await new Promise((resolve) => setTimeout(resolve, shutdownPollMs));
+    await coordinator.deactivate();
+    executor.stop();
+    await executor.whenIdle();
+    await backend.store.update((cib) => markLeft(cib, name));
+    await backend.leave();
+    return clean;
+  } catch (error) {
+    log.warn({ err: (error as Error).message }, 'the store is out of reach: stopping what runs here without it');
+    await coordinator.deactivate();
+    await executor.stopEverything();
+    return true;
   }
-  await coordinator.deactivate();
-  executor.stop();
-  await executor.whenIdle();
-  await backend.store.update((cib) => markLeft(cib, name));
-  await backend.leave();
-  return clean;
 }
 
 interface Hooks {

@@ -1,0 +1,109 @@
+// Three tandem nodes on etcd, each in its own network namespace, and a client host: the
+// guide's API VIP with a service behind it fails over for real. Power off the active node:
+// the VIP answers from another. Cut the active node off: it stops the VIP on its own
+// before anyone else starts it (an observer never sees two holders). Bring nodes back: no
+// flapping. Kill the DC: a new one takes over and restarts nothing.
+
+import { strict as assert } from 'node:assert';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { LabCluster, labVip, type LabNode } from '../../src/lab/cluster.js';
+import { failoverDrill } from '../../src/lab/drill.js';
+import { labConfiguration, labServicePort, serviceRunning } from '../../src/lab/main.js';
+
+let lab: LabCluster;
+
+/** How often each node started a resource, from the daemons' own logs. */
+function starts(resource: string): number {
+  let count = 0;
+  for (const node of lab.nodes) {
+    for (const line of readFileSync(join(lab.dir, `${node.name}.log`), 'utf8').split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const entry = JSON.parse(line) as { msg: string; operation?: string; resource?: string };
+      if (entry.msg === 'operation finished' && entry.operation === 'start' && entry.resource === resource) count += 1;
+    }
+  }
+  return count;
+}
+
+function byName(name: string): LabNode {
+  return lab.nodes.find((node) => node.name === name)!;
+}
+
+/** Watches where the VIP is for `durationMs`; returns every distinct holder list seen. */
+async function watchHolders(durationMs: number): Promise<string[]> {
+  const seen = new Set<string>();
+  const deadline = Date.now() + durationMs;
+  while (Date.now() < deadline) {
+    seen.add(lab.holdersOf(labVip).join(','));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return [...seen];
+}
+
+before(async () => {
+  lab = new LabCluster({ nodes: 3 });
+  await lab.start();
+  const file = join(lab.dir, 'api.crm');
+  writeFileSync(file, labConfiguration());
+  const loaded = lab.tandem(lab.nodes[0]!, 'configure', 'load', file);
+  assert.equal(loaded.status, 0, loaded.stderr);
+  await lab.waitFor('the API group to start', () => serviceRunning(lab));
+});
+
+after(async () => {
+  await lab?.destroy(process.env.TANDEM_KEEP_TEST_DIR !== undefined);
+});
+
+test('power off the node holding the VIP: it answers from another node, never from two', async () => {
+  const drill = await failoverDrill(lab, labVip, labServicePort, 'kill');
+  assert.notEqual(drill.to, drill.from);
+  assert.equal(drill.mostHolders, 1);
+  assert.deepEqual(lab.holdersOf(labVip), [drill.to]);
+  await lab.waitFor('the group to run again', () => serviceRunning(lab));
+
+  const startsBefore = starts('p_api-service');
+  await lab.bootAfterKill(byName(drill.from));
+  // Back in the cluster, the node takes nothing back: the VIP stays put, nothing restarts.
+  assert.deepEqual(await watchHolders(3_000), [drill.to]);
+  assert.equal(starts('p_api-service'), startsBefore);
+});
+
+test('cut the active node off: it stops the VIP itself before another node starts it', async () => {
+  const drill = await failoverDrill(lab, labVip, labServicePort, 'cut');
+  const cut = byName(drill.from);
+  assert.equal(drill.mostHolders, 1, 'the VIP was seen on two nodes at once');
+  // The isolated node, still running, no longer holds the address.
+  assert.deepEqual(lab.network.addresses(cut).filter((address) => address === labVip), []);
+  await lab.waitFor('the group to run again', () => serviceRunning(lab));
+
+  const startsBefore = starts('p_api-service');
+  lab.reconnect(cut);
+  await lab.waitFor(`${cut.name} to rejoin`, () => lab.members().includes(cut.name));
+  assert.deepEqual(await watchHolders(3_000), [drill.to]);
+  assert.equal(starts('p_api-service'), startsBefore);
+});
+
+test('kill the DC: a new DC takes over and restarts nothing', async () => {
+  const dc = lab.clusterStatus()!.cluster.dc!;
+  // The service must run elsewhere than on the DC, so that any restart would be needless.
+  const target = lab.reachable().find((node) => node.name !== dc)!;
+  if (lab.holdersOf(labVip)[0] !== target.name) {
+    const moved = lab.tandem(target, 'resource', 'move', 'g_services_api', target.name);
+    assert.equal(moved.status, 0, moved.stderr);
+    await lab.waitFor('the group to move', () => serviceRunning(lab) && lab.holdersOf(labVip)[0] === target.name);
+  }
+  const startsBefore = starts('p_api-service');
+  const victim = byName(dc);
+  lab.killHard(victim);
+  await lab.waitFor('a new DC', () => {
+    const now = lab.clusterStatus()?.cluster.dc;
+    return now !== undefined && now !== victim.name;
+  });
+  await lab.waitFor('the cluster to settle', () => serviceRunning(lab) && !lab.members().includes(victim.name));
+  assert.deepEqual(await watchHolders(2_000), [target.name]);
+  assert.equal(starts('p_api-service'), startsBefore);
+  await lab.bootAfterKill(victim);
+  assert.deepEqual(lab.holdersOf(labVip), [target.name]);
+});
