@@ -8,7 +8,9 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DrillHosts, Fault } from './drill.js';
 import { LabNetwork, labSubnet, type LabHost } from './netns.js';
+import { waitFor } from './wait.js';
 
 const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 export const probeScript = fileURLToPath(new URL('./probe.js', import.meta.url));
@@ -38,7 +40,7 @@ export interface LabOptions {
   leaseTtlMs?: number;
 }
 
-export class LabCluster {
+export class LabCluster implements DrillHosts {
   readonly network: LabNetwork;
   readonly nodes: LabNode[] = [];
   readonly client: LabHost;
@@ -147,14 +149,7 @@ export class LabCluster {
 
   /** Power off: the link goes down and every process of the node dies at once (kill -9). */
   killHard(node: LabNode): void {
-    this.network.cut(node);
-    for (const pid of this.network.pids(node)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
+    this.network.powerOff(node);
     node.daemon = undefined;
     node.etcd = undefined;
     node.poweredOff = true;
@@ -194,13 +189,14 @@ export class LabCluster {
     return spawn('ip', ['netns', 'exec', this.client.namespace, process.execPath, probeScript, address, String(port), String(intervalMs), String(limitMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
   }
 
-  async waitFor(what: string, condition: () => boolean, limitMs = startLimitMs): Promise<void> {
-    const deadline = Date.now() + limitMs;
-    while (Date.now() < deadline) {
-      if (condition()) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`timed out after ${limitMs} ms waiting for ${what}`);
+  waitFor(what: string, condition: () => boolean, limitMs = startLimitMs): Promise<void> {
+    return waitFor(what, condition, limitMs);
+  }
+
+  strike(name: string, fault: Fault): void {
+    const node = this.nodes.find((candidate) => candidate.name === name)!;
+    if (fault === 'kill') this.killHard(node);
+    else this.cut(node);
   }
 
   /** Stops every daemon (SIGTERM: they stop their resources), then etcd, then removes the hosts. */

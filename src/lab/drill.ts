@@ -3,10 +3,20 @@
 // answer from another node. An observer watches every node's addresses all along, so a
 // moment with the VIP on two nodes at once would be seen.
 
+import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { LabCluster, LabNode } from './cluster.js';
+import { waitFor } from './wait.js';
 
 export type Fault = 'kill' | 'cut';
+
+/** What a drill needs of the hosts it runs on (tandem's lab, or a keepalived setup to compare). */
+export interface DrillHosts {
+  holdersOf(address: string): string[];
+  startProbe(address: string, port: number, intervalMs: number, limitMs: number): ChildProcess;
+  strike(name: string, fault: Fault): void;
+  /** The host whose etcd member leads etcd, where there is one. */
+  etcdLeader?(): string | undefined;
+}
 
 export interface DrillResult {
   fault: Fault;
@@ -33,10 +43,10 @@ interface Attempt {
 const drillLimitMs = 30_000;
 const observeIntervalMs = 10;
 
-export async function failoverDrill(lab: LabCluster, vip: string, port: number, fault: Fault, intervalMs = 20): Promise<DrillResult> {
+export async function failoverDrill(lab: DrillHosts, vip: string, port: number, fault: Fault, intervalMs = 20): Promise<DrillResult> {
   const holders = lab.holdersOf(vip);
   if (holders.length !== 1) throw new Error(`the VIP ${vip} is on ${holders.length} nodes (${holders.join(', ')}); expected exactly one`);
-  const active = lab.nodes.find((node) => node.name === holders[0]) as LabNode;
+  const active = { name: holders[0]! };
   const attempts: Attempt[] = [];
   const probe = lab.startProbe(vip, port, intervalMs, drillLimitMs);
   const lines = createInterface({ input: probe.stdout! });
@@ -52,13 +62,12 @@ export async function failoverDrill(lab: LabCluster, vip: string, port: number, 
     }
   })();
   try {
-    await lab.waitFor('the client to be served', () => attempts.filter((attempt) => attempt.ok && attempt.answer === active.name).length >= 5, 10_000);
-    const etcdLeaderHit = lab.etcdLeader() === active.name;
+    await waitFor('the client to be served', () => attempts.filter((attempt) => attempt.ok && attempt.answer === active.name).length >= 5, 10_000);
+    const etcdLeaderHit = lab.etcdLeader?.() === active.name;
     const faultMs = Date.now();
-    if (fault === 'kill') lab.killHard(active);
-    else lab.cut(active);
+    lab.strike(active.name, fault);
     const recovered = () => attempts.find((attempt) => attempt.ok && attempt.sentMs >= faultMs && attempt.answer !== active.name);
-    await lab.waitFor('another node to answer', () => recovered() !== undefined, drillLimitMs - 1_000);
+    await waitFor('another node to answer', () => recovered() !== undefined, drillLimitMs - 1_000);
     const first = recovered()!;
     return {
       fault,

@@ -50,7 +50,7 @@ export async function runLab(options: LabRunOptions, print: (line: string) => vo
     print(lab.tandem(first, 'status').stdout);
     for (let run = 1; run <= options.drills; run++) {
       const fault = options.faults[(run - 1) % options.faults.length]!;
-      print(`== drill ${run}/${options.drills}: ${fault === 'kill' ? 'power off (kill -9 of every process, link down)' : 'network cut (link down, processes alive)'} of the node serving ${labVip}:${labServicePort}`);
+      print(`== drill ${run}/${options.drills}: ${fault === 'kill' ? 'power off (kill -9 of every process, link down)' : 'network cut at the switch (processes alive, its own link up)'} of the node serving ${labVip}:${labServicePort}`);
       const drill = await failoverDrill(lab, labVip, labServicePort, fault);
       print(`   ${new Date(drill.faultMs).toISOString().slice(11, 23)} ${drill.from} -> ${drill.to}: the client saw ${drill.downtimeMs} ms of downtime (${drill.failedAttempts} failed attempts, one every 20 ms); VIP seen on at most ${drill.mostHolders} node(s) at once${drill.etcdLeaderHit ? '; the etcd leader was on that node, so an etcd election came first' : ''}`);
       await lab.waitFor('the API group to run again', () => serviceRunning(lab));

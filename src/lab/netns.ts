@@ -13,6 +13,8 @@ export interface LabHost {
   address: string;
   /** The host's interface inside its namespace. */
   nic: string;
+  /** Its port on the switch. */
+  switchPort: string;
 }
 
 function ip(args: string[]): string {
@@ -20,6 +22,16 @@ function ip(args: string[]): string {
   if (result.error) throw new Error(`ip ${args.join(' ')}: ${result.error.message} (is iproute2 installed?)`);
   if (result.status !== 0) throw new Error(`ip ${args.join(' ')}: ${result.stderr.trim()}`);
   return result.stdout;
+}
+
+function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 export function canMakeNamespaces(): boolean {
@@ -46,7 +58,7 @@ export class LabNetwork {
     ip(['netns', 'add', namespace]);
     ip(['-n', this.switchNamespace, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', namespace]);
     ip(['-n', this.switchNamespace, 'link', 'set', port, 'master', 'br0', 'up']);
-    const host: LabHost = { name, namespace, address: `${labSubnet}.${lastOctet}`, nic: 'eth0' };
+    const host: LabHost = { name, namespace, address: `${labSubnet}.${lastOctet}`, nic: 'eth0', switchPort: port };
     this.configure(host);
     this.hosts.push(host);
     return host;
@@ -55,6 +67,12 @@ export class LabNetwork {
   /** Cuts the host's link: its processes live on, but nothing reaches it. */
   cut(host: LabHost): void {
     ip(['-n', host.namespace, 'link', 'set', host.nic, 'down']);
+  }
+
+  /** As a power cut: the link goes down and every process in the host dies at once. */
+  powerOff(host: LabHost): void {
+    ip(['-n', host.namespace, 'link', 'set', host.nic, 'down']);
+    killAll(this.pids(host));
   }
 
   /** Brings the link back, as it was. */
@@ -66,6 +84,7 @@ export class LabNetwork {
   reboot(host: LabHost): void {
     ip(['-n', host.namespace, 'addr', 'flush', 'dev', host.nic]);
     this.configure(host);
+    this.reconnect(host);
   }
 
   /** Every address configured on the host's interface. */
@@ -86,13 +105,7 @@ export class LabNetwork {
 
   destroy(): void {
     for (const host of this.hosts.splice(0)) {
-      for (const pid of this.pids(host)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
+      killAll(this.pids(host));
       spawnSync('ip', ['netns', 'delete', host.namespace]);
     }
     spawnSync('ip', ['netns', 'delete', this.switchNamespace]);

@@ -24,6 +24,8 @@ export interface CoordinatorOptions {
   nowMs?: () => number;
   /** Keeps each scheduler input that led to work, for `tandem history`. */
   recordInput?: (cib: Cib, transition: Transition, revision: number) => void;
+  /** Heard when a pass finds nothing to do: the cluster is where the scheduler wants it. */
+  onSettled?: (transition: Transition) => void;
 }
 
 const retryBaseMs = 100;
@@ -121,6 +123,7 @@ export class Coordinator {
     for (const warning of transition.warnings) log.warn(warning);
     if (transition.probes.length + transition.actions.length === 0) {
       this.scheduleRecheck(cib);
+      this.options.onSettled?.(transition);
       return false;
     }
     this.options.recordInput?.(cib, transition, revision);

@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createAgentRunner } from '../agents/index.js';
 import { listen } from '../api/server.js';
+import { LeadershipPlacement } from '../cluster/etcd-leadership.js';
 import { ClusterSession } from '../cluster/session.js';
 import type { LeaseTiming } from '../cluster/lease.js';
 import { withMembership } from '../cluster/view.js';
 import type { Cib } from '../model/cib.js';
-import { schedule } from '../scheduler/index.js';
+import { schedule, type Transition } from '../scheduler/index.js';
 import { EmbeddedStore } from '../store/embedded.js';
 import type { ClusterStore } from '../store/store.js';
 import { Coordinator } from './coordinator.js';
@@ -37,6 +38,15 @@ function agentDirectories(): Record<string, string> {
 const shutdownLimitMs = 120_000;
 const shutdownPollMs = 100;
 const answerMarginMs = 5_000;
+/** How often, at most, the DC checks where etcd's leader sits. */
+const rebalanceIntervalMs = 1_000;
+
+/** How many resources run on each node. */
+function resourcesPerNode(transition: Transition): Map<string, number> {
+  const load = new Map<string, number>();
+  for (const place of transition.placement) for (const node of place.current) load.set(node, (load.get(node) ?? 0) + 1);
+  return load;
+}
 
 export interface NodeOptions {
   dataDir: string;
@@ -50,6 +60,7 @@ export interface NodeOptions {
 
 interface Backend {
   store: ClusterStore;
+  onSettled?: (transition: Transition) => void;
   /** The store's CIB as the scheduler must see it. */
   view: (cib: Cib) => Cib;
   dispatch: (node: string, request: OperationRequest, transition: number) => Promise<number | undefined>;
@@ -79,7 +90,14 @@ export async function runNode(options: NodeOptions): Promise<void> {
   };
   const backend = options.etcdEndpoints?.length ? clusterBackend(options, name, log, hooks) : singleBackend(options.dataDir, name, hooks);
   executor = new Executor({ nodeName: name, store: backend.store, runAgent, log, onFailure: () => coordinator?.trigger() });
-  coordinator = new Coordinator({ store: backend.store, dispatch: backend.dispatch, view: backend.view, log, recordInput: (cib, transition, revision) => history.record(cib, transition, revision) });
+  coordinator = new Coordinator({
+    store: backend.store,
+    dispatch: backend.dispatch,
+    view: backend.view,
+    log,
+    recordInput: (cib, transition, revision) => history.record(cib, transition, revision),
+    ...(backend.onSettled ? { onSettled: backend.onSettled } : {}),
+  });
 
   const server = await listen(options.dataDir, controlHandler({ name, store: backend.store, view: backend.view, history, describe: backend.describe, log }), log);
   backend.store.watch((snapshot) => {
@@ -186,9 +204,16 @@ function clusterBackend(options: NodeOptions, name: string, log: Logger, hooks: 
     runRequest: (request) => hooks.executor().execute(request),
   });
   const view = (cib: Cib) => withMembership(cib, session.memberSet);
+  const leadership = new LeadershipPlacement(session.client, options.timing!.callTimeoutMs, log);
+  let lastRebalanceMs = 0;
   return {
     store: session.store,
     view,
+    onSettled: (transition) => {
+      if (Date.now() - lastRebalanceMs < rebalanceIntervalMs) return;
+      lastRebalanceMs = Date.now();
+      void leadership.rebalance(resourcesPerNode(transition)).catch((error: unknown) => log.warn({ err: (error as Error).message }, 'could not move etcd leadership'));
+    },
     // The node's own deadline, plus time for the request and its answer to cross etcd.
     dispatch: (node, request, transition) => (node === name ? hooks.executor().execute(request, transition) : session.dispatch(node, request, request.timeoutMs + answerMarginMs)),
     start: () => session.start(),

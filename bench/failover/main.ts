@@ -1,0 +1,110 @@
+// bench/failover: hosts in network namespaces; a client opens a connection to the VIP every
+// 20 ms; the node serving it is powered off (kill -9 of every process, link down) or cut
+// off at the switch (processes alive, its own link up); downtime = from the fault to the first good answer from
+// another node. The same drills, in the same run, for tandem (2 s leases, the default, and
+// 1 s leases) and for keepalived (VRRP, advert_int 1). Prints each median and max, and the
+// ratios; for cuts, whether the VIP was ever seen on two nodes at once (split brain).
+//
+//   node dist/bench/failover/main.js [--runs 10] [--fault kill|cut|both]
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LabCluster, labVip } from '../../src/lab/cluster.js';
+import { failoverDrill, type DrillResult, type Fault } from '../../src/lab/drill.js';
+import { labConfiguration, labServicePort, serviceRunning } from '../../src/lab/main.js';
+import { canMakeNamespaces } from '../../src/lab/netns.js';
+import { KeepalivedLab } from './keepalived.js';
+
+const argument = (name: string, fallback: string) => {
+  const index = process.argv.indexOf(name);
+  return index > 0 ? process.argv[index + 1]! : fallback;
+};
+
+const runs = Number(argument('--runs', '10'));
+const faultChoice = argument('--fault', 'both');
+const faults: Fault[] = faultChoice === 'both' ? ['kill', 'cut'] : [faultChoice as Fault];
+
+interface Series {
+  system: string;
+  fault: Fault;
+  drills: DrillResult[];
+}
+
+async function tandemSeries(leaseTtlMs: number, fault: Fault): Promise<Series> {
+  const lab = new LabCluster({ nodes: 3, leaseTtlMs });
+  const drills: DrillResult[] = [];
+  try {
+    await lab.start();
+    const file = join(lab.dir, 'api.crm');
+    writeFileSync(file, labConfiguration());
+    if (lab.tandem(lab.nodes[0]!, 'configure', 'load', file).status !== 0) throw new Error('the lab configuration did not load');
+    await lab.waitFor('the API group to start', () => serviceRunning(lab));
+    for (let run = 0; run < runs; run++) {
+      const drill = await failoverDrill(lab, labVip, labServicePort, fault);
+      drills.push(drill);
+      report(`tandem ${leaseTtlMs / 1000} s`, drill);
+      await lab.waitFor('the group to run again', () => serviceRunning(lab));
+      const node = lab.nodes.find((candidate) => candidate.name === drill.from)!;
+      if (fault === 'kill') await lab.bootAfterKill(node);
+      else lab.reconnect(node);
+      await lab.waitFor(`${node.name} to be back`, () => lab.members().includes(node.name) && serviceRunning(lab));
+    }
+  } finally {
+    await lab.destroy();
+  }
+  return { system: `tandem, ${leaseTtlMs / 1000} s leases`, fault, drills };
+}
+
+async function keepalivedSeries(fault: Fault): Promise<Series> {
+  const lab = new KeepalivedLab(3, labServicePort);
+  const drills: DrillResult[] = [];
+  try {
+    await lab.start();
+    for (let run = 0; run < runs; run++) {
+      const drill = await failoverDrill(lab, labVip, labServicePort, fault);
+      drills.push(drill);
+      report('keepalived', drill);
+      await lab.restore(drill.from);
+    }
+  } finally {
+    lab.destroy();
+  }
+  return { system: 'keepalived, advert_int 1', fault, drills };
+}
+
+function report(system: string, drill: DrillResult): void {
+  process.stderr.write(`  ${system} ${drill.fault}: ${drill.from} -> ${drill.to} ${drill.downtimeMs} ms${drill.etcdLeaderHit ? ' (etcd leader on it)' : ''}${drill.mostHolders > 1 ? ' VIP ON TWO NODES' : ''}\n`);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : Math.round((sorted[middle - 1]! + sorted[middle]!) / 2);
+}
+
+async function main(): Promise<void> {
+  if (!canMakeNamespaces()) throw new Error('bench/failover needs root and iproute2 (ip netns)');
+  const all: Series[] = [];
+  for (const fault of faults) {
+    all.push(await tandemSeries(2_000, fault));
+    all.push(await tandemSeries(1_000, fault));
+    all.push(await keepalivedSeries(fault));
+  }
+  console.log(`failover: ${runs} runs per line, client attempt every 20 ms, 3 nodes in network namespaces`);
+  console.log('system                      fault  median ms  max ms  etcd leader hit  split brain');
+  for (const series of all) {
+    const downtimes = series.drills.map((drill) => drill.downtimeMs);
+    const hits = series.drills.filter((drill) => drill.etcdLeaderHit).length;
+    const splits = series.drills.filter((drill) => drill.mostHolders > 1).length;
+    console.log(`${series.system.padEnd(28)}${series.fault.padEnd(7)}${String(median(downtimes)).padStart(9)}${String(Math.max(...downtimes)).padStart(8)}${String(hits).padStart(17)}${String(splits).padStart(13)}`);
+  }
+  for (const fault of faults) {
+    const anchor = all.find((series) => series.fault === fault && series.system.startsWith('keepalived'))!;
+    for (const series of all.filter((candidate) => candidate.fault === fault && candidate.system.startsWith('tandem'))) {
+      const ratio = median(anchor.drills.map((drill) => drill.downtimeMs)) / median(series.drills.map((drill) => drill.downtimeMs));
+      console.log(`${fault}: keepalived median / ${series.system} median = ${ratio.toFixed(2)}`);
+    }
+  }
+}
+
+await main();
