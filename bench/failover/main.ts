@@ -4,6 +4,8 @@
 // another node. The same drills, in the same run, for tandem (2 s leases, the default, and
 // 1 s leases) and for keepalived (VRRP, advert_int 1). Prints each median and max, and the
 // ratios; for cuts, whether the VIP was ever seen on two nodes at once (split brain).
+// Both move only the VIP: the service runs on every node all along (tandem: a clone,
+// examples/lab/vip.crm), as behind the seed's keepalived/HAProxy VIP.
 //
 //   node dist/bench/failover/main.js [--runs 10] [--fault kill|cut|both]
 
@@ -36,7 +38,7 @@ async function tandemSeries(leaseTtlMs: number, fault: Fault): Promise<Series> {
   try {
     await lab.start();
     const file = join(lab.dir, 'api.crm');
-    writeFileSync(file, labConfiguration());
+    writeFileSync(file, labConfiguration('vip.crm'));
     if (lab.tandem(lab.nodes[0]!, 'configure', 'load', file).status !== 0) throw new Error('the lab configuration did not load');
     await lab.waitFor('the API group to start', () => serviceRunning(lab));
     for (let run = 0; run < runs; run++) {

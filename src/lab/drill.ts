@@ -42,6 +42,8 @@ interface Attempt {
 
 const drillLimitMs = 30_000;
 const observeIntervalMs = 10;
+/** The VIP is watched this long after the recovery too: two holders right after it count. */
+const observeAfterMs = 1_000;
 
 export async function failoverDrill(lab: DrillHosts, vip: string, port: number, fault: Fault, intervalMs = 20): Promise<DrillResult> {
   const holders = lab.holdersOf(vip);
@@ -69,6 +71,7 @@ export async function failoverDrill(lab: DrillHosts, vip: string, port: number, 
     const recovered = () => attempts.find((attempt) => attempt.ok && attempt.sentMs >= faultMs && attempt.answer !== active.name);
     await waitFor('another node to answer', () => recovered() !== undefined, drillLimitMs - 1_000);
     const first = recovered()!;
+    await new Promise((resolve) => setTimeout(resolve, observeAfterMs));
     return {
       fault,
       faultMs,

@@ -11,7 +11,7 @@ import { LabCluster, helloScript, labVip } from './cluster.js';
 import { failoverDrill, type Fault } from './drill.js';
 import { canMakeNamespaces } from './netns.js';
 
-const example = fileURLToPath(new URL('../../../examples/lab/api.crm', import.meta.url));
+const examples = fileURLToPath(new URL('../../../examples/lab/', import.meta.url));
 export const labServicePort = 8080;
 
 export interface LabRunOptions {
@@ -22,15 +22,15 @@ export interface LabRunOptions {
   keep: boolean;
 }
 
-/** The example configuration with the lab's service command filled in. */
-export function labConfiguration(): string {
-  return readFileSync(example, 'utf8').replace('@HELLO@', `exec ${process.execPath} ${helloScript} ${labServicePort} $TANDEM_NODE`);
+/** A lab example (api.crm: VIP and service as a group; vip.crm: the VIP moves, the service runs everywhere) with the service's command filled in. */
+export function labConfiguration(example: 'api.crm' | 'vip.crm' = 'api.crm'): string {
+  return readFileSync(`${examples}${example}`, 'utf8').replace('@HELLO@', `exec ${process.execPath} ${helloScript} ${labServicePort} $TANDEM_NODE`);
 }
 
+/** Nothing pending, and the VIP runs. */
 export function serviceRunning(lab: LabCluster): boolean {
   const status = lab.clusterStatus();
-  const group = status?.view.resources.find((resource) => resource.id === 'g_services_api');
-  return status !== undefined && status.pending.length === 0 && (group?.members ?? []).every((member) => member.role === 'Started');
+  return status !== undefined && status.pending.length === 0 && lab.holdersOf(labVip).length === 1;
 }
 
 /** The lab did not get where it should: the message says where, the logs are kept. */

@@ -38,8 +38,9 @@ function agentDirectories(): Record<string, string> {
 const shutdownLimitMs = 120_000;
 const shutdownPollMs = 100;
 const answerMarginMs = 5_000;
-/** How often, at most, the DC checks where etcd's leader sits. */
-const rebalanceIntervalMs = 1_000;
+/** How long after the cluster settles the DC checks where etcd's leader sits (once per burst of changes). */
+const rebalanceDelayMs = 300;
+const rebalanceRetryMs = 2_000;
 
 /** How many resources run on each node. */
 function resourcesPerNode(transition: Transition): Map<string, number> {
@@ -205,14 +206,27 @@ function clusterBackend(options: NodeOptions, name: string, log: Logger, hooks: 
   });
   const view = (cib: Cib) => withMembership(cib, session.memberSet);
   const leadership = new LeadershipPlacement(session.client, options.timing!.callTimeoutMs, log);
-  let lastRebalanceMs = 0;
+  let latest: Transition | undefined;
+  let rebalanceTimer: NodeJS.Timeout | undefined;
+  // Once per burst of settled passes; after a failure (a member still catching up), again later.
+  const armRebalance = (delayMs: number) => {
+    if (rebalanceTimer || !latest) return;
+    rebalanceTimer = setTimeout(() => {
+      rebalanceTimer = undefined;
+      if (!session.isDc || !latest) return;
+      leadership.rebalance(resourcesPerNode(latest)).catch((error: unknown) => {
+        log.warn({ err: (error as Error).message }, 'could not move etcd leadership; trying again');
+        armRebalance(rebalanceRetryMs);
+      });
+    }, delayMs);
+    rebalanceTimer.unref();
+  };
   return {
     store: session.store,
     view,
     onSettled: (transition) => {
-      if (Date.now() - lastRebalanceMs < rebalanceIntervalMs) return;
-      lastRebalanceMs = Date.now();
-      void leadership.rebalance(resourcesPerNode(transition)).catch((error: unknown) => log.warn({ err: (error as Error).message }, 'could not move etcd leadership'));
+      latest = transition;
+      armRebalance(rebalanceDelayMs);
     },
     // The node's own deadline, plus time for the request and its answer to cross etcd.
     dispatch: (node, request, transition) => (node === name ? hooks.executor().execute(request, transition) : session.dispatch(node, request, request.timeoutMs + answerMarginMs)),
