@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what tandem needs on a fresh Debian machine: Debian packages (etcd, the store of
-# a cluster; iproute2 for VIPs and the lab's network namespaces; Pacemaker's crm_simulate
-# for the differential tests; OCF resource agents) and npm dependencies.
+# a cluster; HAProxy, the reference for the balancer's configuration; iproute2 for VIPs and
+# the lab's network namespaces; Pacemaker's crm_simulate for the differential tests; OCF
+# resource agents) and npm dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(etcd-server etcd-client iproute2 pacemaker-cli-utils pacemaker-resource-agents resource-agents)
+debian_packages=(etcd-server etcd-client haproxy iproute2 pacemaker-cli-utils pacemaker-resource-agents resource-agents)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -5,6 +5,7 @@ import { runOcfAgent, type AgentCall, type AgentResult } from './ocf.js';
 import { CheckAgents } from './checks.js';
 import { ProcessAgent } from './process.js';
 import { runVipAgent } from './vip.js';
+import { StonithResources } from './stonith.js';
 
 export type { AgentCall, AgentResult } from './ocf.js';
 
@@ -20,9 +21,11 @@ export interface AgentRunnerOptions {
 export function createAgentRunner(options: AgentRunnerOptions): (call: AgentCall) => Promise<AgentResult> {
   const processes = new ProcessAgent(options.runDir, options.onUnexpectedExit, options.environment);
   const checks = new CheckAgents(options.runDir);
+  const stonith = new StonithResources();
   return async (call) => {
     if (call.agent.class === 'ocf') return runOcfAgent({ ...call, ...(options.ocfRoot ? { ocfRoot: options.ocfRoot } : {}), environment: { ...options.environment, ...call.environment } });
     if (call.agent.class === 'tandem' && call.agent.type === 'process') return processes.run(call);
+    if (call.agent.class === 'stonith') return stonith.run(call);
     if (call.agent.class === 'tandem' && call.agent.type === 'vip') return runVipAgent(call);
     if (call.agent.class === 'tandem' && (call.agent.type === 'http' || call.agent.type === 'tcp')) return checks.run(call);
     return { rc: OcfRc.errInstalled, timedOut: false, notInstalled: true, durationMs: 0, output: `agent class ${call.agent.class}:${call.agent.type} is not supported` };

@@ -4,7 +4,7 @@
 // tests. Every process is started here, known by PID, and ended by `destroy`.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,8 @@ import { waitFor } from './wait.js';
 const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 export const probeScript = fileURLToPath(new URL('./probe.js', import.meta.url));
 export const helloScript = fileURLToPath(new URL('./hello.js', import.meta.url));
+const fenceScript = fileURLToPath(new URL('./fence-lab.js', import.meta.url));
+export const labFenceAgent = 'fence_tandem_lab';
 
 const etcdClientPort = 2379;
 const etcdPeerPort = 2380;
@@ -53,6 +55,9 @@ export class LabCluster implements DrillHosts {
     const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
     this.dir = options.dir ?? mkdtempSync(join(base, 'tandem-lab-'));
     mkdirSync(this.dir, { recursive: true });
+    // The lab's power switch, where the daemons' fencers look for fence agents.
+    mkdirSync(join(this.dir, 'fence'), { recursive: true });
+    writeFileSync(join(this.dir, 'fence', labFenceAgent), `#!/bin/sh\nexec ${process.execPath} ${fenceScript}\n`, { mode: 0o755 });
     this.network = new LabNetwork(String(process.pid % 100_000));
     try {
       for (let index = 1; index <= options.nodes; index++) {
@@ -104,7 +109,7 @@ export class LabCluster implements DrillHosts {
     node.daemon = this.spawnIn(
       node,
       `${node.name}.log`,
-      ['env', `HA_RSCTMP=${agentDir}`, `TANDEM_LOG_LEVEL=${process.env.TANDEM_LOG_LEVEL ?? 'info'}`, `HA_VARRUN=${agentDir}`, process.execPath, cli, 'node', '--data-dir', node.dataDir, '--name', node.name, '--address', node.address, ...endpoints.flatMap((endpoint) => ['--etcd', endpoint]), ...(this.options.leaseTtlMs ? ['--lease-ttl-ms', String(this.options.leaseTtlMs)] : [])],
+      ['env', `HA_RSCTMP=${agentDir}`, `TANDEM_FENCE_PATH=${join(this.dir, 'fence')}`, `TANDEM_LOG_LEVEL=${process.env.TANDEM_LOG_LEVEL ?? 'info'}`, `HA_VARRUN=${agentDir}`, process.execPath, cli, 'node', '--data-dir', node.dataDir, '--name', node.name, '--address', node.address, ...endpoints.flatMap((endpoint) => ['--etcd', endpoint]), ...(this.options.leaseTtlMs ? ['--lease-ttl-ms', String(this.options.leaseTtlMs)] : [])],
     );
   }
 
@@ -115,7 +120,19 @@ export class LabCluster implements DrillHosts {
 
   status(node: LabNode): LabStatus | undefined {
     const result = this.tandem(node, 'status', '--json');
-    return result.status === 0 ? (JSON.parse(result.stdout) as LabStatus) : undefined;
+    if (result.status !== 0) return undefined;
+    try {
+      return JSON.parse(result.stdout) as LabStatus;
+    } catch {
+      // A daemon that went away in the middle of its answer.
+      return undefined;
+    }
+  }
+
+  /** A fencing device for the lab's hosts: the lab's power switch, each node's port its namespace. */
+  fencingDevice(id: string): string {
+    const map = this.nodes.map((node) => `${node.name}:${node.namespace}`).join(';');
+    return `primitive ${id} stonith:${labFenceAgent} params pcmk_host_map="${map}"`;
   }
 
   /** Nodes that run and reach the others. */
@@ -153,6 +170,15 @@ export class LabCluster implements DrillHosts {
     node.daemon = undefined;
     node.etcd = undefined;
     node.poweredOff = true;
+  }
+
+  /** The node was powered off by a fencing device: the lab takes note (its processes are gone). */
+  fencedOff(node: LabNode): void {
+    node.daemon = undefined;
+    node.etcd = undefined;
+    node.poweredOff = true;
+    node.isolated = false;
+    this.network.reconnect(node);
   }
 
   /** Power on after killHard: a clean interface, then etcd and tandem again. */

@@ -24,6 +24,8 @@ export interface CoordinatorOptions {
   nowMs?: () => number;
   /** Keeps each scheduler input that led to work, for `tandem history`. */
   recordInput?: (cib: Cib, transition: Transition, revision: number) => void;
+  /** Fences a node (only nodes whose lease has run out are ever asked for); true when it is known down. */
+  fence?: (cib: Cib, node: string) => Promise<boolean>;
   /** Heard when a pass finds nothing to do: the cluster is where the scheduler wants it. */
   onSettled?: (transition: Transition) => void;
 }
@@ -128,6 +130,13 @@ export class Coordinator {
     }
     this.options.recordInput?.(cib, transition, revision);
     log.info({ probes: transition.probes.length, actions: transition.actions.length, summary: transition.summary.map((item) => item.line.trim()) }, 'transition started');
+    if (transition.fencing.length > 0) {
+      // Nothing the failed node may still run starts elsewhere before it is known down.
+      const fence = this.options.fence;
+      const outcomes = await Promise.all(transition.fencing.map(async ({ node }) => (fence ? fence(cib, node) : false)));
+      this.dirty = true;
+      return outcomes.includes(false);
+    }
     if (transition.probes.length > 0) {
       // What the probes find changes the picture: record it all, then decide again.
       await Promise.all(

@@ -20,7 +20,9 @@ import { Coordinator } from './coordinator.js';
 import { Executor, type OperationRequest } from './executor.js';
 import { controlHandler } from './handler.js';
 import { InputHistory } from './history.js';
-import { joinLocalNode, markLeft, markShuttingDown } from './join.js';
+import { joinLocalNode, markFenced, markLeft, markShuttingDown } from './join.js';
+import { fenceNode } from '../fencing/fencer.js';
+import { runFenceAgent } from '../agents/stonith.js';
 import { pacemakerToolShims } from './shims.js';
 import { seedStore } from './seed.js';
 
@@ -98,6 +100,12 @@ export async function runNode(options: NodeOptions): Promise<void> {
     log,
     recordInput: (cib, transition, revision) => history.record(cib, transition, revision),
     ...(backend.onSettled ? { onSettled: backend.onSettled } : {}),
+    fence: async (cib, node) => {
+      const outcome = await fenceNode(cib.configuration, node, runFenceAgent);
+      log[outcome.ok ? 'warn' : 'error']({ target: node, detail: outcome.detail }, outcome.ok ? 'node fenced' : 'fencing failed; trying again');
+      if (outcome.ok) await backend.store.update((current) => markFenced(current, node));
+      return outcome.ok;
+    },
   });
 
   const server = await listen(options.dataDir, controlHandler({ name, store: backend.store, view: backend.view, history, describe: backend.describe, log }), log);

@@ -33,3 +33,10 @@ export function markLeft(cib: Cib, name: string): Cib {
   if (state) Object.assign(state, { inCluster: false, controllerOnline: false, join: 'down', expected: 'down' });
   return cib;
 }
+
+/** Fenced: what it ran is gone, and it left as cleanly as if it had shut down. */
+export function markFenced(cib: Cib, name: string): Cib {
+  const state = cib.status.nodes.find((candidate) => candidate.uname === name);
+  if (state) Object.assign(state, { inCluster: false, controllerOnline: false, join: 'down', expected: 'down', resources: [], transientAttributes: {} });
+  return cib;
+}

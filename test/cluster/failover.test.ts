@@ -14,6 +14,16 @@ import { labConfiguration, labServicePort, serviceRunning } from '../../src/lab/
 
 let lab: LabCluster;
 
+/** Every time a node had to stop everything because its lease might expire (the reason a restart would have). */
+function leaseLosses(): string[] {
+  return lab.nodes.flatMap((node) =>
+    readFileSync(join(lab.dir, `${node.name}.log`), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('lease may expire'))
+      .map((line) => `${node.name}: ${line}`),
+  );
+}
+
 /** How often each node started a resource, from the daemons' own logs. */
 function starts(resource: string): number {
   let count = 0;
@@ -103,7 +113,30 @@ test('kill the DC: a new DC takes over and restarts nothing', async () => {
   });
   await lab.waitFor('the cluster to settle', () => serviceRunning(lab) && !lab.members().includes(victim.name));
   assert.deepEqual(await watchHolders(2_000), [target.name]);
-  assert.equal(starts('p_api-service'), startsBefore);
+  assert.equal(starts('p_api-service'), startsBefore, `restarted; lease losses: ${leaseLosses().join('\n')}`);
   await lab.bootAfterKill(victim);
   assert.deepEqual(lab.holdersOf(labVip), [target.name]);
+});
+
+test('with fencing on, a node cut off is fenced (powered off) before its VIP starts elsewhere', async () => {
+  const file = join(lab.dir, 'fenced.crm');
+  writeFileSync(file, `${labConfiguration().replace('property stonith-enabled=false', 'property stonith-enabled=true')}\n${lab.fencingDevice('lab-power')}\n`);
+  const loaded = lab.tandem(lab.reachable()[0]!, 'configure', 'load', file);
+  assert.equal(loaded.status, 0, loaded.stderr);
+  await lab.waitFor('the group and the fencing device to run', () => serviceRunning(lab) && lab.clusterStatus()?.view.resources.some((resource) => resource.id === 'lab-power' && resource.role === 'Started') === true);
+  const victim = byName(lab.holdersOf(labVip)[0]!);
+  lab.cut(victim);
+  await lab.waitFor(`${victim.name} to be fenced`, () => lab.network.pids(victim).length === 0, 20_000);
+  lab.fencedOff(victim);
+  await lab.waitFor('the VIP on another node', () => serviceRunning(lab) && lab.holdersOf(labVip).length === 1);
+  const fenced = lab.reachable().flatMap((node) =>
+    readFileSync(join(lab.dir, `${node.name}.log`), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"msg":"node fenced"'))
+      .map((line) => (JSON.parse(line) as { target: string; detail: string }).target),
+  );
+  assert.ok(fenced.includes(victim.name), `no "node fenced" for ${victim.name}: ${fenced.join(', ')}`);
+  // Started elsewhere only after the fencing: the start is logged after the fencing.
+  assert.notEqual(lab.holdersOf(labVip)[0], victim.name);
+  await lab.bootAfterKill(victim);
 });

@@ -1,0 +1,41 @@
+// Fencing a node: the plan's levels in order until one succeeds (every device of a level
+// must succeed), each agent call with the cluster's stonith-timeout. The agent runner is
+// passed in, so the decision of what to try stays testable without fencing anything.
+
+import type { Configuration } from '../model/config.js';
+import { parseDurationMs } from '../model/duration.js';
+import { fencePlan } from './plan.js';
+
+export interface FenceAgentCall {
+  type: string;
+  params: Record<string, string>;
+  action: 'reboot' | 'off';
+  port: string;
+  nodename: string;
+  timeoutMs: number;
+}
+
+export type FenceAgentRunner = (call: FenceAgentCall) => Promise<{ ok: boolean; output: string }>;
+
+export interface FenceOutcome {
+  ok: boolean;
+  /** The devices of the level that succeeded, or what was tried and why it failed. */
+  detail: string;
+}
+
+const defaultStonithTimeoutMs = 60_000;
+
+export async function fenceNode(configuration: Configuration, node: string, run: FenceAgentRunner): Promise<FenceOutcome> {
+  const plan = fencePlan(configuration, node);
+  if (plan.length === 0) return { ok: false, detail: `no fencing device can reach ${node}` };
+  const action = configuration.properties['stonith-action'] === 'off' ? 'off' : 'reboot';
+  const timeoutMs = parseDurationMs(configuration.properties['stonith-timeout'] ?? '') ?? defaultStonithTimeoutMs;
+  const failures: string[] = [];
+  for (const level of plan) {
+    const results = await Promise.all(level.map((step) => run({ type: step.device.agent.type, params: step.device.params, action, port: step.port, nodename: node, timeoutMs })));
+    const devices = level.map((step) => step.device.id);
+    if (level.length > 0 && results.every((result) => result.ok)) return { ok: true, detail: devices.join(',') };
+    failures.push(`${devices.join(',')}: ${results.map((result) => result.output || 'failed').join('; ')}`);
+  }
+  return { ok: false, detail: failures.join(' | ') };
+}
