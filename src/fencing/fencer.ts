@@ -34,7 +34,7 @@ export async function fenceNode(configuration: Configuration, node: string, run:
   for (const level of plan) {
     const results = await Promise.all(level.map((step) => run({ type: step.device.agent.type, params: step.device.params, action, port: step.port, nodename: node, timeoutMs })));
     const devices = level.map((step) => step.device.id);
-    if (level.length > 0 && results.every((result) => result.ok)) return { ok: true, detail: devices.join(',') };
+    if (results.every((result) => result.ok)) return { ok: true, detail: devices.join(',') };
     failures.push(`${devices.join(',')}: ${results.map((result) => result.output || 'failed').join('; ')}`);
   }
   return { ok: false, detail: failures.join(' | ') };

@@ -5,7 +5,7 @@
 // pcmk_host_map (which also gives the port the agent is told); a device with neither is
 // taken to reach every node, the port being the node's name.
 
-import type { Configuration, Primitive, Resource, UnknownElement } from '../model/config.js';
+import type { Configuration, FencingLevel, Primitive, Resource } from '../model/config.js';
 
 export interface FenceStep {
   device: Primitive;
@@ -43,29 +43,23 @@ function portFor(device: Primitive, node: string): string | undefined {
   return map.size === 0 && list.length === 0 ? node : undefined;
 }
 
-function levelMatches(level: UnknownElement, node: string, attributes: Record<string, string>): boolean {
-  const { target, 'target-pattern': pattern, 'target-attribute': attribute, 'target-value': value } = level.attributes;
-  if (target !== undefined) return target === node;
-  if (pattern !== undefined) return new RegExp(pattern).test(node);
-  if (attribute !== undefined) return attributes[attribute] === value;
+function levelMatches(level: FencingLevel, node: string, attributes: Record<string, string>): boolean {
+  if (level.target !== undefined) return level.target === node;
+  if (level.targetPattern !== undefined) return new RegExp(level.targetPattern).test(node);
+  if (level.targetAttribute !== undefined) return attributes[level.targetAttribute] === level.targetValue;
   return false;
 }
 
 export function fencePlan(configuration: Configuration, node: string): FencePlan {
   const devices = stonithDevices(configuration.resources);
   const attributes = configuration.nodes.find((definition) => definition.uname === node)?.attributes ?? {};
-  const topology = configuration.unknown.find((element) => element.tag === 'fencing-topology');
-  const levels = (topology?.children ?? [])
-    .filter((level) => level.tag === 'fencing-level' && levelMatches(level, node, attributes))
-    .sort((a, b) => Number(a.attributes.index) - Number(b.attributes.index));
+  const levels = configuration.fencingTopology.filter((level) => levelMatches(level, node, attributes)).sort((a, b) => a.index - b.index);
   if (levels.length > 0) {
-    return levels.map((level) =>
-      (level.attributes.devices ?? '')
-        .split(',')
-        .map((id) => devices.find((device) => device.id === id.trim()))
-        .filter((device): device is Primitive => device !== undefined)
-        .map((device) => ({ device, port: portFor(device, node) ?? node })),
-    );
+    // A level naming a device that is not configured can never succeed as a whole.
+    return levels
+      .map((level) => level.devices.map((id) => devices.find((device) => device.id === id)))
+      .filter((level): level is Primitive[] => level.length > 0 && level.every((device) => device !== undefined))
+      .map((level) => level.map((device) => ({ device, port: portFor(device, node) ?? node })));
   }
   return devices.flatMap((device) => {
     const port = portFor(device, node);
