@@ -7,8 +7,11 @@
 // Both move only the VIP: the service runs on every node all along (tandem: a clone,
 // examples/lab/vip.crm), as behind the seed's keepalived/HAProxy VIP.
 //
+// Each drill starts from a cluster at rest, 3 s after the previous one recovered.
+//
 //   node dist/bench/failover/main.js [--runs 10] [--fault kill|cut|both]
 
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabCluster, labVip } from '../../src/lab/cluster.js';
@@ -23,6 +26,9 @@ const argument = (name: string, fallback: string) => {
 };
 
 const runs = Number(argument('--runs', '10'));
+/** Each drill starts from a cluster at rest, this long after the previous recovery. */
+const restMs = 3_000;
+const rest = () => new Promise((resolve) => setTimeout(resolve, restMs));
 const faultChoice = argument('--fault', 'both');
 const faults: Fault[] = faultChoice === 'both' ? ['kill', 'cut'] : [faultChoice as Fault];
 
@@ -50,6 +56,7 @@ async function tandemSeries(leaseTtlMs: number, fault: Fault): Promise<Series> {
       if (fault === 'kill') await lab.bootAfterKill(node);
       else lab.reconnect(node);
       await lab.waitFor(`${node.name} to be back`, () => lab.members().includes(node.name) && serviceRunning(lab));
+      await rest();
     }
   } finally {
     await lab.destroy();
@@ -67,6 +74,7 @@ async function keepalivedSeries(fault: Fault): Promise<Series> {
       drills.push(drill);
       report('keepalived', drill);
       await lab.restore(drill.from);
+      await rest();
     }
   } finally {
     lab.destroy();
@@ -86,6 +94,7 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   if (!canMakeNamespaces()) throw new Error('bench/failover needs root and iproute2 (ip netns)');
+  if (spawnSync('keepalived', ['--version']).error) throw new Error('bench/failover compares with keepalived: apt-get install keepalived');
   const all: Series[] = [];
   for (const fault of faults) {
     all.push(await tandemSeries(2_000, fault));

@@ -10,11 +10,16 @@ import type { Etcd3 } from 'etcd3';
 import type { Logger } from 'pino';
 import { etcdClient } from './session.js';
 
-/** The member to hand leadership to, if one runs fewer resources than the leader's node. */
-export function leadershipTarget(leader: string, members: string[], load: ReadonlyMap<string, number>): string | undefined {
+/**
+ * The member to hand leadership to, if one runs fewer resources than the leader's node.
+ * Among equally light members, the first in `preference` wins (the DC passes its members
+ * longest-joined first: a member that just came back may still be catching up).
+ */
+export function leadershipTarget(leader: string, members: string[], load: ReadonlyMap<string, number>, preference: string[] = []): string | undefined {
   const loadOf = (name: string) => load.get(name) ?? 0;
   if (loadOf(leader) === 0) return undefined;
-  const lightest = [...members].sort((a, b) => loadOf(a) - loadOf(b) || a.localeCompare(b))[0];
+  const rank = (name: string) => (preference.includes(name) ? preference.indexOf(name) : preference.length);
+  const lightest = [...members].sort((a, b) => loadOf(a) - loadOf(b) || rank(a) - rank(b) || a.localeCompare(b))[0];
   return lightest !== undefined && loadOf(lightest) < loadOf(leader) ? lightest : undefined;
 }
 
@@ -26,7 +31,7 @@ export class LeadershipPlacement {
   constructor(private readonly client: Etcd3, private readonly callTimeoutMs: number, private readonly log: Logger) {}
 
   /** Hands etcd's leadership over where `load` says it costs least; at most one attempt at a time. */
-  async rebalance(load: ReadonlyMap<string, number>): Promise<void> {
+  async rebalance(load: ReadonlyMap<string, number>, preference: string[]): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     try {
@@ -35,7 +40,7 @@ export class LeadershipPlacement {
       const status = await this.client.maintenance.status(options());
       const leader = members.find((member) => member.ID === status.leader);
       if (!leader) return;
-      const targetName = leadershipTarget(leader.name, members.map((member) => member.name), load);
+      const targetName = leadershipTarget(leader.name, members.map((member) => member.name), load, preference);
       const target = members.find((member) => member.name === targetName);
       if (!target) return;
       // Only the leader itself can hand leadership over.

@@ -59,6 +59,7 @@ export class ClusterSession<T> {
   private readonly election: DcElection;
   private readonly requests: RequestChannel<T>;
   private memberNames = new Set<string>();
+  private latestMembers: MemberInfo[] = [];
   private leaving = false;
   private rejoining = false;
 
@@ -77,6 +78,11 @@ export class ClusterSession<T> {
     return this.election.isDc;
   }
 
+  /** The members as last seen, with what they registered. */
+  get memberInfo(): readonly MemberInfo[] {
+    return this.latestMembers;
+  }
+
   /** Names of the nodes whose lease lives now. */
   get memberSet(): ReadonlySet<string> {
     return this.memberNames;
@@ -90,6 +96,7 @@ export class ClusterSession<T> {
       if (left.length + joined.length > 0) this.options.log.info({ members: [...names], joined, left }, 'membership changed');
       for (const name of left) this.requests.abandon(name);
       this.memberNames = names;
+      this.latestMembers = members;
       this.options.onMembersChange(members);
     });
     await this.requests.listen();

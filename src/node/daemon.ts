@@ -195,8 +195,10 @@ function clusterBackend(options: NodeOptions, name: string, log: Logger, hooks: 
     timing: options.timing!,
     log,
     onLeaseLost: async () => {
-      await hooks.coordinator().deactivate();
+      // Stopping comes first: the DC's transition in progress winds down on its own.
+      const winding = hooks.coordinator().deactivate();
       await hooks.executor().stopEverything();
+      await winding;
     },
     onJoined: async () => {
       await seedStore(session.store);
@@ -222,7 +224,8 @@ function clusterBackend(options: NodeOptions, name: string, log: Logger, hooks: 
     rebalanceTimer = setTimeout(() => {
       rebalanceTimer = undefined;
       if (!session.isDc || !latest) return;
-      leadership.rebalance(resourcesPerNode(latest)).catch((error: unknown) => {
+      const longestJoinedFirst = [...session.memberInfo].sort((a, b) => a.joinedAtMs - b.joinedAtMs).map((member) => member.name);
+      leadership.rebalance(resourcesPerNode(latest), longestJoinedFirst).catch((error: unknown) => {
         log.warn({ err: (error as Error).message }, 'could not move etcd leadership; trying again');
         armRebalance(rebalanceRetryMs);
       });

@@ -20,3 +20,7 @@ test('no hand-over when every node runs as much as the leader', () => {
   assert.equal(leadershipTarget('node1', members, new Map([['node1', 1], ['node2', 1], ['node3', 1]])), undefined);
   assert.equal(leadershipTarget('node1', ['node1'], new Map([['node1', 3]])), undefined);
 });
+
+test('among equally light members, the one that has been a member longest', () => {
+  assert.equal(leadershipTarget('node1', members, new Map([['node1', 2]]), ['node3', 'node1', 'node2']), 'node3');
+});

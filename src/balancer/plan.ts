@@ -1,0 +1,162 @@
+// What the balancer runs, worked out once from the haproxy.cfg model: each listen/frontend
+// with its addresses and the backend it sends to, each backend with its servers and the
+// settings that apply to them (times in ms, HAProxy's defaults where a value is unset).
+// Whatever this slice cannot serve faithfully is refused here with an InputError naming the
+// proxy, so nothing that changes behaviour is silently ignored.
+
+import { httpCheckOf, type HaproxyConfig, type HttpCheck, type Proxy, type Server } from '../formats/haproxy/index.js';
+import { InputError } from '../model/errors.js';
+
+export type BalanceAlgorithm = 'roundrobin' | 'leastconn' | 'source';
+
+export interface CheckPlan {
+  host: string;
+  port: number;
+  interMs: number;
+  fastInterMs: number;
+  downInterMs: number;
+  rise: number;
+  fall: number;
+  /** What bounds one check: `timeout check`, else `inter`. */
+  timeoutMs: number;
+  /** Present when `option httpchk` makes checks HTTP requests. */
+  http?: HttpCheck;
+}
+
+export interface ServerPlan {
+  name: string;
+  host: string;
+  /** Without a port, HAProxy connects to the port the client connected to, plus an offset. */
+  port?: number;
+  portOffset: number;
+  weight: number;
+  backup: boolean;
+  disabled: boolean;
+  /** 0 means no limit. */
+  maxconn: number;
+  check?: CheckPlan;
+}
+
+export interface BackendPlan {
+  name: string;
+  balance: BalanceAlgorithm;
+  retries: number;
+  redispatch: boolean;
+  connectTimeoutMs?: number;
+  serverTimeoutMs?: number;
+  /** How long a connection may wait for a free server: `timeout queue`, else `timeout connect`. */
+  queueTimeoutMs?: number;
+  serverKeepAlive: boolean;
+  servers: ServerPlan[];
+}
+
+export interface FrontendPlan {
+  name: string;
+  addresses: { host?: string; port: number }[];
+  backend: string;
+  /** 0 means no limit. */
+  maxconn: number;
+  clientTimeoutMs?: number;
+  queueTimeoutMs?: number;
+  clientKeepAlive: boolean;
+}
+
+export interface BalancerPlan {
+  frontends: FrontendPlan[];
+  backends: BackendPlan[];
+}
+
+function refuse(proxy: Proxy, what: string): never {
+  throw new InputError(`${proxy.kind} '${proxy.name}': ${what}`);
+}
+
+function checkPlanOf(proxy: Proxy, server: Server, host: string, port: number | undefined): CheckPlan | undefined {
+  const options = server.options;
+  if (!options.check) return undefined;
+  const checkPort = options.port ?? port;
+  if (checkPort === undefined) refuse(proxy, `server '${server.name}' has no port to check: add 'port N' to its line`);
+  const interMs = options.inter ?? 2000;
+  const plan: CheckPlan = {
+    host: options.addr ?? host,
+    port: checkPort,
+    interMs,
+    fastInterMs: options.fastinter ?? interMs,
+    downInterMs: options.downinter ?? interMs,
+    rise: options.rise ?? 2,
+    fall: options.fall ?? 3,
+    timeoutMs: proxy.settings.timeouts.check ?? interMs,
+  };
+  const http = httpCheckOf(proxy.settings);
+  if (http) plan.http = http;
+  return plan;
+}
+
+function serverPlanOf(proxy: Proxy, server: Server): ServerPlan {
+  const address = server.address;
+  if ('socket' in address) refuse(proxy, `server '${server.name}' is a socket (${address.socket}); tandem's balancer connects to host:port servers only`);
+  const options = server.options;
+  const plan: ServerPlan = {
+    name: server.name,
+    host: address.host,
+    portOffset: address.portOffset ?? 0,
+    weight: options.weight ?? 1,
+    backup: options.backup ?? false,
+    disabled: options.disabled ?? false,
+    maxconn: options.maxconn ?? 0,
+  };
+  if (address.port !== undefined) plan.port = address.port;
+  const check = checkPlanOf(proxy, server, address.host, address.port);
+  if (check) plan.check = check;
+  return plan;
+}
+
+function backendPlanOf(proxy: Proxy): BackendPlan {
+  const settings = proxy.settings;
+  const algorithm = settings.balance?.algorithm ?? 'roundrobin';
+  if (algorithm !== 'roundrobin' && algorithm !== 'leastconn' && algorithm !== 'source') refuse(proxy, `balance ${algorithm} is not implemented: use roundrobin, leastconn or source`);
+  const timeouts = settings.timeouts;
+  const plan: BackendPlan = {
+    name: proxy.name,
+    balance: algorithm,
+    retries: settings.retries ?? 3,
+    redispatch: settings.options.redispatch?.state === 'set',
+    serverKeepAlive: settings.options.tcpka?.state === 'set',
+    servers: proxy.servers.map((server) => serverPlanOf(proxy, server)),
+  };
+  if (timeouts.connect !== undefined) plan.connectTimeoutMs = timeouts.connect;
+  if (timeouts.server !== undefined) plan.serverTimeoutMs = timeouts.server;
+  const queue = timeouts.queue ?? timeouts.connect;
+  if (queue !== undefined) plan.queueTimeoutMs = queue;
+  return plan;
+}
+
+function frontendPlanOf(proxy: Proxy): FrontendPlan {
+  const settings = proxy.settings;
+  if (proxy.useBackends.length > 0) refuse(proxy, `use_backend rules are not implemented by tandem's balancer yet; use default_backend`);
+  const backend = proxy.kind === 'listen' ? proxy.name : settings.defaultBackend;
+  if (backend === undefined) refuse(proxy, `no backend to send connections to: add 'default_backend NAME'`);
+  const addresses: FrontendPlan['addresses'] = [];
+  for (const bind of proxy.binds) {
+    if (bind.options.length > 0) refuse(proxy, `bind options (${bind.options.join(' ')}) are not implemented by tandem's balancer`);
+    for (const address of bind.addresses) {
+      if ('socket' in address) refuse(proxy, `bind ${address.socket}: tandem's balancer listens on host:port addresses only`);
+      for (let port = address.port; port <= (address.lastPort ?? address.port); port += 1) addresses.push(address.host === '' ? { port } : { host: address.host, port });
+    }
+  }
+  const plan: FrontendPlan = { name: proxy.name, addresses, backend, maxconn: settings.maxconn ?? 0, clientKeepAlive: settings.options.tcpka?.state === 'set' };
+  const timeouts = settings.timeouts;
+  if (timeouts.client !== undefined) plan.clientTimeoutMs = timeouts.client;
+  const queue = timeouts.queue ?? timeouts.connect;
+  if (queue !== undefined) plan.queueTimeoutMs = queue;
+  return plan;
+}
+
+export function planBalancer(config: HaproxyConfig): BalancerPlan {
+  const plan: BalancerPlan = { frontends: [], backends: [] };
+  for (const proxy of config.proxies) {
+    if (proxy.settings.mode === 'http') refuse(proxy, `mode http is not implemented by tandem's balancer yet (mode tcp is)`);
+    if (proxy.kind !== 'backend' && proxy.binds.length > 0) plan.frontends.push(frontendPlanOf(proxy));
+    if (proxy.kind !== 'frontend') plan.backends.push(backendPlanOf(proxy));
+  }
+  return plan;
+}

@@ -1,0 +1,116 @@
+// One server of a backend at run time: three independent verdicts decide whether it gets new
+// connections (its health checks, what the cluster says, the operator's admin state), plus
+// the counters the stats show. Health follows HAProxy's rise/fall counter: a value between 0
+// and rise+fall-1, the server UP at or above `rise`; a failure while UP counts down and the
+// server falls to 0 (DOWN) on the failure that crosses `rise`, a success while DOWN counts up
+// and the server is UP again on reaching `rise`. It starts UP and fully healthy, so that it
+// takes exactly `fall` consecutive failures to go DOWN.
+
+import type { Socket } from 'node:net';
+import type { ServerPlan } from './plan.js';
+
+export type AdminState = 'ready' | 'drain' | 'maint';
+export type ClusterState = 'up' | 'down';
+
+/** HAProxy's check_status values for the outcomes tandem's checks have. */
+export type CheckStatus = 'INI' | 'L4OK' | 'L4CON' | 'L4TOUT' | 'L7OK' | 'L7STS' | 'L7RSP' | 'L7TOUT';
+
+export class ServerState {
+  readonly plan: ServerPlan;
+  healthUp = true;
+  private health: number;
+  cluster: ClusterState = 'up';
+  admin: AdminState;
+  checkStatus: CheckStatus = 'INI';
+  /** Failed checks, and UP-to-DOWN transitions, since start (HAProxy's chkfail, chkdown). */
+  checkFailures = 0;
+  checkDowns = 0;
+  /** When the server's status last changed (ms since the epoch). */
+  lastChangeMs = Date.now();
+  current = 0;
+  total = 0;
+  connectErrors = 0;
+  retries = 0;
+  redispatches = 0;
+  /** The upstream sockets of live sessions, so that live byte counts show in the stats. */
+  readonly live = new Set<Socket>();
+  closedBytesIn = 0;
+  closedBytesOut = 0;
+  /** Smooth weighted round robin's running weight (see pick.ts). */
+  rrCurrent = 0;
+
+  constructor(plan: ServerPlan) {
+    this.plan = plan;
+    this.admin = plan.disabled ? 'maint' : 'ready';
+    this.health = plan.check ? plan.check.rise + plan.check.fall - 1 : 1;
+  }
+
+  /** Whether a new (non-persistent) connection may go here. */
+  get usable(): boolean {
+    return this.admin === 'ready' && this.healthUp && this.cluster === 'up' && this.plan.weight > 0;
+  }
+
+  get full(): boolean {
+    return this.plan.maxconn > 0 && this.current >= this.plan.maxconn;
+  }
+
+  /** Half way between UP and DOWN: HAProxy checks at `fastinter` then. */
+  get transitional(): boolean {
+    const check = this.plan.check;
+    if (!check) return false;
+    return this.healthUp ? this.health < check.rise + check.fall - 1 : this.health > 0;
+  }
+
+  /** Records a check's outcome; returns whether the server went UP or DOWN because of it. */
+  recordCheck(ok: boolean, status: CheckStatus): boolean {
+    const check = this.plan.check!;
+    const wasUp = this.healthUp;
+    this.checkStatus = status;
+    if (ok) {
+      this.health = Math.min(this.health + 1, check.rise + check.fall - 1);
+      if (!this.healthUp && this.health >= check.rise) this.healthUp = true;
+    } else {
+      this.checkFailures += 1;
+      if (this.healthUp && this.health <= check.rise) {
+        this.health = 0;
+        this.healthUp = false;
+        this.checkDowns += 1;
+      } else {
+        this.health = Math.max(this.health - 1, 0);
+      }
+    }
+    if (wasUp === this.healthUp) return false;
+    this.lastChangeMs = Date.now();
+    return true;
+  }
+
+  setCluster(state: ClusterState): void {
+    if (this.cluster !== state) this.lastChangeMs = Date.now();
+    this.cluster = state;
+  }
+
+  setAdmin(state: AdminState): void {
+    if (this.admin !== state) this.lastChangeMs = Date.now();
+    this.admin = state;
+  }
+
+  /** HAProxy's stat status words; a cluster verdict of down shows as DOWN like a failed check. */
+  get status(): string {
+    if (this.admin === 'maint') return 'MAINT';
+    if (!this.healthUp || this.cluster === 'down') return 'DOWN';
+    if (this.admin === 'drain') return 'DRAIN';
+    return this.plan.check ? 'UP' : 'no check';
+  }
+
+  get bytesIn(): number {
+    let bytes = this.closedBytesIn;
+    for (const socket of this.live) bytes += socket.bytesWritten;
+    return bytes;
+  }
+
+  get bytesOut(): number {
+    let bytes = this.closedBytesOut;
+    for (const socket of this.live) bytes += socket.bytesRead;
+    return bytes;
+  }
+}
