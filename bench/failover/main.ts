@@ -58,9 +58,11 @@ async function tandemSeries(leaseTtlMs: number, fault: Fault): Promise<Series> {
       await lab.waitFor(`${node.name} to be back`, () => lab.members().includes(node.name) && serviceRunning(lab));
       await rest();
     }
-  } finally {
-    await lab.destroy();
+  } catch (error) {
+    await lab.destroy(true);
+    throw new Error(`${(error as Error).message} (logs kept in ${lab.dir})`);
   }
+  await lab.destroy();
   return { system: `tandem, ${leaseTtlMs / 1000} s leases`, fault, drills };
 }
 

@@ -9,6 +9,7 @@ import { call } from '../api/client.js';
 import type { Request } from '../api/protocol.js';
 import { runNode } from '../node/daemon.js';
 import { LabFailure, runLab } from '../lab/main.js';
+import { runBalancer } from '../balancer/command.js';
 import type { Fault } from '../lab/drill.js';
 import type { StatusReport } from '../node/handler.js';
 import { defaultLeaseTiming } from '../cluster/lease.js';
@@ -120,6 +121,17 @@ program
     if (options.fault !== 'kill' && options.fault !== 'cut' && options.fault !== 'both') throw new InputError(`--fault ${options.fault}: expected kill, cut or both`);
     const faults: Fault[] = options.fault === 'both' ? ['kill', 'cut'] : [options.fault];
     await runLab({ nodes, drills, faults, keep: options.keep === true }, (line) => process.stdout.write(line + '\n'));
+  });
+
+program
+  .command('balancer')
+  .description("serve a haproxy.cfg (mode tcp) as tandem's built-in load balancer")
+  .requiredOption('--config <file>', 'the haproxy.cfg to serve')
+  .option('--stats-port <port>', 'serve stats on 127.0.0.1:PORT (CSV at /, JSON at /json)')
+  .action(async (options: { config: string; statsPort?: string }) => {
+    const statsPort = options.statsPort === undefined ? undefined : Number(options.statsPort);
+    if (statsPort !== undefined && !(Number.isInteger(statsPort) && statsPort > 0 && statsPort < 65_536)) throw new InputError(`--stats-port ${options.statsPort}: expected a TCP port (1-65535)`);
+    await runBalancer({ configFile: options.config, ...(statsPort !== undefined ? { statsPort } : {}) }, (line) => process.stdout.write(`${line}\n`));
   });
 
 program
