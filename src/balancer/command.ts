@@ -21,7 +21,7 @@ function serveStats(balancer: Balancer, port: number): Promise<Server> {
     }
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new InputError(`cannot serve stats on 127.0.0.1:${port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`)));
     server.listen({ host: '127.0.0.1', port }, () => resolve(server));
   });
 }

@@ -1,6 +1,8 @@
 // Where etcd's leader sits matters for failover: when the node that dies also holds etcd's
 // leader, etcd must first elect a new one, and the new leader extends every lease (by the
-// TTL plus an election timeout), so the dead node's lease outlives it by that much more.
+// TTL plus an election timeout), so the dead node's lease outlives it by that much more;
+// meanwhile the other members forward keepalives to the dead leader until they give up,
+// which can cost the survivors their leases too.
 // The DC therefore keeps etcd's leadership on the member whose node runs the fewest
 // resources, by asking the leader to hand it over (a planned transfer: no election
 // timeout, no lease lost). etcd members are named after their tandem nodes, as tandem names
@@ -12,8 +14,9 @@ import { etcdClient } from './session.js';
 
 /**
  * The member to hand leadership to, if one runs fewer resources than the leader's node.
- * Among equally light members, the first in `preference` wins (the DC passes its members
- * longest-joined first: a member that just came back may still be catching up).
+ * Among equally light members, the first in `preference` wins (the DC passes the other
+ * members longest-joined first, itself last: a member that just came back may still be
+ * catching up, and the DC's own death should not take etcd's leader with it).
  */
 export function leadershipTarget(leader: string, members: string[], load: ReadonlyMap<string, number>, preference: string[] = []): string | undefined {
   const loadOf = (name: string) => load.get(name) ?? 0;

@@ -41,7 +41,12 @@ export class Members {
       watcher.on('data', refresh);
       watcher.on('connected', refresh);
     }
-    listener(await this.list());
+    try {
+      listener(await this.list());
+    } catch (error) {
+      this.listeners.delete(listener);
+      throw error;
+    }
   }
 
   async close(): Promise<void> {

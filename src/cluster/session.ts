@@ -88,19 +88,22 @@ export class ClusterSession<T> {
     return this.memberNames;
   }
 
+  /** Joins the cluster, waiting (and saying so) while etcd is out of reach or still starting. */
   async start(): Promise<void> {
-    await this.members.watch((members) => {
-      const names = new Set(members.map((member) => member.name));
-      const left = [...this.memberNames].filter((name) => !names.has(name));
-      const joined = [...names].filter((name) => !this.memberNames.has(name));
-      if (left.length + joined.length > 0) this.options.log.info({ members: [...names], joined, left }, 'membership changed');
-      for (const name of left) this.requests.abandon(name);
-      this.memberNames = names;
-      this.latestMembers = members;
-      this.options.onMembersChange(members);
-    });
-    await this.requests.listen();
-    await this.joinUntilDone();
+    await this.untilDone('watch the membership', () =>
+      this.members.watch((members) => {
+        const names = new Set(members.map((member) => member.name));
+        const left = [...this.memberNames].filter((name) => !names.has(name));
+        const joined = [...names].filter((name) => !this.memberNames.has(name));
+        if (left.length + joined.length > 0) this.options.log.info({ members: [...names], joined, left }, 'membership changed');
+        for (const name of left) this.requests.abandon(name);
+        this.memberNames = names;
+        this.latestMembers = members;
+        this.options.onMembersChange(members);
+      }),
+    );
+    await this.untilDone('listen for answers', () => this.requests.listen());
+    await this.untilDone('join the cluster', () => this.join());
   }
 
   /** Runs an operation on another node, as DC; undefined when not DC any more or the node left. */
@@ -155,21 +158,22 @@ export class ClusterSession<T> {
     await this.options.onLeaseLost();
     if (this.rejoining) return;
     this.rejoining = true;
-    await this.joinUntilDone();
+    await this.untilDone('rejoin the cluster', () => this.join());
     this.rejoining = false;
   }
 
-  /** Joins, retrying while etcd is out of reach (a member still starting, no quorum yet). */
-  private async joinUntilDone(): Promise<void> {
+  /** Runs `step` until it succeeds or the node leaves; a failed join gives up its lease first. */
+  private async untilDone(what: string, step: () => Promise<void>): Promise<void> {
     while (!this.leaving) {
       try {
-        await this.join();
+        await step();
         return;
       } catch (error) {
         this.lease.stop();
-        this.options.log.info({ err: (error as Error).message }, 'cannot join the cluster yet; retrying');
+        this.options.log.info({ err: (error as Error).message }, `cannot ${what} yet (etcd out of reach); retrying`);
         await new Promise((resolve) => setTimeout(resolve, rejoinRetryMs));
       }
     }
   }
+
 }

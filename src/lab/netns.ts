@@ -64,9 +64,13 @@ export class LabNetwork {
     return host;
   }
 
-  /** Cuts the host's link: its processes live on, but nothing reaches it. */
+  /**
+   * Cuts the host off at the switch: its port leaves the bridge, so its processes live on
+   * and its link stays up with carrier (as when a switch or an uplink fails further
+   * away), but nothing reaches it.
+   */
   cut(host: LabHost): void {
-    ip(['-n', host.namespace, 'link', 'set', host.nic, 'down']);
+    ip(['-n', this.switchNamespace, 'link', 'set', host.switchPort, 'nomaster']);
   }
 
   /** As a power cut: the link goes down and every process in the host dies at once. */
@@ -75,16 +79,15 @@ export class LabNetwork {
     killAll(this.pids(host));
   }
 
-  /** Brings the link back, as it was. */
+  /** Undoes a cut: the port joins the bridge again. */
   reconnect(host: LabHost): void {
-    ip(['-n', host.namespace, 'link', 'set', host.nic, 'up']);
+    ip(['-n', this.switchNamespace, 'link', 'set', host.switchPort, 'master', 'br0']);
   }
 
   /** As after a reboot: the link comes back with only the host's own address. */
   reboot(host: LabHost): void {
     ip(['-n', host.namespace, 'addr', 'flush', 'dev', host.nic]);
     this.configure(host);
-    this.reconnect(host);
   }
 
   /** Every address configured on the host's interface. */

@@ -224,8 +224,12 @@ function clusterBackend(options: NodeOptions, name: string, log: Logger, hooks: 
     rebalanceTimer = setTimeout(() => {
       rebalanceTimer = undefined;
       if (!session.isDc || !latest) return;
-      const longestJoinedFirst = [...session.memberInfo].sort((a, b) => a.joinedAtMs - b.joinedAtMs).map((member) => member.name);
-      leadership.rebalance(resourcesPerNode(latest), longestJoinedFirst).catch((error: unknown) => {
+      // Roles spread out: etcd's leader away from resources and, when it can be, from the DC,
+      // so that one node's death costs one role; then the longest-joined member first.
+      const preference = [...session.memberInfo]
+        .sort((a, b) => Number(a.name === name) - Number(b.name === name) || a.joinedAtMs - b.joinedAtMs)
+        .map((member) => member.name);
+      leadership.rebalance(resourcesPerNode(latest), preference).catch((error: unknown) => {
         log.warn({ err: (error as Error).message }, 'could not move etcd leadership; trying again');
         armRebalance(rebalanceRetryMs);
       });
