@@ -1,4 +1,4 @@
-// tandem's load balancer: a haproxy.cfg model served in mode tcp. It owns the frontends'
+// tandem's load balancer: a haproxy.cfg model served in mode tcp or http. It owns the frontends'
 // listeners, the backends' servers and their health checks, and offers what the rest of
 // tandem needs: the cluster's verdict on a server (taken at once, without waiting for `fall`
 // failed checks), HAProxy's runtime admin states, and `show stat`-like statistics.
@@ -6,16 +6,33 @@
 import type { HaproxyConfig } from '../formats/haproxy/index.js';
 import { InputError } from '../model/errors.js';
 import { Backend } from './backend.js';
-import { Frontend } from './frontend.js';
+import { Frontend, type ServeConnection } from './frontend.js';
 import { HealthChecker } from './health-check.js';
-import { planBalancer } from './plan.js';
+import { HttpProxy } from './http-proxy.js';
+import { planBalancer, type FrontendPlan } from './plan.js';
 import type { AdminState, ClusterState, ServerState } from './server-state.js';
+import { Session } from './session.js';
 import { statsRows, type StatsRow } from './stats.js';
 
 interface ProxyRuntime {
   name: string;
   frontend?: Frontend;
+  http?: HttpProxy;
   backend?: Backend;
+}
+
+export interface BalancerOptions {
+  /** Where per-request lines go (`option httplog`). */
+  log?: (line: string) => void;
+}
+
+function serveTcp(plan: FrontendPlan, backend: Backend): ServeConnection {
+  const settings = { clientTimeoutMs: plan.clientTimeoutMs, serverKeepAlive: backend.plan.serverKeepAlive };
+  return (client, done) => {
+    const session = new Session(client, backend, settings, done);
+    void session.start();
+    return session;
+  };
 }
 
 export class Balancer {
@@ -27,7 +44,7 @@ export class Balancer {
   }
 
   /** Plans the configuration (InputError if this balancer cannot serve it), starts checks, listens on every bind. */
-  static async start(config: HaproxyConfig): Promise<Balancer> {
+  static async start(config: HaproxyConfig, options: BalancerOptions = {}): Promise<Balancer> {
     const plan = planBalancer(config);
     const backends = new Map(plan.backends.map((backendPlan) => [backendPlan.name, new Backend(backendPlan)]));
     const proxies: ProxyRuntime[] = config.proxies.map((proxy) => {
@@ -35,7 +52,11 @@ export class Balancer {
       const backend = proxy.kind === 'frontend' ? undefined : backends.get(proxy.name);
       if (backend) runtime.backend = backend;
       const frontendPlan = proxy.kind === 'backend' ? undefined : plan.frontends.find((candidate) => candidate.name === proxy.name);
-      if (frontendPlan) runtime.frontend = new Frontend(frontendPlan, backends.get(frontendPlan.backend)!);
+      if (frontendPlan) {
+        const frontendBackend = backends.get(frontendPlan.backend)!;
+        if (frontendPlan.http) runtime.http = new HttpProxy(frontendPlan, frontendPlan.http, frontendBackend, options.log);
+        runtime.frontend = new Frontend(frontendPlan, runtime.http ? runtime.http.serve : serveTcp(frontendPlan, frontendBackend));
+      }
       return runtime;
     });
     const balancer = new Balancer(proxies);
@@ -83,6 +104,7 @@ export class Balancer {
     for (const checker of this.checkers.values()) checker.stop();
     for (const { backend } of this.proxies) backend?.close();
     await Promise.all(this.proxies.map(({ frontend }) => frontend?.close()));
+    for (const { http } of this.proxies) http?.close();
   }
 
   private find(proxyName: string, serverName: string): { backend: Backend; target: ServerState } {

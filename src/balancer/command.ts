@@ -1,5 +1,6 @@
 // `tandem balancer --config FILE [--stats-port N]`: loads haproxy.cfg, reports what the reader
-// warns about (file:line), serves until SIGTERM or SIGINT, then closes its listeners. With a
+// warns about (file:line), serves until SIGTERM or SIGINT, then closes its listeners; `option
+// httplog` lines go to the same log. With a
 // stats port, HTTP on loopback serves the statistics: CSV at / (HAProxy's `;csv`), JSON at /json.
 
 import { readFileSync } from 'node:fs';
@@ -35,7 +36,7 @@ export async function runBalancer(options: { configFile: string; statsPort?: num
   }
   const { config, warnings } = readHaproxy(text, options.configFile);
   for (const warning of warnings) log(`${warning.position.file}:${warning.position.line}: warning: ${warning.message}`);
-  const balancer = await Balancer.start(config);
+  const balancer = await Balancer.start(config, { log });
   const stats = options.statsPort === undefined ? undefined : await serveStats(balancer, options.statsPort);
   const listening = config.proxies.flatMap((proxy) => proxy.binds.flatMap((bind) => bind.addresses.map((address) => ('socket' in address ? address.socket : `${address.host || '*'}:${address.port}`))));
   log(`balancing ${config.proxies.length} proxies, listening on ${listening.join(' ')}${stats ? `; stats on http://127.0.0.1:${options.statsPort}/` : ''}`);

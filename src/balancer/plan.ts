@@ -4,7 +4,7 @@
 // Whatever this slice cannot serve faithfully is refused here with an InputError naming the
 // proxy, so nothing that changes behaviour is silently ignored.
 
-import { httpCheckOf, type HaproxyConfig, type HttpCheck, type Proxy, type Server } from '../formats/haproxy/index.js';
+import { httpCheckOf, type HaproxyConfig, type HttpCheck, type Mode, type Proxy, type ProxySettings, type Server } from '../formats/haproxy/index.js';
 import { InputError } from '../model/errors.js';
 
 export type BalanceAlgorithm = 'roundrobin' | 'leastconn' | 'source';
@@ -50,8 +50,27 @@ export interface BackendPlan {
   servers: ServerPlan[];
 }
 
+/** How connections are kept across HTTP requests: HAProxy's default keep-alive, `option http-server-close`, `option httpclose`. */
+export type HttpConnectionMode = 'keep-alive' | 'server-close' | 'close';
+
+/** What a `mode http` frontend does with each request; options set on either the frontend or its backend apply, as in HAProxy. */
+export interface HttpPlan {
+  /** `timeout http-request`: the time to receive a request's complete headers. */
+  requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection waits for the next request: `timeout http-keep-alive`, else `timeout http-request`. */
+  keepAliveTimeoutMs?: number;
+  connectionMode: HttpConnectionMode;
+  /** `option forwardfor [header NAME] [if-none]`: the header carrying the client's address. */
+  forwardFor?: { header: string; ifNone: boolean };
+  /** `option httplog`: a log line per request. */
+  log: boolean;
+}
+
 export interface FrontendPlan {
   name: string;
+  mode: Mode;
+  /** Present in mode http. */
+  http?: HttpPlan;
   addresses: { host?: string; port: number }[];
   backend: string;
   /** 0 means no limit. */
@@ -130,11 +149,48 @@ function backendPlanOf(proxy: Proxy): BackendPlan {
   return plan;
 }
 
-function frontendPlanOf(proxy: Proxy): FrontendPlan {
+const isSet = (settings: ProxySettings, option: string) => settings.options[option]?.state === 'set';
+
+function forwardForOf(proxy: Proxy, settings: ProxySettings): HttpPlan['forwardFor'] {
+  if (!isSet(settings, 'forwardfor')) return undefined;
+  const args = settings.options.forwardfor!.args;
+  const plan = { header: 'X-Forwarded-For', ifNone: false };
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index]!;
+    if (arg === 'if-none') plan.ifNone = true;
+    else if (arg === 'header' && args[index + 1] !== undefined) plan.header = args[(index += 1)]!;
+    else refuse(proxy, `option forwardfor ${args.join(' ')}: only 'header NAME' and 'if-none' are implemented by tandem's balancer`);
+  }
+  return plan;
+}
+
+function httpPlanOf(proxy: Proxy, backend: Proxy): HttpPlan {
+  const front = proxy.settings;
+  const back = backend.settings;
+  const either = (option: string) => isSet(front, option) || isSet(back, option);
+  const plan: HttpPlan = {
+    // The most closing mode of the two sides wins, as in HAProxy.
+    connectionMode: either('httpclose') ? 'close' : either('http-server-close') ? 'server-close' : 'keep-alive',
+    log: isSet(front, 'httplog'),
+  };
+  const forwardFor = forwardForOf(proxy, front) ?? forwardForOf(backend, back);
+  if (forwardFor) plan.forwardFor = forwardFor;
+  const timeouts = front.timeouts;
+  if (timeouts['http-request'] !== undefined) plan.requestTimeoutMs = timeouts['http-request'];
+  const keepAlive = timeouts['http-keep-alive'] ?? timeouts['http-request'];
+  if (keepAlive !== undefined) plan.keepAliveTimeoutMs = keepAlive;
+  return plan;
+}
+
+function frontendPlanOf(proxy: Proxy, backendProxy: Proxy | undefined): FrontendPlan {
   const settings = proxy.settings;
   if (proxy.useBackends.length > 0) refuse(proxy, `use_backend rules are not implemented by tandem's balancer yet; use default_backend`);
   const backend = proxy.kind === 'listen' ? proxy.name : settings.defaultBackend;
   if (backend === undefined) refuse(proxy, `no backend to send connections to: add 'default_backend NAME'`);
+  if (!backendProxy) refuse(proxy, `default_backend '${backend}' is not a backend or listen section`);
+  const mode = settings.mode ?? 'tcp';
+  const backendMode = backendProxy.settings.mode ?? 'tcp';
+  if (mode !== backendMode) refuse(proxy, `mode ${mode} with backend '${backend}' in mode ${backendMode}: tandem's balancer needs both in the same mode`);
   const addresses: FrontendPlan['addresses'] = [];
   for (const bind of proxy.binds) {
     if (bind.options.length > 0) refuse(proxy, `bind options (${bind.options.join(' ')}) are not implemented by tandem's balancer`);
@@ -143,7 +199,8 @@ function frontendPlanOf(proxy: Proxy): FrontendPlan {
       for (let port = address.port; port <= (address.lastPort ?? address.port); port += 1) addresses.push(address.host === '' ? { port } : { host: address.host, port });
     }
   }
-  const plan: FrontendPlan = { name: proxy.name, addresses, backend, maxconn: settings.maxconn ?? 0, clientKeepAlive: settings.options.tcpka?.state === 'set' };
+  const plan: FrontendPlan = { name: proxy.name, mode, addresses, backend, maxconn: settings.maxconn ?? 0, clientKeepAlive: isSet(settings, 'tcpka') };
+  if (mode === 'http') plan.http = httpPlanOf(proxy, backendProxy);
   const timeouts = settings.timeouts;
   if (timeouts.client !== undefined) plan.clientTimeoutMs = timeouts.client;
   const queue = timeouts.queue ?? timeouts.connect;
@@ -153,9 +210,9 @@ function frontendPlanOf(proxy: Proxy): FrontendPlan {
 
 export function planBalancer(config: HaproxyConfig): BalancerPlan {
   const plan: BalancerPlan = { frontends: [], backends: [] };
+  const backendProxy = (name: string | undefined) => config.proxies.find((proxy) => proxy.name === name && proxy.kind !== 'frontend');
   for (const proxy of config.proxies) {
-    if (proxy.settings.mode === 'http') refuse(proxy, `mode http is not implemented by tandem's balancer yet (mode tcp is)`);
-    if (proxy.kind !== 'backend' && proxy.binds.length > 0) plan.frontends.push(frontendPlanOf(proxy));
+    if (proxy.kind !== 'backend' && proxy.binds.length > 0) plan.frontends.push(frontendPlanOf(proxy, backendProxy(proxy.kind === 'listen' ? proxy.name : proxy.settings.defaultBackend)));
     if (proxy.kind !== 'frontend') plan.backends.push(backendPlanOf(proxy));
   }
   return plan;

@@ -1,17 +1,11 @@
-// One client connection through the balancer: get a server of the backend (waiting in its
-// queue when servers are at maxconn), connect within `timeout connect`, retry a failed
-// connect `retries` times (the last one on another server with `option redispatch`), then
-// pipe both ways. Pipes respect backpressure and carry half-closes; `timeout client` and
+// One client connection through the balancer in mode tcp: a connected server (retry.ts),
+// then pipe both ways. Pipes respect backpressure and carry half-closes; `timeout client` and
 // `timeout server` are idle timeouts on each side.
 
 import { connect, type Socket } from 'node:net';
 import type { Backend } from './backend.js';
+import { connectWithRetries } from './retry.js';
 import type { ServerState } from './server-state.js';
-
-/** HAProxy waits min(timeout connect, 1 s) before retrying the same server, so a restarting server is not hammered. */
-const maxTurnaroundMs = 1000;
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function connectOnce(server: ServerState, clientLocalPort: number, timeoutMs: number | undefined): Promise<Socket | undefined> {
   const plan = server.plan;
@@ -57,13 +51,18 @@ export class Session {
     const client = this.client;
     client.once('close', (hadError) => this.sideClosed(hadError));
     if (this.settings.clientTimeoutMs !== undefined) client.setTimeout(this.settings.clientTimeoutMs, () => this.destroy());
-    const upstream = await this.connectWithRetries();
-    if (this.ended) {
-      upstream?.destroy();
-      return;
-    }
-    if (!upstream) return this.destroy();
-    this.pipe(upstream);
+    const localPort = client.localPort ?? 0;
+    const connectTimeoutMs = this.backend.plan.connectTimeoutMs;
+    const connected = await connectWithRetries(
+      this.backend,
+      client.remoteAddress ?? '',
+      (server) => connectOnce(server, localPort, connectTimeoutMs),
+      () => this.ended,
+      (upstream) => upstream.destroy(),
+    );
+    if (!connected) return this.destroy();
+    this.server = connected.server;
+    this.pipe(connected.connection);
   }
 
   /** Closes both sides at once (timeouts, errors, shutdown). */
@@ -71,41 +70,6 @@ export class Session {
     this.client.destroy();
     this.upstream?.destroy();
     this.finish();
-  }
-
-  /** The server for the connection, or undefined; a slot the session no longer wants is given back. */
-  private async acquire(clientAddress: string, exclude?: ServerState): Promise<ServerState | undefined> {
-    const server = await this.backend.acquire(clientAddress, exclude);
-    if (server && this.ended) {
-      this.backend.release(server);
-      return undefined;
-    }
-    this.server = server;
-    return server;
-  }
-
-  private async connectWithRetries(): Promise<Socket | undefined> {
-    const plan = this.backend.plan;
-    const clientAddress = this.client.remoteAddress ?? '';
-    const localPort = this.client.localPort ?? 0;
-    let server = await this.acquire(clientAddress);
-    for (let attempt = 0; server; attempt += 1) {
-      const upstream = await connectOnce(server, localPort, plan.connectTimeoutMs);
-      if (upstream) return upstream;
-      server.connectErrors += 1;
-      if (attempt >= plan.retries || this.ended) return undefined;
-      server.retries += 1;
-      if (plan.redispatch && attempt === plan.retries - 1) {
-        server.redispatches += 1;
-        this.server = undefined;
-        this.backend.release(server);
-        server = await this.acquire(clientAddress, server);
-      } else {
-        await delay(Math.min(plan.connectTimeoutMs ?? maxTurnaroundMs, maxTurnaroundMs));
-        if (this.ended) return undefined;
-      }
-    }
-    return undefined;
   }
 
   private pipe(upstream: Socket): void {

@@ -9,6 +9,7 @@ import { call } from '../api/client.js';
 import type { Request } from '../api/protocol.js';
 import { runNode } from '../node/daemon.js';
 import { LabFailure, runLab } from '../lab/main.js';
+import { makeCredentials } from '../cluster/credentials.js';
 import { runBalancer } from '../balancer/command.js';
 import type { Fault } from '../lab/drill.js';
 import type { StatusReport } from '../node/handler.js';
@@ -93,17 +94,28 @@ program
   .option('--cluster <name>', 'the cluster\'s name in etcd', 'tandem')
   .option('--address <addr>', 'an address this node is reached at (repeat for several)', collect, [])
   .option('--lease-ttl-ms <ms>', 'the node\'s lease: it stops what it runs before a lease it cannot renew may expire', String(defaultLeaseTiming.leaseTtlMs))
-  .action(async (action: string | undefined, name: string | undefined, options: { dataDir: string; name?: string; etcd: string[]; cluster: string; address: string[]; leaseTtlMs: string }) => {
+  .option('--credentials <dir>', 'the cluster\'s credentials (made by tandem keygen): TLS with a client certificate to etcd')
+  .action(async (action: string | undefined, name: string | undefined, options: { dataDir: string; name?: string; etcd: string[]; cluster: string; address: string[]; leaseTtlMs: string; credentials?: string }) => {
     if (action === undefined) {
       const leaseTtlMs = Number(options.leaseTtlMs);
       if (!Number.isInteger(leaseTtlMs) || leaseTtlMs < 1_000 || leaseTtlMs % 1_000 !== 0) throw new InputError(`--lease-ttl-ms ${options.leaseTtlMs}: etcd leases are whole seconds: 1000, 2000, ...`);
       const timing = { ...defaultLeaseTiming, leaseTtlMs };
-      await runNode({ dataDir: options.dataDir, ...(options.name ? { name: options.name } : {}), etcdEndpoints: options.etcd, clusterName: options.cluster, addresses: options.address, timing });
+      await runNode({ dataDir: options.dataDir, ...(options.name ? { name: options.name } : {}), ...(options.credentials ? { credentialsDir: options.credentials } : {}), etcdEndpoints: options.etcd, clusterName: options.cluster, addresses: options.address, timing });
       return;
     }
     if (!nodeActions.includes(action as NodeAction)) throw new InputError(`unknown node action "${action}": expected ${nodeActions.join(', ')}`);
     if (name === undefined) throw new InputError(`tandem node ${action} needs a node name`);
     await report(options.dataDir, { method: 'node', action: action as NodeAction, name });
+  });
+
+program
+  .command('keygen')
+  .description('make the cluster\'s credentials (as corosync-keygen): a CA and a certificate for every node address, for etcd\'s TLS and tandem\'s client certificate')
+  .requiredOption('--dir <dir>', 'where to write them (copy the directory to every node)')
+  .option('--address <addr>', 'a node address the certificate must cover (repeat for each)', collect, [])
+  .action((options: { dir: string; address: string[] }) => {
+    const files = makeCredentials(options.dir, options.address);
+    process.stdout.write(`wrote ${files.caCert}, ${files.caKey} (keep it safe: it makes new certificates), ${files.cert}, ${files.key}\n`);
   });
 
 program

@@ -8,22 +8,23 @@
 // timeout, no lease lost). etcd members are named after their tandem nodes, as tandem names
 // the members it runs.
 
-import type { Etcd3 } from 'etcd3';
+import type { Etcd3, IOptions } from 'etcd3';
 import type { Logger } from 'pino';
-import { etcdClient } from './session.js';
+import { etcdClient } from './client.js';
 
 /**
  * The member to hand leadership to, if one runs fewer resources than the leader's node.
- * Among equally light members, the first in `preference` wins (the DC passes the other
- * members longest-joined first, itself last: a member that just came back may still be
- * catching up, and the DC's own death should not take etcd's leader with it).
+ * Among equally light members, the first in `preference` wins (the DC passes them
+ * longest-joined first: a member that just came back may still be catching up).
  */
-export function leadershipTarget(leader: string, members: string[], load: ReadonlyMap<string, number>, preference: string[] = []): string | undefined {
-  const loadOf = (name: string) => load.get(name) ?? 0;
-  if (loadOf(leader) === 0) return undefined;
+export function leadershipTarget(leader: string, members: string[], load: ReadonlyMap<string, number>, preference: string[] = [], dc?: string): string | undefined {
+  // The DC's node counts for half a resource: etcd's leader goes there only when every
+  // other member runs resources, so one node's death rarely takes two roles.
+  const costOf = (name: string) => (load.get(name) ?? 0) + (name === dc ? 0.5 : 0);
+  if (costOf(leader) === 0) return undefined;
   const rank = (name: string) => (preference.includes(name) ? preference.indexOf(name) : preference.length);
-  const lightest = [...members].sort((a, b) => loadOf(a) - loadOf(b) || rank(a) - rank(b) || a.localeCompare(b))[0];
-  return lightest !== undefined && loadOf(lightest) < loadOf(leader) ? lightest : undefined;
+  const lightest = [...members].sort((a, b) => costOf(a) - costOf(b) || rank(a) - rank(b) || a.localeCompare(b))[0];
+  return lightest !== undefined && costOf(lightest) < costOf(leader) ? lightest : undefined;
 }
 
 const transferLimitMs = 5_000;
@@ -31,10 +32,15 @@ const transferLimitMs = 5_000;
 export class LeadershipPlacement {
   private busy = false;
 
-  constructor(private readonly client: Etcd3, private readonly callTimeoutMs: number, private readonly log: Logger) {}
+  constructor(
+    private readonly client: Etcd3,
+    private readonly callTimeoutMs: number,
+    private readonly log: Logger,
+    private readonly credentials?: IOptions['credentials'],
+  ) {}
 
   /** Hands etcd's leadership over where `load` says it costs least; at most one attempt at a time. */
-  async rebalance(load: ReadonlyMap<string, number>, preference: string[]): Promise<void> {
+  async rebalance(load: ReadonlyMap<string, number>, preference: string[], dc: string): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     try {
@@ -43,11 +49,11 @@ export class LeadershipPlacement {
       const status = await this.client.maintenance.status(options());
       const leader = members.find((member) => member.ID === status.leader);
       if (!leader) return;
-      const targetName = leadershipTarget(leader.name, members.map((member) => member.name), load, preference);
+      const targetName = leadershipTarget(leader.name, members.map((member) => member.name), load, preference, dc);
       const target = members.find((member) => member.name === targetName);
       if (!target) return;
       // Only the leader itself can hand leadership over.
-      const atLeader = etcdClient(leader.clientURLs);
+      const atLeader = etcdClient(leader.clientURLs, this.credentials);
       try {
         // A transfer waits for the target to catch up and win: allow it more than a plain call.
         await atLeader.maintenance.moveLeader({ targetID: target.ID }, { deadline: new Date(Date.now() + transferLimitMs) });

@@ -58,6 +58,8 @@ export class LeaseKeeper {
     private readonly timing: LeaseTiming,
     private readonly log: Logger,
     private readonly onLost: () => void,
+    /** Where keepalives go: etcd's leader itself (see leader-route.ts). */
+    private readonly keepaliveClient: () => Promise<Etcd3> = async () => client,
     private readonly nowMs: () => number = () => performance.now(),
   ) {
     checkLeaseTiming(timing);
@@ -130,7 +132,8 @@ export class LeaseKeeper {
     if (this.opening) return;
     this.opening = true;
     try {
-      const stream = (await this.client.leaseClient.leaseKeepAlive()) as unknown as KeepaliveStream;
+      const target = await this.keepaliveClient();
+      const stream = (await target.leaseClient.leaseKeepAlive()) as unknown as KeepaliveStream;
       if (this.leaseId === undefined) {
         stream.end();
         return;

@@ -3,6 +3,10 @@
 // from a quorum of etcd cannot renew its lease, so it drops out of every other node's view.
 
 import type { Namespace } from 'etcd3';
+import { withDeadline } from './deadline.js';
+
+/** Setting up a watch may take a few round trips. */
+const watchSetupCalls = 4;
 
 export interface MemberInfo {
   name: string;
@@ -35,7 +39,7 @@ export class Members {
   async watch(listener: (members: MemberInfo[]) => void): Promise<void> {
     this.listeners.add(listener);
     if (!this.cancelWatch) {
-      const watcher = await this.client.watch().prefix('').create();
+      const watcher = await withDeadline(this.client.watch().prefix('').create(), this.callTimeoutMs * watchSetupCalls, 'watching the membership');
       this.cancelWatch = () => watcher.cancel();
       const refresh = () => void this.list().then((members) => this.listeners.forEach((notify) => notify(members)), () => undefined);
       watcher.on('data', refresh);

@@ -3,20 +3,17 @@
 // DC, stops everything it runs (through `onLeaseLost`), and only then tries to rejoin
 // with a new lease, as a new incarnation that forgets its history and probes.
 
-import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
-import { ConsecutiveBreaker, ConstantBackoff, circuitBreaker, handleWhen, noop } from 'cockatiel';
+import type { Etcd3, IOptions } from 'etcd3';
 import type { Logger } from 'pino';
 import { EtcdStore } from '../store/etcd.js';
+import { etcdClient } from './client.js';
 import { DcElection } from './election.js';
+import { LeaderRoute } from './leader-route.js';
 import { LeaseKeeper, type LeaseTiming } from './lease.js';
 import { Members, type MemberInfo } from './members.js';
 import { RequestChannel } from './requests.js';
 
 const rejoinRetryMs = 500;
-/** A host that failed is skipped for this long before it is tried again. */
-const hostRecoveryMs = 1_000;
-/** A broken watch reconnects this soon: a DC that misses answers for long would stall. */
-const watchReconnectMs = 100;
 
 export interface ClusterSessionOptions<T> {
   etcdEndpoints: string[];
@@ -36,25 +33,13 @@ export interface ClusterSessionOptions<T> {
   runRequest: (request: T) => Promise<number>;
 }
 
-export function etcdClient(endpoints: string[], credentials?: IOptions['credentials']): Etcd3 {
-  return new Etcd3({
-    hosts: endpoints,
-    ...(credentials ? { credentials } : {}),
-    dialTimeout: 1_000,
-    // No blind retries: a write that timed out may have committed.
-    faultHandling: {
-      global: noop,
-      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: hostRecoveryMs, breaker: new ConsecutiveBreaker(1) }),
-      watchBackoff: new ConstantBackoff(watchReconnectMs).next(),
-    },
-  });
-}
 
 export class ClusterSession<T> {
   readonly client: Etcd3;
   readonly store: EtcdStore;
   private readonly root;
   private readonly lease: LeaseKeeper;
+  private readonly leaderRoute: LeaderRoute;
   private readonly members: Members;
   private readonly election: DcElection;
   private readonly requests: RequestChannel<T>;
@@ -68,7 +53,8 @@ export class ClusterSession<T> {
     this.root = this.client.namespace(`tandem/${options.clusterName}/`);
     const callTimeoutMs = options.timing.callTimeoutMs;
     this.store = new EtcdStore({ client: this.root.namespace('store/') as Etcd3, callTimeoutMs });
-    this.lease = new LeaseKeeper(this.client, options.timing, options.log, () => void this.leaseLost());
+    this.leaderRoute = new LeaderRoute(this.client, callTimeoutMs, options.etcdCredentials);
+    this.lease = new LeaseKeeper(this.client, options.timing, options.log, () => void this.leaseLost(), () => this.leaderRoute.client());
     this.members = new Members(this.root.namespace('members/'), callTimeoutMs);
     this.election = new DcElection(this.root, options.nodeName, callTimeoutMs, options.onDcChange);
     this.requests = new RequestChannel<T>(this.root.namespace('requests/'), callTimeoutMs, options.log);
@@ -139,6 +125,7 @@ export class ClusterSession<T> {
     await this.requests.close();
     await this.members.close();
     await this.store.close();
+    this.leaderRoute.close();
     this.client.close();
   }
 

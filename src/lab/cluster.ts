@@ -8,6 +8,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeCredentials, type CredentialFiles } from '../cluster/credentials.js';
 import type { DrillHosts, Fault } from './drill.js';
 import { LabNetwork, labSubnet, type LabHost } from './netns.js';
 import { waitFor } from './wait.js';
@@ -47,6 +48,7 @@ export class LabCluster implements DrillHosts {
   readonly nodes: LabNode[] = [];
   readonly client: LabHost;
   readonly dir: string;
+  readonly credentials: CredentialFiles;
   private readonly ownDir: boolean;
 
   constructor(private readonly options: LabOptions) {
@@ -65,14 +67,20 @@ export class LabCluster implements DrillHosts {
         this.nodes.push({ ...host, dataDir: join(this.dir, host.name) });
       }
       this.client = this.network.addHost('client', 100);
+      // The cluster's own credentials: etcd takes TLS only, with client certificates.
+      this.credentials = makeCredentials(join(this.dir, 'credentials'), this.nodes.map((node) => node.address));
     } catch (error) {
       this.network.destroy();
       throw error;
     }
   }
 
+  get credentialsDir(): string {
+    return join(this.dir, 'credentials');
+  }
+
   get etcdEndpoints(): string[] {
-    return this.nodes.map((node) => `http://${node.address}:${etcdClientPort}`);
+    return this.nodes.map((node) => `https://${node.address}:${etcdClientPort}`);
   }
 
   /** Starts every node's etcd member, then every tandem daemon; resolves when all are members. */
@@ -83,21 +91,24 @@ export class LabCluster implements DrillHosts {
   }
 
   startEtcd(node: LabNode): void {
-    const initialCluster = this.nodes.map((member) => `${member.name}=http://${member.address}:${etcdPeerPort}`).join(',');
+    const initialCluster = this.nodes.map((member) => `${member.name}=https://${member.address}:${etcdPeerPort}`).join(',');
+    const { caCert, cert, key } = this.credentials;
     node.etcd = this.spawnIn(node, `${node.name}-etcd.log`, [
       'etcd',
       '--name', node.name,
       '--data-dir', join(this.dir, `${node.name}-etcd`),
-      '--listen-client-urls', `http://${node.address}:${etcdClientPort},http://127.0.0.1:${etcdClientPort}`,
-      '--advertise-client-urls', `http://${node.address}:${etcdClientPort}`,
-      '--listen-peer-urls', `http://${node.address}:${etcdPeerPort}`,
-      '--initial-advertise-peer-urls', `http://${node.address}:${etcdPeerPort}`,
+      '--listen-client-urls', `https://${node.address}:${etcdClientPort},https://127.0.0.1:${etcdClientPort}`,
+      '--advertise-client-urls', `https://${node.address}:${etcdClientPort}`,
+      '--listen-peer-urls', `https://${node.address}:${etcdPeerPort}`,
+      '--initial-advertise-peer-urls', `https://${node.address}:${etcdPeerPort}`,
       '--initial-cluster', initialCluster,
       '--initial-cluster-token', `tandem-lab-${this.network.suffix}`,
       '--heartbeat-interval', String(etcdHeartbeatMs),
       '--election-timeout', String(etcdElectionMs),
       // A member cut off and back must not depose the leader with the terms it ran up alone.
       '--pre-vote',
+      '--cert-file', cert, '--key-file', key, '--trusted-ca-file', caCert, '--client-cert-auth',
+      '--peer-cert-file', cert, '--peer-key-file', key, '--peer-trusted-ca-file', caCert, '--peer-client-cert-auth',
     ]);
   }
 
@@ -105,11 +116,11 @@ export class LabCluster implements DrillHosts {
     const agentDir = join(node.dataDir, 'agents');
     mkdirSync(agentDir, { recursive: true });
     // Each node talks to its own etcd member, as each Pacemaker node to its own Corosync.
-    const endpoints = [`http://127.0.0.1:${etcdClientPort}`];
+    const endpoints = [`https://127.0.0.1:${etcdClientPort}`];
     node.daemon = this.spawnIn(
       node,
       `${node.name}.log`,
-      ['env', `HA_RSCTMP=${agentDir}`, `TANDEM_FENCE_PATH=${join(this.dir, 'fence')}`, `TANDEM_LOG_LEVEL=${process.env.TANDEM_LOG_LEVEL ?? 'info'}`, `HA_VARRUN=${agentDir}`, process.execPath, cli, 'node', '--data-dir', node.dataDir, '--name', node.name, '--address', node.address, ...endpoints.flatMap((endpoint) => ['--etcd', endpoint]), ...(this.options.leaseTtlMs ? ['--lease-ttl-ms', String(this.options.leaseTtlMs)] : [])],
+      ['env', `HA_RSCTMP=${agentDir}`, `TANDEM_FENCE_PATH=${join(this.dir, 'fence')}`, `TANDEM_LOG_LEVEL=${process.env.TANDEM_LOG_LEVEL ?? 'info'}`, `HA_VARRUN=${agentDir}`, process.execPath, cli, 'node', '--data-dir', node.dataDir, '--name', node.name, '--address', node.address, '--credentials', this.credentialsDir, ...endpoints.flatMap((endpoint) => ['--etcd', endpoint]), ...(this.options.leaseTtlMs ? ['--lease-ttl-ms', String(this.options.leaseTtlMs)] : [])],
     );
   }
 
@@ -197,9 +208,16 @@ export class LabCluster implements DrillHosts {
     return statuses.find((entry) => entry.status?.memberId === leader)?.node.name;
   }
 
+  /** Runs etcdctl on a node against its own member, with or without the cluster's credentials. */
+  etcdctl(node: LabNode, args: string[], withCredentials = true): { status: number | null; stdout: string; stderr: string } {
+    const { caCert, cert, key } = this.credentials;
+    const tls = withCredentials ? [`--cacert=${caCert}`, `--cert=${cert}`, `--key=${key}`] : [`--cacert=${caCert}`];
+    return spawnSync('ip', ['netns', 'exec', node.namespace, 'etcdctl', `--endpoints=https://127.0.0.1:${etcdClientPort}`, '--command-timeout=2s', ...tls, ...args], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
+  }
+
   /** A member's id and its leader's, as text: they are 64-bit numbers. */
   private etcdStatus(node: LabNode): { memberId: string; leader: string } | undefined {
-    const result = spawnSync('ip', ['netns', 'exec', node.namespace, 'etcdctl', `--endpoints=127.0.0.1:${etcdClientPort}`, '--command-timeout=1s', '-w', 'json', 'endpoint', 'status'], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
+    const result = this.etcdctl(node, ['-w', 'json', 'endpoint', 'status']);
     const memberId = /"member_id":(\d+)/.exec(result.stdout)?.[1];
     const leader = /"leader":(\d+)/.exec(result.stdout)?.[1];
     return result.status === 0 && memberId && leader ? { memberId, leader } : undefined;

@@ -10,6 +10,7 @@ import { createAgentRunner } from '../agents/index.js';
 import { listen } from '../api/server.js';
 import { LeadershipPlacement } from '../cluster/etcd-leadership.js';
 import { ClusterSession } from '../cluster/session.js';
+import { loadCredentials } from '../cluster/credentials.js';
 import type { LeaseTiming } from '../cluster/lease.js';
 import { withMembership } from '../cluster/view.js';
 import type { Cib } from '../model/cib.js';
@@ -59,6 +60,8 @@ export interface NodeOptions {
   clusterName?: string;
   addresses?: string[];
   timing?: LeaseTiming;
+  /** The cluster's credentials directory (tandem keygen): TLS with a client certificate to etcd. */
+  credentialsDir?: string;
 }
 
 interface Backend {
@@ -187,8 +190,10 @@ function singleBackend(dataDir: string, name: string, hooks: Hooks): Backend {
 }
 
 function clusterBackend(options: NodeOptions, name: string, log: Logger, hooks: Hooks): Backend {
+  const credentials = options.credentialsDir ? loadCredentials(options.credentialsDir) : undefined;
   const session: ClusterSession<OperationRequest> = new ClusterSession<OperationRequest>({
     etcdEndpoints: options.etcdEndpoints!,
+    ...(credentials ? { etcdCredentials: credentials } : {}),
     clusterName: options.clusterName ?? 'tandem',
     nodeName: name,
     addresses: options.addresses ?? [],
@@ -215,7 +220,7 @@ function clusterBackend(options: NodeOptions, name: string, log: Logger, hooks: 
     runRequest: (request) => hooks.executor().execute(request),
   });
   const view = (cib: Cib) => withMembership(cib, session.memberSet);
-  const leadership = new LeadershipPlacement(session.client, options.timing!.callTimeoutMs, log);
+  const leadership = new LeadershipPlacement(session.client, options.timing!.callTimeoutMs, log, credentials);
   let latest: Transition | undefined;
   let rebalanceTimer: NodeJS.Timeout | undefined;
   // Once per burst of settled passes; after a failure (a member still catching up), again later.
@@ -224,12 +229,8 @@ function clusterBackend(options: NodeOptions, name: string, log: Logger, hooks: 
     rebalanceTimer = setTimeout(() => {
       rebalanceTimer = undefined;
       if (!session.isDc || !latest) return;
-      // Roles spread out: etcd's leader away from resources and, when it can be, from the DC,
-      // so that one node's death costs one role; then the longest-joined member first.
-      const preference = [...session.memberInfo]
-        .sort((a, b) => Number(a.name === name) - Number(b.name === name) || a.joinedAtMs - b.joinedAtMs)
-        .map((member) => member.name);
-      leadership.rebalance(resourcesPerNode(latest), preference).catch((error: unknown) => {
+      const preference = [...session.memberInfo].sort((a, b) => a.joinedAtMs - b.joinedAtMs).map((member) => member.name);
+      leadership.rebalance(resourcesPerNode(latest), preference, name).catch((error: unknown) => {
         log.warn({ err: (error as Error).message }, 'could not move etcd leadership; trying again');
         armRebalance(rebalanceRetryMs);
       });

@@ -5,7 +5,9 @@
 // flapping. Kill the DC: a new one takes over and restarts nothing.
 
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { LabCluster, labVip, type LabNode } from '../../src/lab/cluster.js';
@@ -13,6 +15,7 @@ import { failoverDrill } from '../../src/lab/drill.js';
 import { labConfiguration, labServicePort, serviceRunning } from '../../src/lab/main.js';
 
 let lab: LabCluster;
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 /** Every time a node had to stop everything because its lease might expire (the reason a restart would have). */
 function leaseLosses(): string[] {
@@ -64,6 +67,28 @@ before(async () => {
 
 after(async () => {
   await lab?.destroy(process.env.TANDEM_KEEP_TEST_DIR !== undefined);
+});
+
+test('without the cluster\'s credentials nothing can be read, and a node cannot join', async () => {
+  const node = lab.nodes[0]!;
+  const refused = lab.etcdctl(node, ['get', '--prefix', 'tandem/', '--keys-only'], false);
+  assert.notEqual(refused.status, 0);
+  // A client without the cluster's certificate never gets through the TLS handshake.
+  assert.match(refused.stderr, /certificate|tls|handshake|deadline/i);
+  assert.doesNotMatch(refused.stdout, /tandem\//);
+  const allowed = lab.etcdctl(node, ['get', '--prefix', 'tandem/', '--keys-only']);
+  assert.equal(allowed.status, 0, allowed.stderr);
+  assert.match(allowed.stdout, /tandem\/tandem\/members\/node1/);
+
+  // A tandem node on the client host, with the cluster's addresses but not its credentials.
+  const intruder = spawn('ip', ['netns', 'exec', lab.client.namespace, process.execPath, cli, 'node', '--data-dir', join(lab.dir, 'intruder'), '--name', 'intruder', '--etcd', lab.etcdEndpoints[0]!], { stdio: 'ignore' });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    assert.equal(intruder.exitCode, null, 'the intruder keeps trying, as a node waiting for its cluster does');
+    assert.ok(!lab.members().includes('intruder'));
+  } finally {
+    intruder.kill('SIGKILL');
+  }
 });
 
 test('power off the node holding the VIP: it answers from another node, never from two', async () => {

@@ -24,3 +24,8 @@ test('no hand-over when every node runs as much as the leader', () => {
 test('among equally light members, the one that has been a member longest', () => {
   assert.equal(leadershipTarget('node1', members, new Map([['node1', 2]]), ['node3', 'node1', 'node2']), 'node3');
 });
+
+test('etcd\'s leader leaves the DC\'s node for a member running nothing, not for one running resources', () => {
+  assert.equal(leadershipTarget('node3', members, new Map([['node1', 1]]), [], 'node3'), 'node2');
+  assert.equal(leadershipTarget('node3', members, new Map([['node1', 1], ['node2', 1]]), [], 'node3'), undefined);
+});

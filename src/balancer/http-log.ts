@@ -1,0 +1,44 @@
+// `option httplog`: one line per request in HAProxy's HTTP log format, so that the tools
+// operators already point at HAProxy's logs read tandem's:
+//
+//   CLIENT:PORT [DATE] FRONTEND BACKEND/SERVER TR/Tw/Tc/Tr/Ta STATUS BYTES - - TERM ac/fc/bc/sc/rc sq/bq "REQUEST"
+//
+// Times are ms; -1 is a phase never reached. TERM is HAProxy's termination state: the first
+// letter says who ended the request (C client, S server, P proxy, c/s a client/server timeout,
+// - normally), the second in which phase (R request, Q queue, C connect, H response headers,
+// D data), then two dashes for the cookie flags tandem does not have.
+
+export interface RequestRecord {
+  clientAddress: string;
+  clientPort: number;
+  /** When the connection became ready for this request: accepted, or the previous response done (ms since the epoch). */
+  startMs: number;
+  frontend: string;
+  backend: string;
+  /** undefined: no server was reached (<NOSRV>). */
+  server: string | undefined;
+  /** Time to receive the headers (from `startMs`, so keep-alive idle time is in it), queue wait, connect, server response, total. */
+  timers: [number, number, number, number, number];
+  status: number;
+  bytes: number;
+  termination: string;
+  counts: { frontend: number; backend: number; server: number; retries: number; backendQueue: number };
+  /** `METHOD URI HTTP/x.y`, or <BADREQ> when no request could be read. */
+  requestLine: string;
+}
+
+const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad = (value: number, width = 2) => String(value).padStart(width, '0');
+
+/** HAProxy's %tr: 25/Nov/2026:07:49:26.123, local time. */
+function haproxyDate(ms: number): string {
+  const date = new Date(ms);
+  return `${pad(date.getDate())}/${months[date.getMonth()]}/${date.getFullYear()}:${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+}
+
+export function httpLogLine(record: RequestRecord): string {
+  const { counts } = record;
+  const where = `${record.backend}/${record.server ?? '<NOSRV>'}`;
+  const activity = `${counts.frontend}/${counts.frontend}/${counts.backend}/${counts.server}/${counts.retries}`;
+  return `${record.clientAddress}:${record.clientPort} [${haproxyDate(record.startMs)}] ${record.frontend} ${where} ${record.timers.join('/')} ${record.status} ${record.bytes} - - ${record.termination}-- ${activity} 0/${counts.backendQueue} "${record.requestLine}"`;
+}
