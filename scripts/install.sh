@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(etcd-server etcd-client haproxy iproute2 pacemaker-cli-utils pacemaker-resource-agents resource-agents)
+debian_packages=(etcd-server etcd-client haproxy iproute2 openssl pacemaker-cli-utils pacemaker-resource-agents resource-agents)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
