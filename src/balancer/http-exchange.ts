@@ -11,10 +11,13 @@ import type { Socket } from 'node:net';
 import type { Backend } from './backend.js';
 import type { HttpClientConnection } from './http-client-connection.js';
 import { sendError, type ErrorStatus } from './http-errors.js';
+import { clientIpOf, forwardedHeaders, responseHeaders } from './http-headers.js';
 import type { RequestRecord } from './http-log.js';
 import type { HttpPlan } from './plan.js';
 import { connectWithRetries } from './retry.js';
 import type { ServerState } from './server-state.js';
+
+const ignoreError = () => {};
 
 /** What an exchange needs from its frontend. */
 export interface ExchangeContext {
@@ -25,44 +28,6 @@ export interface ExchangeContext {
   /** Given the finished request's record when `option httplog` is on. */
   logRequest?: (record: RequestRecord) => void;
   readonly connectionsOpen: number;
-}
-
-/** Addresses of IPv4 clients on a dual-stack listener read ::ffff:a.b.c.d; servers and logs expect a.b.c.d. */
-export function clientIpOf(socket: Socket): string {
-  const address = socket.remoteAddress ?? '';
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
-}
-
-/** Headers about one connection only, which a proxy must not forward (RFC 9110 7.6.1). */
-const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']);
-
-/** The request's headers as the server gets them (raw, in order), and whether a body follows. */
-function forwardedHeaders(raw: string[], http: HttpPlan, clientIp: string): { headers: string[]; hasBody: boolean } {
-  const headers: string[] = [];
-  const forwardFor = http.forwardFor;
-  const forwardName = forwardFor?.header.toLowerCase();
-  let hasBody = false;
-  let hadForwardFor = false;
-  for (let index = 0; index < raw.length; index += 2) {
-    const name = raw[index]!;
-    const lower = name.toLowerCase();
-    if (hopByHop.has(lower)) continue;
-    if (lower === 'content-length') hasBody ||= raw[index + 1] !== '0';
-    else if (lower === 'transfer-encoding') hasBody = true;
-    else if (lower === forwardName) hadForwardFor = true;
-    headers.push(name, raw[index + 1]!);
-  }
-  if (forwardFor && !(forwardFor.ifNone && hadForwardFor)) headers.push(forwardFor.header, clientIp);
-  return { headers, hasBody };
-}
-
-function responseHeaders(raw: string[], close: boolean): string[] {
-  const headers: string[] = [];
-  for (let index = 0; index < raw.length; index += 2) {
-    if (!hopByHop.has(raw[index]!.toLowerCase())) headers.push(raw[index]!, raw[index + 1]!);
-  }
-  if (close) headers.push('connection', 'close');
-  return headers;
 }
 
 export class HttpExchange {
@@ -163,6 +128,7 @@ export class HttpExchange {
     this.status = response.statusCode ?? 502;
     this.response.writeHead(this.status, response.statusMessage, responseHeaders(response.rawHeaders, this.context.http.connectionMode === 'close'));
     response.once('end', () => this.countUpstreamBytes());
+    response.on('error', ignoreError); // a premature close also emits 'aborted' as an error; 'close' below handles it
     response.once('close', () => {
       if (response.complete) return;
       this.termination = 'SD'; // the server went away in the middle of the body

@@ -10,7 +10,8 @@ import type { Backend } from './backend.js';
 import type { Served } from './frontend.js';
 import { HttpClientConnection } from './http-client-connection.js';
 import { rawErrorResponse } from './http-errors.js';
-import { clientIpOf, HttpExchange, type ExchangeContext } from './http-exchange.js';
+import { HttpExchange, type ExchangeContext } from './http-exchange.js';
+import { clientIpOf } from './http-headers.js';
 import { httpLogLine, type RequestRecord } from './http-log.js';
 import type { FrontendPlan, HttpPlan } from './plan.js';
 import type { ServerState } from './server-state.js';
@@ -66,7 +67,7 @@ export class HttpProxy implements ExchangeContext {
     let agent = this.agents.get(server);
     if (!agent) {
       // LIFO reuse keeps the fewest connections warm; a slot per request is taken in the backend, so no socket limit here.
-      agent = new Agent({ keepAlive: this.http.connectionMode === 'keep-alive', scheduling: 'lifo' });
+      agent = new Agent({ keepAlive: this.http.connectionMode === 'keep-alive', scheduling: 'lifo', noDelay: true });
       this.agents.set(server, agent);
     }
     return agent;

@@ -137,7 +137,7 @@ program
 
 program
   .command('balancer')
-  .description("serve a haproxy.cfg (mode tcp) as tandem's built-in load balancer")
+  .description("serve a haproxy.cfg (mode tcp or http) as tandem's built-in load balancer")
   .requiredOption('--config <file>', 'the haproxy.cfg to serve')
   .option('--stats-port <port>', 'serve stats on 127.0.0.1:PORT (CSV at /, JSON at /json)')
   .action(async (options: { config: string; statsPort?: string }) => {

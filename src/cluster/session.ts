@@ -46,7 +46,7 @@ export class ClusterSession<T> {
   private memberNames = new Set<string>();
   private latestMembers: MemberInfo[] = [];
   private leaving = false;
-  private rejoining = false;
+  private joining = false;
 
   constructor(private readonly options: ClusterSessionOptions<T>) {
     this.client = etcdClient(options.etcdEndpoints, options.etcdCredentials);
@@ -89,7 +89,7 @@ export class ClusterSession<T> {
       }),
     );
     await this.untilDone('listen for answers', () => this.requests.listen());
-    await this.untilDone('join the cluster', () => this.join());
+    await this.joinUntilDone('join the cluster');
   }
 
   /** Runs an operation on another node, as DC; undefined when not DC any more or the node left. */
@@ -129,24 +129,40 @@ export class ClusterSession<T> {
     this.client.close();
   }
 
+  /** One attempt; it fails if the lease is lost on the way, so no node believes it joined without one. */
   private async join(): Promise<void> {
     const leaseId = await this.lease.acquire();
+    const stillHeld = () => {
+      if (this.lease.id !== leaseId) throw new Error(`lease ${leaseId} was lost while joining`);
+    };
     await this.options.onJoined();
+    stillHeld();
     // Listening before becoming a member: the DC sends requests only to members.
     await this.requests.serve(this.options.nodeName, (request) => this.options.runRequest(request));
+    stillHeld();
     await this.members.register({ name: this.options.nodeName, addresses: this.options.addresses, joinedAtMs: Date.now(), leaseId });
+    stillHeld();
     await this.election.campaign(leaseId);
+    stillHeld();
     this.options.log.info({ leaseId, leaseTtlMs: this.options.timing.leaseTtlMs }, 'joined the cluster');
+  }
+
+  private async joinUntilDone(what: string): Promise<void> {
+    this.joining = true;
+    try {
+      await this.untilDone(what, () => this.join());
+    } finally {
+      this.joining = false;
+    }
   }
 
   private async leaseLost(): Promise<void> {
     this.election.withdraw();
     this.requests.abandonAll();
     await this.options.onLeaseLost();
-    if (this.rejoining) return;
-    this.rejoining = true;
-    await this.untilDone('rejoin the cluster', () => this.join());
-    this.rejoining = false;
+    // A join in progress fails on its own (its lease is gone) and tries again.
+    if (this.joining) return;
+    await this.joinUntilDone('rejoin the cluster');
   }
 
   /** Runs `step` until it succeeds or the node leaves; a failed join gives up its lease first. */
