@@ -3,7 +3,7 @@
 // on every node, as the seed's HAProxy tier does it. Hosts are network namespaces, as in
 // tandem's lab; every process is known by PID and the hosts are removed at the end.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { helloScript, labVip, probeScript } from '../../src/lab/cluster.js';
@@ -84,6 +84,9 @@ export class KeepalivedLab implements DrillHosts {
     }
     // keepalived settles: a node cut off held the VIP too and gives it up on hearing the master.
     await waitFor('one VIP holder again', () => this.holdersOf(labVip).length === 1, startLimitMs);
+    // After a split brain the client may still send to the node that gave the address up:
+    // the master that stayed sends no new gratuitous ARP. Forget it, so the next drill starts clean.
+    spawnSync('ip', ['-n', this.client.namespace, 'neigh', 'flush', 'all']);
   }
 
   startProbe(address: string, port: number, intervalMs: number, limitMs: number): ChildProcess {

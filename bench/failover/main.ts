@@ -9,7 +9,7 @@
 //
 // Each drill starts from a cluster at rest, 3 s after the previous one recovered.
 //
-//   node dist/bench/failover/main.js [--runs 10] [--fault kill|cut|both]
+//   node dist/bench/failover/main.js [--runs 10] [--fault kill|cut|both] [--systems tandem-2s,tandem-1s,keepalived]
 
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -31,6 +31,7 @@ const restMs = 3_000;
 const rest = () => new Promise((resolve) => setTimeout(resolve, restMs));
 const faultChoice = argument('--fault', 'both');
 const faults: Fault[] = faultChoice === 'both' ? ['kill', 'cut'] : [faultChoice as Fault];
+const systems = argument('--systems', 'tandem-2s,tandem-1s,keepalived').split(',');
 
 interface Series {
   system: string;
@@ -99,9 +100,9 @@ async function main(): Promise<void> {
   if (spawnSync('keepalived', ['--version']).error) throw new Error('bench/failover compares with keepalived: apt-get install keepalived');
   const all: Series[] = [];
   for (const fault of faults) {
-    all.push(await tandemSeries(2_000, fault));
-    all.push(await tandemSeries(1_000, fault));
-    all.push(await keepalivedSeries(fault));
+    if (systems.includes('tandem-2s')) all.push(await tandemSeries(2_000, fault));
+    if (systems.includes('tandem-1s')) all.push(await tandemSeries(1_000, fault));
+    if (systems.includes('keepalived')) all.push(await keepalivedSeries(fault));
   }
   console.log(`failover: ${runs} runs per line, client attempt every 20 ms, 3 nodes in network namespaces`);
   console.log('system                      fault  median ms  max ms  etcd leader hit  split brain');
@@ -112,7 +113,8 @@ async function main(): Promise<void> {
     console.log(`${series.system.padEnd(28)}${series.fault.padEnd(7)}${String(median(downtimes)).padStart(9)}${String(Math.max(...downtimes)).padStart(8)}${String(hits).padStart(17)}${String(splits).padStart(13)}`);
   }
   for (const fault of faults) {
-    const anchor = all.find((series) => series.fault === fault && series.system.startsWith('keepalived'))!;
+    const anchor = all.find((series) => series.fault === fault && series.system.startsWith('keepalived'));
+    if (!anchor) continue;
     for (const series of all.filter((candidate) => candidate.fault === fault && candidate.system.startsWith('tandem'))) {
       const ratio = median(anchor.drills.map((drill) => drill.downtimeMs)) / median(series.drills.map((drill) => drill.downtimeMs));
       console.log(`${fault}: keepalived median / ${series.system} median = ${ratio.toFixed(2)}`);
