@@ -143,6 +143,36 @@ test('kill the DC: a new DC takes over and restarts nothing', async () => {
   assert.deepEqual(lab.holdersOf(labVip), [target.name]);
 });
 
+test('kill etcd\'s leader during a failover: the cluster converges, the VIP never on two nodes', async () => {
+  const holder = byName(lab.holdersOf(labVip)[0]!);
+  const leader = byName(lab.etcdLeader()!);
+  let mostHolders = 0;
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      mostHolders = Math.max(mostHolders, lab.holdersOf(labVip).length);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  try {
+    lab.killHard(holder);
+    if (leader !== holder) {
+      // Its node lives on, but loses its only way to etcd for a while.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      leader.etcd!.kill('SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      lab.startEtcd(leader);
+    }
+    await lab.waitFor('the VIP to run again', () => serviceRunning(lab) && lab.holdersOf(labVip).length === 1);
+  } finally {
+    watching = false;
+    await watcher;
+  }
+  assert.equal(mostHolders <= 1, true, `the VIP was seen on ${mostHolders} nodes at once`);
+  assert.notEqual(lab.holdersOf(labVip)[0], holder.name);
+  await lab.bootAfterKill(holder);
+});
+
 test('with fencing on, a node cut off is fenced (powered off) before its VIP starts elsewhere', async () => {
   const file = join(lab.dir, 'fenced.crm');
   writeFileSync(file, `${labConfiguration().replace('property stonith-enabled=false', 'property stonith-enabled=true')}\n${lab.fencingDevice('lab-power')}\n`);
