@@ -7,12 +7,18 @@ import { formatScore } from '../model/score.js';
 import { renderStatus } from '../status/text.js';
 
 export function renderReport(report: StatusReport): string {
-  const members = (report.cluster.members as Array<{ name: string; addresses: string[] }> | undefined) ?? [];
+  const members = (report.cluster.members as Array<{ name: string; addresses: string[]; joinedAtMs?: number; leaseLeftS?: number }> | undefined) ?? [];
+  const describeMember = (member: (typeof members)[number]) => {
+    const facts = [...member.addresses];
+    if (member.leaseLeftS !== undefined) facts.push(`lease ${member.leaseLeftS} s left`);
+    if (member.joinedAtMs !== undefined) facts.push(`member for ${Math.max(0, Math.round((Date.now() - member.joinedAtMs) / 1000))} s`);
+    return facts.length > 0 ? `${member.name} (${facts.join(', ')})` : member.name;
+  };
   const lines = [
     `Cluster Summary:`,
     `  * Node: ${report.node} (store revision ${report.revision})`,
     `  * Current DC: ${(report.cluster.dc as string | undefined) ?? 'NONE'}`,
-    `  * Members: ${members.map((member) => (member.addresses.length > 0 ? `${member.name} (${member.addresses.join(', ')})` : member.name)).join(' ') || 'none'}`,
+    `  * Members: ${members.map(describeMember).join(' ') || 'none'}`,
     `  * ${report.view.haveQuorum ? 'Partition with quorum' : 'Partition WITHOUT quorum'}`,
     '',
   ];

@@ -99,8 +99,15 @@ export class ClusterSession<T> {
     return this.requests.send(node, request, guard, this.root, answerLimitMs);
   }
 
-  async listMembers(): Promise<MemberInfo[]> {
-    return this.members.list();
+  /** The members, each with what is left of its lease (seconds, as etcd counts) as membership status shows it. */
+  async listMembers(): Promise<Array<MemberInfo & { leaseLeftS?: number }>> {
+    const members = await this.members.list();
+    return Promise.all(
+      members.map(async (member) => {
+        const lease = await this.client.leaseClient.leaseTimeToLive({ ID: member.leaseId }, { deadline: new Date(Date.now() + this.options.timing.callTimeoutMs) }).catch(() => undefined);
+        return lease === undefined ? member : { ...member, leaseLeftS: Number(lease.TTL) };
+      }),
+    );
   }
 
   async currentDc(): Promise<string | undefined> {
