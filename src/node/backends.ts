@@ -1,0 +1,142 @@
+// Where a node keeps its state and reaches the others: a single node with its embedded
+// store, or a member of a cluster on etcd (lease, membership, DC election, requests, and
+// etcd's leadership kept where a death costs least). The daemon sees either as a Backend.
+
+import type { Logger } from 'pino';
+import { LeadershipPlacement } from '../cluster/etcd-leadership.js';
+import { loadCredentials } from '../cluster/credentials.js';
+import type { LeaseTiming } from '../cluster/lease.js';
+import { ClusterSession } from '../cluster/session.js';
+import { withMembership } from '../cluster/view.js';
+import type { Cib } from '../model/cib.js';
+import type { Transition } from '../scheduler/index.js';
+import { EmbeddedStore } from '../store/embedded.js';
+import type { ClusterStore } from '../store/store.js';
+import type { Coordinator } from './coordinator.js';
+import type { Executor, OperationRequest } from './executor.js';
+import { joinLocalNode } from './join.js';
+import { seedStore } from './seed.js';
+
+/** Beyond an operation's own timeout: time for its request and answer to cross etcd. */
+const answerMarginMs = 5_000;
+/** How long after the cluster settles the DC checks where etcd's leader sits (once per burst of changes). */
+const rebalanceDelayMs = 300;
+const rebalanceRetryMs = 2_000;
+
+/** How many resources run on each node. */
+function resourcesPerNode(transition: Transition): Map<string, number> {
+  const load = new Map<string, number>();
+  for (const place of transition.placement) for (const node of place.current) load.set(node, (load.get(node) ?? 0) + 1);
+  return load;
+}
+
+
+export interface NodeOptions {
+  dataDir: string;
+  name?: string;
+  /** A cluster on etcd: these endpoints; none means a single node with the embedded store. */
+  etcdEndpoints?: string[];
+  clusterName?: string;
+  addresses?: string[];
+  timing?: LeaseTiming;
+  /** The cluster's credentials directory (tandem keygen): TLS with a client certificate to etcd. */
+  credentialsDir?: string;
+}
+
+export interface Backend {
+  store: ClusterStore;
+  onSettled?: (transition: Transition) => void;
+  /** The store's CIB as the scheduler must see it. */
+  view: (cib: Cib) => Cib;
+  dispatch: (node: string, request: OperationRequest, transition: number) => Promise<number | undefined>;
+  start: () => Promise<void>;
+  leave: () => Promise<void>;
+  close: () => Promise<void>;
+  describe: () => Promise<Record<string, unknown>>;
+}
+
+export interface Hooks {
+  executor: () => Executor;
+  coordinator: () => Coordinator;
+}
+
+export function singleBackend(dataDir: string, name: string, hooks: Hooks): Backend {
+  const store = EmbeddedStore.open(dataDir);
+  return {
+    store,
+    view: (cib) => cib,
+    dispatch: async (node, request, transition) => (node === name ? hooks.executor().execute(request, transition) : undefined),
+    start: async () => {
+      const { cib } = await store.update((cib) => joinLocalNode(cib, name, true));
+      hooks.executor().reconcileMonitors(cib);
+      hooks.coordinator().activate();
+    },
+    leave: async () => undefined,
+    close: () => store.close(),
+    describe: async () => ({ mode: 'single node', dc: name, members: [{ name, addresses: [] }] }),
+  };
+}
+
+export function clusterBackend(options: NodeOptions, name: string, log: Logger, hooks: Hooks): Backend {
+  const credentials = options.credentialsDir ? loadCredentials(options.credentialsDir) : undefined;
+  const session: ClusterSession<OperationRequest> = new ClusterSession<OperationRequest>({
+    etcdEndpoints: options.etcdEndpoints!,
+    ...(credentials ? { etcdCredentials: credentials } : {}),
+    clusterName: options.clusterName ?? 'tandem',
+    nodeName: name,
+    addresses: options.addresses ?? [],
+    timing: options.timing!,
+    log,
+    onLeaseLost: async () => {
+      // Stopping comes first: the DC's transition in progress winds down on its own.
+      const winding = hooks.coordinator().deactivate();
+      await hooks.executor().stopEverything();
+      await winding;
+    },
+    onJoined: async () => {
+      await seedStore(session.store);
+      const { cib } = await session.store.update((cib) => joinLocalNode(cib, name, true));
+      hooks.executor().resume();
+      hooks.executor().reconcileMonitors(cib);
+    },
+    onDcChange: (isDc) => {
+      log.info({ dc: isDc }, isDc ? 'this node is now the DC' : 'this node is no longer the DC');
+      if (isDc) hooks.coordinator().activate();
+      else void hooks.coordinator().deactivate();
+    },
+    onMembersChange: () => hooks.coordinator().abort(),
+    runRequest: (request) => hooks.executor().execute(request),
+  });
+  const view = (cib: Cib) => withMembership(cib, session.memberSet);
+  const leadership = new LeadershipPlacement(session.client, options.timing!.callTimeoutMs, log, credentials);
+  let latest: Transition | undefined;
+  let rebalanceTimer: NodeJS.Timeout | undefined;
+  // Once per burst of settled passes; after a failure (a member still catching up), again later.
+  const armRebalance = (delayMs: number) => {
+    if (rebalanceTimer || !latest) return;
+    rebalanceTimer = setTimeout(() => {
+      rebalanceTimer = undefined;
+      if (!session.isDc || !latest) return;
+      const preference = [...session.memberInfo].sort((a, b) => a.joinedAtMs - b.joinedAtMs).map((member) => member.name);
+      leadership.rebalance(resourcesPerNode(latest), preference, name).catch((error: unknown) => {
+        log.warn({ err: (error as Error).message }, 'could not move etcd leadership; trying again');
+        armRebalance(rebalanceRetryMs);
+      });
+    }, delayMs);
+    rebalanceTimer.unref();
+  };
+  return {
+    store: session.store,
+    view,
+    onSettled: (transition) => {
+      latest = transition;
+      armRebalance(rebalanceDelayMs);
+    },
+    // The node's own deadline, plus time for the request and its answer to cross etcd.
+    dispatch: (node, request, transition) => (node === name ? hooks.executor().execute(request, transition) : session.dispatch(node, request, request.timeoutMs + answerMarginMs)),
+    start: () => session.start(),
+    leave: () => session.leave(),
+    close: () => session.close(),
+    describe: async () => ({ mode: 'cluster', cluster: options.clusterName ?? 'tandem', dc: await session.currentDc(), leaseId: session.leaseId, members: await session.listMembers() }),
+  };
+}
