@@ -7,26 +7,16 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OcfRc } from '../model/status.js';
+import { builtinMetadata } from './metadata.js';
 import type { AgentCall, AgentResult } from './ocf.js';
 
 const pollMs = 20;
 
-export const processMetadata = `<?xml version="1.0"?>
-<resource-agent name="process" version="1.0">
-  <version>1.1</version>
-  <shortdesc lang="en">Runs and supervises a command</shortdesc>
-  <longdesc lang="en">Starts a command (through /bin/sh -c), keeps its pid, notices its exit at once, and stops its whole process group.</longdesc>
-  <parameters>
-    <parameter name="command" required="1" unique="0"><content type="string"/><shortdesc lang="en">The command line to run</shortdesc></parameter>
-    <parameter name="cwd" required="0" unique="0"><content type="string" default="/"/><shortdesc lang="en">Working directory</shortdesc></parameter>
-    <parameter name="log" required="0" unique="0"><content type="string"/><shortdesc lang="en">File for the command's output (default: discarded)</shortdesc></parameter>
-  </parameters>
-  <actions>
-    <action name="start" timeout="20s"/><action name="stop" timeout="20s"/><action name="monitor" timeout="20s" interval="10s"/>
-    <action name="meta-data" timeout="5s"/><action name="validate-all" timeout="5s"/>
-  </actions>
-</resource-agent>
-`;
+export const processMetadata = builtinMetadata('process', 'Runs and supervises a command', 'Starts a command (through /bin/sh -c), keeps its pid, notices its exit at once, and stops its whole process group.', [
+  { name: 'command', required: true, type: 'string', description: 'The command line to run' },
+  { name: 'cwd', type: 'string', default: '/', description: 'Working directory' },
+  { name: 'log', type: 'string', description: "File for the command's output (default: discarded)" },
+]);
 
 function alive(pid: number): boolean {
   try {

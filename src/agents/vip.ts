@@ -7,26 +7,16 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { OcfRc } from '../model/status.js';
+import { builtinMetadata } from './metadata.js';
 import type { AgentCall, AgentResult } from './ocf.js';
 
-export const vipMetadata = `<?xml version="1.0"?>
-<resource-agent name="vip" version="1.0">
-  <version>1.1</version>
-  <shortdesc lang="en">A virtual IPv4 address, announced with gratuitous ARP</shortdesc>
-  <longdesc lang="en">Adds an IPv4 address to an interface (IPaddr2's parameters), announces it with gratuitous ARP, removes it on stop.</longdesc>
-  <parameters>
-    <parameter name="ip" required="1" unique="1"><content type="string"/><shortdesc lang="en">The IPv4 address</shortdesc></parameter>
-    <parameter name="cidr_netmask" required="0" unique="0"><content type="integer"/><shortdesc lang="en">Prefix length (default: that of the interface's network holding the address)</shortdesc></parameter>
-    <parameter name="nic" required="0" unique="0"><content type="string"/><shortdesc lang="en">Interface (default: the one whose network holds the address)</shortdesc></parameter>
-    <parameter name="arp_count" required="0" unique="0"><content type="integer" default="5"/><shortdesc lang="en">Gratuitous ARP packets sent on start</shortdesc></parameter>
-    <parameter name="arp_interval" required="0" unique="0"><content type="integer" default="200"/><shortdesc lang="en">Milliseconds between them</shortdesc></parameter>
-  </parameters>
-  <actions>
-    <action name="start" timeout="20s"/><action name="stop" timeout="20s"/><action name="monitor" timeout="20s" interval="10s"/>
-    <action name="meta-data" timeout="5s"/><action name="validate-all" timeout="5s"/>
-  </actions>
-</resource-agent>
-`;
+export const vipMetadata = builtinMetadata('vip', 'A virtual IPv4 address, announced with gratuitous ARP', "Adds an IPv4 address to an interface (IPaddr2's parameters), announces it with gratuitous ARP, removes it on stop.", [
+  { name: 'ip', required: true, unique: true, type: 'string', description: 'The IPv4 address' },
+  { name: 'cidr_netmask', type: 'integer', description: "Prefix length (default: that of the interface's network holding the address)" },
+  { name: 'nic', type: 'string', description: 'Interface (default: the one whose network holds the address)' },
+  { name: 'arp_count', type: 'integer', default: '5', description: 'Gratuitous ARP packets sent on start' },
+  { name: 'arp_interval', type: 'integer', default: '200', description: 'Milliseconds between them' },
+]);
 
 /** resource-agents' send_arp (what IPaddr2 uses), or iputils' arping. */
 const sendArpPath = '/usr/libexec/heartbeat/send_arp';
