@@ -63,10 +63,6 @@ export class Coordinator {
     await this.whenIdle();
   }
 
-  get isActive(): boolean {
-    return this.active;
-  }
-
   /** Something changed: decide again once the transition in progress is done. */
   trigger(): void {
     if (!this.active) return;
@@ -84,15 +80,9 @@ export class Coordinator {
     this.trigger();
   }
 
-  whenIdle(): Promise<void> {
+  private whenIdle(): Promise<void> {
     if (!this.running) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  /** The transition the scheduler would run now, from the store's current state. */
-  async pending(): Promise<Transition> {
-    const { cib } = await this.options.store.read();
-    return schedule({ cib: this.options.view(cib), nowS: Math.floor(this.nowMs() / 1000) });
   }
 
   private async loop(): Promise<void> {
