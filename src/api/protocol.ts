@@ -13,7 +13,8 @@ export type Request =
   | { method: 'property.get'; name: string }
   | { method: 'history' }
   | { method: 'attribute'; node: string; name: string; value: string | null; permanent: boolean }
-  | { method: 'attribute.get'; node: string; name: string };
+  | { method: 'attribute.get'; node: string; name: string }
+  | { method: 'cluster.leave' };
 
 export type Response = { ok: true; result: unknown } | { ok: false; error: string };
 

@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simulateCommand } from './simulate.js';
 import { renderReport } from './status.js';
+import { registerClusterCommands } from './cluster.js';
 
 const defaultDataDir = process.env.TANDEM_DATA_DIR ?? '/var/lib/tandem';
 const resourceActions: ResourceAction[] = ['start', 'stop', 'promote', 'demote', 'move', 'ban', 'clear', 'cleanup'];
@@ -117,6 +118,8 @@ program
     const files = makeCredentials(options.dir, options.address);
     process.stdout.write(`wrote ${files.caCert}, ${files.caKey} (keep it safe: it makes new certificates), ${files.cert}, ${files.key}\n`);
   });
+
+registerClusterCommands(program, defaultDataDir);
 
 program
   .command('lab')

@@ -49,7 +49,9 @@ export class LeadershipPlacement {
       const status = await this.client.maintenance.status(options());
       const leader = members.find((member) => member.ID === status.leader);
       if (!leader) return;
-      const targetName = leadershipTarget(leader.name, members.map((member) => member.name), load, preference, dc);
+      // A learner (a member still joining) cannot lead.
+      const voters = members.filter((member) => !member.isLearner).map((member) => member.name);
+      const targetName = leadershipTarget(leader.name, voters, load, preference, dc);
       const target = members.find((member) => member.name === targetName);
       if (!target) return;
       // Only the leader itself can hand leadership over.

@@ -14,7 +14,8 @@ import { Coordinator } from './coordinator.js';
 import { Executor } from './executor.js';
 import { controlHandler } from './handler.js';
 import { InputHistory } from './history.js';
-import { markFenced, markLeft, markShuttingDown } from './join.js';
+import { forgetNode, markFenced, markLeft, markShuttingDown } from './join.js';
+import { InputError } from '../model/errors.js';
 import { fenceNode } from '../fencing/fencer.js';
 import { runFenceAgent } from '../agents/stonith.js';
 import { pacemakerToolShims } from './shims.js';
@@ -33,7 +34,10 @@ function agentDirectories(): Record<string, string> {
 const shutdownLimitMs = 120_000;
 const shutdownPollMs = 100;
 
-export async function runNode(options: NodeOptions): Promise<void> {
+/** How the daemon ended: stopped (it may start again as the same member), or left the cluster for good. */
+export type NodeOutcome = 'stopped' | 'left';
+
+export async function runNode(options: NodeOptions): Promise<NodeOutcome> {
   const name = options.name ?? hostname();
   const log = pino({ base: { node: name }, timestamp: pino.stdTimeFunctions.isoTime, level: process.env.TANDEM_LOG_LEVEL ?? 'info' });
   // A store call that fails (etcd out of reach) is retried by the loop that made it; one
@@ -68,7 +72,16 @@ export async function runNode(options: NodeOptions): Promise<void> {
     },
   });
 
-  const server = await listen(options.dataDir, controlHandler({ name, store: backend.store, view: backend.view, history, describe: backend.describe, log }), log);
+  let requestStop: (outcome: NodeOutcome) => void = () => undefined;
+  const stopRequested = new Promise<NodeOutcome>((resolve) => {
+    requestStop = resolve;
+  });
+  const requestLeave = () => {
+    if (!options.etcdEndpoints?.length) throw new InputError('a single node has no cluster to leave');
+    log.info('leaving the cluster: moving resources away, then forgetting this node');
+    requestStop('left');
+  };
+  const server = await listen(options.dataDir, controlHandler({ name, store: backend.store, view: backend.view, history, describe: backend.describe, log, requestLeave }), log);
   backend.store.watch((snapshot) => {
     executor!.reconcileMonitors(snapshot.cib);
     coordinator!.trigger();
@@ -76,27 +89,30 @@ export async function runNode(options: NodeOptions): Promise<void> {
   await backend.start();
   log.info({ dataDir: options.dataDir, cluster: options.etcdEndpoints?.length ? options.clusterName : undefined }, 'node started');
 
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
-      log.info({ signal }, 'node stopping');
-      resolve();
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
-  });
-  const clean = await plannedShutdown(backend, name, executor, coordinator, log);
+  const shutdown = (signal: NodeJS.Signals) => {
+    log.info({ signal }, 'node stopping');
+    requestStop('stopped');
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+  const outcome = await stopRequested;
+  process.off('SIGTERM', shutdown);
+  process.off('SIGINT', shutdown);
+  const clean = await plannedShutdown(backend, name, executor, coordinator, log, outcome);
   if (!clean) log.warn({ limitMs: shutdownLimitMs }, 'resources still running here at shutdown');
   server.close();
   await backend.close();
-  log.info('node stopped');
+  log.info(outcome === 'left' ? 'node left the cluster' : 'node stopped');
+  return outcome;
 }
 
 /**
  * Asks the scheduler to move everything off this node, waits (at most shutdownLimitMs)
- * until nothing runs here, then leaves the cluster cleanly. A node cut off from the store
+ * until nothing runs here, then leaves the cluster cleanly (for good, when it was asked to
+ * leave: its node entry and status are removed, as `crm_node --remove` does). A node cut off from the store
  * stops what it runs by itself and leaves without a word (its lease runs out).
  */
-async function plannedShutdown(backend: Backend, name: string, executor: Executor, coordinator: Coordinator, log: Logger): Promise<boolean> {
+async function plannedShutdown(backend: Backend, name: string, executor: Executor, coordinator: Coordinator, log: Logger, outcome: NodeOutcome): Promise<boolean> {
   try {
     await backend.store.update((cib) => markShuttingDown(cib, name, Math.floor(Date.now() / 1000)));
     const deadline = Date.now() + shutdownLimitMs;
@@ -113,7 +129,7 @@ async function plannedShutdown(backend: Backend, name: string, executor: Executo
     await coordinator.deactivate();
     executor.stop();
     await executor.whenIdle();
-    await backend.store.update((cib) => markLeft(cib, name));
+    await backend.store.update((cib) => (outcome === 'left' ? forgetNode(cib, name) : markLeft(cib, name)));
     await backend.leave();
     return clean;
   } catch (error) {

@@ -33,6 +33,8 @@ export interface HandlerContext {
   history: InputHistory;
   describe: () => Promise<Record<string, unknown>>;
   log: Logger;
+  /** Starts this node's departure from the cluster (answered at once; the daemon then winds down). */
+  requestLeave: () => void;
 }
 
 /** Keeps node definitions the new configuration does not mention (nodes that joined). */
@@ -79,6 +81,9 @@ export function controlHandler(context: HandlerContext): (request: Request) => P
         if (getNodeAttribute(cib, request.node, request.name) === request.value) return { revision };
         return commit((next) => setNodeAttribute(next, request.node, request.name, request.value, request.permanent), `attribute ${request.name}=${request.value ?? '(deleted)'} on ${request.node}`);
       }
+      case 'cluster.leave':
+        context.requestLeave();
+        return { leaving: name };
       case 'attribute.get':
         return getNodeAttribute(cib, request.node, request.name);
       case 'configure.load': {

@@ -40,3 +40,10 @@ export function markFenced(cib: Cib, name: string): Cib {
   if (state) Object.assign(state, { inCluster: false, controllerOnline: false, join: 'down', expected: 'down', resources: [], transientAttributes: {} });
   return cib;
 }
+
+/** Gone for good (`tandem cluster leave`): its node entry and status removed, as `crm_node --remove` does. */
+export function forgetNode(cib: Cib, name: string): Cib {
+  cib.configuration.nodes = cib.configuration.nodes.filter((node) => node.uname !== name);
+  cib.status.nodes = cib.status.nodes.filter((state) => state.uname !== name);
+  return cib;
+}

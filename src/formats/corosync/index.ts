@@ -1,0 +1,1 @@
+export { readCorosync, sectionsNamed, type CorosyncSection, type CorosyncValue } from './read.js';
