@@ -9,6 +9,7 @@ import { call } from '../api/client.js';
 import type { Request } from '../api/protocol.js';
 import { runNode } from '../node/daemon.js';
 import { LabFailure, runLab } from '../lab/main.js';
+import { runChaosLab } from '../lab/chaos.js';
 import { makeCredentials } from '../cluster/credentials.js';
 import { runBalancer } from '../balancer/command.js';
 import type { Fault } from '../lab/drill.js';
@@ -136,6 +137,25 @@ program
     if (options.fault !== 'kill' && options.fault !== 'cut' && options.fault !== 'both') throw new InputError(`--fault ${options.fault}: expected kill, cut or both`);
     const faults: Fault[] = options.fault === 'both' ? ['kill', 'cut'] : [options.fault];
     await runLab({ nodes, drills, faults, keep: options.keep === true }, (line) => process.stdout.write(line + '\n'));
+  });
+
+program
+  .command('chaos')
+  .description('randomised fault runs on a lab cluster (needs root): a seeded plan of power-offs, cuts, etcd and daemon crashes, checked for two holders of one resource, then for settling where the status says')
+  .option('--seed <n>', 'the plan\'s seed (the same seed, the same plan)', '1')
+  .option('--steps <n>', 'how many faults', '10')
+  .option('--nodes <n>', 'how many nodes', '3')
+  .option('--stonith <on|off>', 'fencing with the lab\'s power switch (with it, a daemon crash is among the faults)', 'on')
+  .option('--keep', 'keep the data and logs directory')
+  .action(async (options: { seed: string; steps: string; nodes: string; stonith: string; keep?: boolean }) => {
+    const seed = Number(options.seed);
+    const steps = Number(options.steps);
+    const nodes = Number(options.nodes);
+    if (!Number.isInteger(seed) || seed < 0) throw new InputError(`--seed ${options.seed}: expected a whole number`);
+    if (!Number.isInteger(steps) || steps < 1 || steps > 1_000) throw new InputError(`--steps ${options.steps}: expected 1 to 1000`);
+    if (!Number.isInteger(nodes) || nodes < 3 || nodes > 9) throw new InputError(`--nodes ${options.nodes}: expected 3 to 9`);
+    if (options.stonith !== 'on' && options.stonith !== 'off') throw new InputError(`--stonith ${options.stonith}: expected on or off`);
+    await runChaosLab({ seed, steps, nodes, stonith: options.stonith === 'on', keep: options.keep === true }, (line) => process.stdout.write(`${line}\n`));
   });
 
 program

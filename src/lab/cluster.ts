@@ -113,7 +113,7 @@ export class LabCluster implements DrillHosts {
   }
 
   startDaemon(node: LabNode): void {
-    const agentDir = join(node.dataDir, 'agents');
+    const agentDir = this.agentDir(node);
     mkdirSync(agentDir, { recursive: true });
     // Each node talks to its own etcd member, as each Pacemaker node to its own Corosync.
     const endpoints = [`https://127.0.0.1:${etcdClientPort}`];
@@ -194,11 +194,33 @@ export class LabCluster implements DrillHosts {
 
   /** Power on after killHard: a clean interface, then etcd and tandem again. */
   async bootAfterKill(node: LabNode): Promise<void> {
+    this.powerOn(node);
+    await this.waitFor(`${node.name} to rejoin`, () => this.members().includes(node.name));
+  }
+
+  /** As a boot: a clean interface, what lived in /run gone (agents' state, pid files), then etcd and tandem. */
+  powerOn(node: LabNode): void {
     this.network.reboot(node);
+    for (const volatile of [this.agentDir(node), join(node.dataDir, 'run')]) rmSync(volatile, { recursive: true, force: true });
     node.poweredOff = false;
     this.startEtcd(node);
     this.startDaemon(node);
-    await this.waitFor(`${node.name} to rejoin`, () => this.members().includes(node.name));
+  }
+
+  /** Where the node's agents keep their state (HA_RSCTMP, HA_VARRUN). */
+  agentDir(node: LabNode): string {
+    return join(node.dataDir, 'agents');
+  }
+
+  /** Whether anything still runs on the host (a powered-off or fenced host runs nothing). */
+  alive(node: LabNode): boolean {
+    return this.network.pids(node).length > 0;
+  }
+
+  /** A crash of one part of the node: its etcd member, or its tandem daemon (what the daemon started runs on). */
+  crash(node: LabNode, part: 'etcd' | 'daemon'): void {
+    node[part]?.kill('SIGKILL');
+    node[part] = undefined;
   }
 
   /** The node whose etcd member leads etcd now, as the members themselves say. */
@@ -262,7 +284,7 @@ export class LabCluster implements DrillHosts {
 
 export interface LabStatus {
   node: string;
-  view: { resources: Array<{ kind: string; id?: string; role?: string; nodes?: string[]; members?: Array<{ id: string; role: string; nodes: string[] }> }> };
+  view: { resources: Array<{ kind: string; id?: string; role?: string; nodes?: string[]; members?: Array<{ id: string; role: string; nodes: string[] }>; byRole?: Record<string, string[]> }> };
   pending: string[];
   cluster: { dc?: string; members?: Array<{ name: string; addresses: string[] }> };
 }
