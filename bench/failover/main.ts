@@ -2,23 +2,29 @@
 // 20 ms; the node serving it is powered off (kill -9 of every process, link down) or cut
 // off at the switch (processes alive, its own link up); downtime = from the fault to the first good answer from
 // another node. The same drills, in the same run, for tandem (2 s leases, the default, and
-// 1 s leases) and for keepalived (VRRP, advert_int 1). Prints each median and max, and the
-// ratios; for cuts, whether the VIP was ever seen on two nodes at once (split brain).
-// Both move only the VIP: the service runs on every node all along (tandem: a clone,
-// examples/lab/vip.crm), as behind the seed's keepalived/HAProxy VIP.
+// 1 s leases), for keepalived (VRRP, advert_int 1) and for the seed's Pacemaker + Corosync
+// (Debian's packages and corosync.conf, stonith off, ocf:heartbeat:IPaddr2; pacemaker.ts).
+// Prints each median and max, and the ratios; for cuts, whether the VIP was ever seen on
+// two nodes at once (split brain). All move only the VIP: the service runs on every node
+// all along (tandem: a clone, examples/lab/vip.crm), as behind the seed's keepalived/HAProxy VIP.
 //
 // Each drill starts from a cluster at rest, 3 s after the previous one recovered.
 //
-//   node dist/bench/failover/main.js [--runs 10] [--fault kill|cut|both] [--systems tandem-2s,tandem-1s,keepalived]
+// Not part of scripts/install.sh (the bench is not run in CI): as root, it needs
+//   apt-get install keepalived pacemaker corosync resource-agents
+// (pacemaker-cli-utils, which install.sh installs, already brings pacemaker and corosync).
+//
+//   node dist/bench/failover/main.js [--runs 10] [--fault kill|cut|both] [--systems tandem-2s,tandem-1s,keepalived,pacemaker]
 
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabCluster, labVip } from '../../src/lab/cluster.js';
 import { failoverDrill, type DrillResult, type Fault } from '../../src/lab/drill.js';
 import { labConfiguration, labServicePort, serviceRunning } from '../../src/lab/main.js';
 import { canMakeNamespaces } from '../../src/lab/netns.js';
 import { KeepalivedLab } from './keepalived.js';
+import { PacemakerLab } from './pacemaker.js';
 
 const argument = (name: string, fallback: string) => {
   const index = process.argv.indexOf(name);
@@ -31,7 +37,7 @@ const restMs = 3_000;
 const rest = () => new Promise((resolve) => setTimeout(resolve, restMs));
 const faultChoice = argument('--fault', 'both');
 const faults: Fault[] = faultChoice === 'both' ? ['kill', 'cut'] : [faultChoice as Fault];
-const systems = argument('--systems', 'tandem-2s,tandem-1s,keepalived').split(',');
+const systems = argument('--systems', 'tandem-2s,tandem-1s,keepalived,pacemaker').split(',');
 
 interface Series {
   system: string;
@@ -85,6 +91,30 @@ async function keepalivedSeries(fault: Fault): Promise<Series> {
   return { system: 'keepalived, advert_int 1', fault, drills };
 }
 
+async function pacemakerSeries(fault: Fault): Promise<Series> {
+  const lab = new PacemakerLab(3, labServicePort);
+  const drills: DrillResult[] = [];
+  let name = 'pacemaker';
+  try {
+    await lab.start();
+    const { token, consensus } = lab.timeouts();
+    name = `pacemaker, token ${token} ms`;
+    process.stderr.write(`  pacemaker: corosync token ${token} ms, consensus ${consensus} ms\n`);
+    for (let run = 0; run < runs; run++) {
+      const drill = await failoverDrill(lab, labVip, labServicePort, fault);
+      drills.push(drill);
+      report('pacemaker', drill);
+      await lab.restore(drill.from);
+      await rest();
+    }
+  } catch (error) {
+    lab.destroy(true);
+    throw new Error(`${(error as Error).message} (logs kept in ${lab.dir})`);
+  }
+  lab.destroy();
+  return { system: name, fault, drills };
+}
+
 function report(system: string, drill: DrillResult): void {
   process.stderr.write(`  ${system} ${drill.fault}: ${drill.from} -> ${drill.to} ${drill.downtimeMs} ms${drill.etcdLeaderHit ? ' (etcd leader on it)' : ''}${drill.mostHolders > 1 ? ' VIP ON TWO NODES' : ''}\n`);
 }
@@ -97,12 +127,16 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   if (!canMakeNamespaces()) throw new Error('bench/failover needs root and iproute2 (ip netns)');
-  if (spawnSync('keepalived', ['--version']).error) throw new Error('bench/failover compares with keepalived: apt-get install keepalived');
+  if (systems.includes('keepalived') && spawnSync('keepalived', ['--version']).error) throw new Error('bench/failover compares with keepalived: apt-get install keepalived');
+  if (systems.includes('pacemaker') && (['corosync', 'pacemakerd', 'crm_mon', 'nsenter'].some((tool) => spawnSync(tool, ['--version']).error) || !existsSync('/usr/lib/ocf/resource.d/heartbeat/IPaddr2'))) {
+    throw new Error('bench/failover compares with Pacemaker + Corosync: apt-get install pacemaker corosync resource-agents util-linux');
+  }
   const all: Series[] = [];
   for (const fault of faults) {
     if (systems.includes('tandem-2s')) all.push(await tandemSeries(2_000, fault));
     if (systems.includes('tandem-1s')) all.push(await tandemSeries(1_000, fault));
     if (systems.includes('keepalived')) all.push(await keepalivedSeries(fault));
+    if (systems.includes('pacemaker')) all.push(await pacemakerSeries(fault));
   }
   console.log(`failover: ${runs} runs per line, client attempt every 20 ms, 3 nodes in network namespaces`);
   console.log('system                      fault  median ms  max ms  etcd leader hit  split brain');
@@ -113,11 +147,13 @@ async function main(): Promise<void> {
     console.log(`${series.system.padEnd(28)}${series.fault.padEnd(7)}${String(median(downtimes)).padStart(9)}${String(Math.max(...downtimes)).padStart(8)}${String(hits).padStart(17)}${String(splits).padStart(13)}`);
   }
   for (const fault of faults) {
-    const anchor = all.find((series) => series.fault === fault && series.system.startsWith('keepalived'));
-    if (!anchor) continue;
-    for (const series of all.filter((candidate) => candidate.fault === fault && candidate.system.startsWith('tandem'))) {
-      const ratio = median(anchor.drills.map((drill) => drill.downtimeMs)) / median(series.drills.map((drill) => drill.downtimeMs));
-      console.log(`${fault}: keepalived median / ${series.system} median = ${ratio.toFixed(2)}`);
+    for (const anchorName of ['keepalived', 'pacemaker']) {
+      const anchor = all.find((series) => series.fault === fault && series.system.startsWith(anchorName));
+      if (!anchor) continue;
+      for (const series of all.filter((candidate) => candidate.fault === fault && candidate.system.startsWith('tandem'))) {
+        const ratio = median(anchor.drills.map((drill) => drill.downtimeMs)) / median(series.drills.map((drill) => drill.downtimeMs));
+        console.log(`${fault}: ${anchorName} median / ${series.system} median = ${ratio.toFixed(2)}`);
+      }
     }
   }
 }
