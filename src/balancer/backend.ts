@@ -34,6 +34,11 @@ export class Backend {
     return this.servers.reduce((sum, server) => sum + server.current, 0);
   }
 
+  /** No connection holds or waits for a server. */
+  get idle(): boolean {
+    return this.current === 0 && this.queue.length === 0;
+  }
+
   get up(): boolean {
     return this.servers.some((server) => server.usable);
   }

@@ -1,80 +1,64 @@
-// tandem's load balancer: a haproxy.cfg model served in mode tcp or http. It owns the frontends'
-// listeners, the backends' servers and their health checks, and offers what the rest of
-// tandem needs: the cluster's verdict on a server (taken at once, without waiting for `fall`
-// failed checks), HAProxy's runtime admin states, and `show stat`-like statistics.
+// tandem's load balancer: a haproxy.cfg model served in mode tcp or http. It owns the listening
+// sockets and the configuration running behind them (a Generation), and offers what the rest
+// of tandem needs: the cluster's verdict on a server (taken at once, without waiting for
+// `fall` failed checks), HAProxy's runtime admin states, `show stat`-like statistics, and
+// reloads that neither refuse nor close a connection.
 
 import type { HaproxyConfig } from '../formats/haproxy/index.js';
 import { InputError } from '../model/errors.js';
-import { Backend } from './backend.js';
-import { Frontend, type ServeConnection } from './frontend.js';
-import { HealthChecker } from './health-check.js';
-import { HttpProxy } from './http-proxy.js';
-import { planBalancer, type FrontendPlan } from './plan.js';
+import type { Backend } from './backend.js';
+import { Generation } from './generation.js';
+import { Listener } from './listener.js';
+import { planBalancer, type ProxyPositions } from './plan.js';
 import type { AdminState, ClusterState, ServerState } from './server-state.js';
-import { Session } from './session.js';
+import { serversState } from './servers-state.js';
 import { statsRows, type StatsRow } from './stats.js';
-
-interface ProxyRuntime {
-  name: string;
-  frontend?: Frontend;
-  http?: HttpProxy;
-  backend?: Backend;
-}
 
 export interface BalancerOptions {
   /** Where per-request lines go (`option httplog`). */
   log?: (line: string) => void;
+  /** Where each proxy's section is in the file (from the reader), so that refusals name file:line. */
+  proxyPositions?: ProxyPositions;
 }
 
-function serveTcp(plan: FrontendPlan, backend: Backend): ServeConnection {
-  const settings = { clientTimeoutMs: plan.clientTimeoutMs, serverKeepAlive: backend.plan.serverKeepAlive };
-  return (client, done) => {
-    const session = new Session(client, backend, settings, done);
-    void session.start();
-    return session;
-  };
+/** What a reload did with the binds, by address. */
+export interface ReloadSummary {
+  kept: string[];
+  opened: string[];
+  closed: string[];
 }
 
 export class Balancer {
-  private readonly proxies: ProxyRuntime[];
-  private readonly checkers = new Map<ServerState, HealthChecker>();
+  private readonly log: ((line: string) => void) | undefined;
+  private readonly listeners = new Map<string, Listener>();
+  private current: Generation | undefined;
+  /** Replaced generations still serving connections they had before a reload. */
+  private readonly retired = new Set<Generation>();
+  /** Reloads and the shutdown one after another, never interleaved. */
+  private pending: Promise<unknown> = Promise.resolve();
 
-  private constructor(proxies: ProxyRuntime[]) {
-    this.proxies = proxies;
+  private constructor(log: ((line: string) => void) | undefined) {
+    this.log = log;
   }
 
   /** Plans the configuration (InputError if this balancer cannot serve it), starts checks, listens on every bind. */
   static async start(config: HaproxyConfig, options: BalancerOptions = {}): Promise<Balancer> {
-    const plan = planBalancer(config);
-    const backends = new Map(plan.backends.map((backendPlan) => [backendPlan.name, new Backend(backendPlan)]));
-    const proxies: ProxyRuntime[] = config.proxies.map((proxy) => {
-      const runtime: ProxyRuntime = { name: proxy.name };
-      const backend = proxy.kind === 'frontend' ? undefined : backends.get(proxy.name);
-      if (backend) runtime.backend = backend;
-      const frontendPlan = proxy.kind === 'backend' ? undefined : plan.frontends.find((candidate) => candidate.name === proxy.name);
-      if (frontendPlan) {
-        const frontendBackend = backends.get(frontendPlan.backend)!;
-        if (frontendPlan.http) runtime.http = new HttpProxy(frontendPlan, frontendPlan.http, frontendBackend, options.log);
-        runtime.frontend = new Frontend(frontendPlan, runtime.http ? runtime.http.serve : serveTcp(frontendPlan, frontendBackend));
-      }
-      return runtime;
-    });
-    const balancer = new Balancer(proxies);
-    for (const backend of backends.values()) {
-      for (const server of backend.servers) {
-        if (!server.plan.check) continue;
-        const checker = new HealthChecker(server, () => backend.serveQueue());
-        balancer.checkers.set(server, checker);
-        checker.start();
-      }
-    }
-    try {
-      for (const { frontend } of proxies) await frontend?.listen();
-    } catch (error) {
-      await balancer.close();
-      throw error;
-    }
+    const balancer = new Balancer(options.log);
+    await balancer.reload(config, options.proxyPositions);
     return balancer;
+  }
+
+  /**
+   * Serves `config` instead of the configuration running now. All of it is planned and every
+   * new bind opened first: if anything fails, an InputError says what and nothing changed.
+   * Then, at once: binds on the same address keep their listening socket (no connection is
+   * refused), new ones take connections, removed ones stop listening; connections running go
+   * on to their end; server state carries over (see ServerState.continueFrom).
+   */
+  reload(config: HaproxyConfig, positions?: ProxyPositions): Promise<ReloadSummary> {
+    const done = this.pending.then(() => this.replace(config, positions));
+    this.pending = done.catch(() => {});
+    return done;
   }
 
   /**
@@ -82,36 +66,101 @@ export class Balancer {
    * connection's choice; 'up' lets it back once its health checks pass too (a check runs now).
    */
   setClusterState(proxy: string, server: string, state: ClusterState): void {
-    const { backend, target } = this.find(proxy, server);
-    target.setCluster(state);
-    if (state === 'up') this.checkers.get(target)?.checkNow();
-    backend.serveQueue();
+    this.apply(proxy, server, (target) => target.setCluster(state));
+    if (state === 'up') this.current?.checkNow(proxy, server);
   }
 
   /** HAProxy's runtime `set server PROXY/SERVER state ready|drain|maint`: drain and maint take no new connections; running ones go on. */
   setAdminState(proxy: string, server: string, state: AdminState): void {
-    const { backend, target } = this.find(proxy, server);
-    target.setAdmin(state);
-    backend.serveQueue();
+    this.apply(proxy, server, (target) => target.setAdmin(state));
   }
 
   stats(): StatsRow[] {
-    return statsRows(this.proxies);
+    return statsRows(this.current?.proxies ?? []);
   }
 
-  /** Stops health checks and listeners and ends every connection. */
+  /** HAProxy's `show servers state` text. */
+  serversState(): string {
+    return serversState(this.current?.proxies ?? []);
+  }
+
+  /** Stops listening and checking and ends every connection. */
   async close(): Promise<void> {
-    for (const checker of this.checkers.values()) checker.stop();
-    for (const { backend } of this.proxies) backend?.close();
-    await Promise.all(this.proxies.map(({ frontend }) => frontend?.close()));
-    for (const { http } of this.proxies) http?.close();
+    const done = this.pending.then(() => {
+      for (const listener of this.listeners.values()) listener.close();
+      this.listeners.clear();
+      this.current?.close();
+      for (const generation of this.retired) generation.close();
+      this.retired.clear();
+    });
+    this.pending = done;
+    await done;
   }
 
-  private find(proxyName: string, serverName: string): { backend: Backend; target: ServerState } {
-    const backend = this.proxies.find((proxy) => proxy.name === proxyName && proxy.backend)?.backend;
-    if (!backend) throw new InputError(`no backend or listen section named '${proxyName}'`);
-    const target = backend.server(serverName);
-    if (!target) throw new InputError(`backend '${proxyName}' has no server named '${serverName}'`);
-    return { backend, target };
+  private async replace(config: HaproxyConfig, positions: ProxyPositions | undefined): Promise<ReloadSummary> {
+    const next = new Generation(config, planBalancer(config, positions), this.log);
+    const binds = next.binds();
+    const opened = new Map<string, Listener>();
+    try {
+      for (const [key, { address, frontend }] of binds) {
+        if (this.listeners.has(key)) continue;
+        const listener = await Listener.open(address, frontend.accept).catch((error: Error) => {
+          throw new InputError(`${frontend.plan.name}: cannot listen on ${key}: ${error.message}`);
+        });
+        opened.set(key, listener);
+      }
+    } catch (error) {
+      for (const listener of opened.values()) listener.close();
+      throw error;
+    }
+    // From here on all is synchronous: no connection arrives half-way through the switch.
+    const summary: ReloadSummary = { kept: [], opened: [...opened.keys()], closed: [] };
+    const previous = this.current;
+    if (previous) next.takeOver(previous);
+    for (const [key, listener] of this.listeners) {
+      const bind = binds.get(key);
+      if (bind) {
+        listener.handTo(bind.frontend.accept);
+        summary.kept.push(key);
+      } else {
+        listener.close();
+        this.listeners.delete(key);
+        summary.closed.push(key);
+      }
+    }
+    for (const [key, listener] of opened) this.listeners.set(key, listener);
+    this.current = next;
+    next.startChecks();
+    if (previous) this.retired.add(previous);
+    for (const generation of this.retired) {
+      if (generation.drained) {
+        generation.close();
+        this.retired.delete(generation);
+      } else {
+        generation.closeIdleHttp(); // its frontends' successors may be gone now
+      }
+    }
+    return summary;
   }
+
+  /** Applies a change to the server in the running configuration (InputError if there is none), and to its namesakes still serving from before a reload. */
+  private apply(proxyName: string, serverName: string, change: (server: ServerState) => void): void {
+    const found = this.current && find(this.current, proxyName, serverName);
+    if (!found) {
+      if (!this.current?.backend(proxyName)) throw new InputError(`no backend or listen section named '${proxyName}'`);
+      throw new InputError(`backend '${proxyName}' has no server named '${serverName}'`);
+    }
+    for (const generation of [this.current!, ...this.retired]) {
+      const target = find(generation, proxyName, serverName);
+      if (!target) continue;
+      change(target.server);
+      target.backend.serveQueue();
+    }
+  }
+}
+
+function find(generation: Generation, proxyName: string, serverName: string): { backend: Backend; server: ServerState } | undefined {
+  const backend = generation.backend(proxyName);
+  const server = backend?.server(serverName);
+  return backend && server ? { backend, server } : undefined;
 }

@@ -1,45 +1,88 @@
-// `tandem balancer --config FILE [--stats-port N]`: loads haproxy.cfg, reports what the reader
-// warns about (file:line), serves until SIGTERM or SIGINT, then closes its listeners; `option
-// httplog` lines go to the same log. With a
-// stats port, HTTP on loopback serves the statistics: CSV at / (HAProxy's `;csv`), JSON at /json.
+// `tandem balancer --config FILE [--stats-port N] [--admin-socket PATH]`: loads haproxy.cfg,
+// reports what the reader warns about (file:line), serves until SIGTERM or SIGINT, then closes
+// its listeners; `option httplog` lines go to the same log. SIGHUP (or `reload` on the admin
+// socket) reloads the file: a bad one changes nothing and the error names file:line. With a
+// stats port, HTTP on loopback serves the statistics (stats-server.ts); with an admin socket,
+// HAProxy's runtime commands (admin-commands.ts).
 
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { readHaproxy } from '../formats/haproxy/index.js';
+import type { Server as HttpServer } from 'node:http';
+import type { Server } from 'node:net';
+import { readHaproxy, type HaproxyReadResult } from '../formats/haproxy/index.js';
 import { InputError } from '../model/errors.js';
-import { Balancer } from './balancer.js';
+import type { AdminTarget } from './admin-commands.js';
+import { listenAdminSocket } from './admin-socket.js';
+import { Balancer, type ReloadSummary } from './balancer.js';
 import { statsCsv } from './stats.js';
+import { serveStats } from './stats-server.js';
 
-function serveStats(balancer: Balancer, port: number): Promise<Server> {
-  const server = createServer((request, response) => {
-    const rows = balancer.stats();
-    if (request.url === '/json') {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(rows)}\n`);
-    } else if (request.url === '/' || request.url === '/;csv') {
-      response.writeHead(200, { 'content-type': 'text/csv' }).end(statsCsv(rows));
-    } else {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try / (CSV) or /json\n');
-    }
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(new InputError(`cannot serve stats on 127.0.0.1:${port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`)));
-    server.listen({ host: '127.0.0.1', port }, () => resolve(server));
-  });
+export interface BalancerCommandOptions {
+  configFile: string;
+  statsPort?: number;
+  adminSocket?: string;
 }
 
-export async function runBalancer(options: { configFile: string; statsPort?: number }, log: (line: string) => void): Promise<void> {
+/** Reads and parses the whole file (InputError naming file:line if it is bad), logging the reader's warnings. */
+function readConfig(file: string, log: (line: string) => void): HaproxyReadResult {
   let text: string;
   try {
-    text = readFileSync(options.configFile, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new InputError(`cannot read ${options.configFile}: ${(error as Error).message}`);
+    throw new InputError(`cannot read ${file}: ${(error as Error).message}`);
   }
-  const { config, warnings } = readHaproxy(text, options.configFile);
-  for (const warning of warnings) log(`${warning.position.file}:${warning.position.line}: warning: ${warning.message}`);
-  const balancer = await Balancer.start(config, { log });
-  const stats = options.statsPort === undefined ? undefined : await serveStats(balancer, options.statsPort);
+  const read = readHaproxy(text, file);
+  for (const warning of read.warnings) log(`${warning.position.file}:${warning.position.line}: warning: ${warning.message}`);
+  return read;
+}
+
+function describe(file: string, proxies: number, summary: ReloadSummary): string {
+  const list = (keys: string[]) => (keys.length > 0 ? keys.join(' ') : 'none');
+  return `reloaded ${file}: ${proxies} proxies; binds kept: ${list(summary.kept)}; opened: ${list(summary.opened)}; closed: ${list(summary.closed)}`;
+}
+
+export async function runBalancer(options: BalancerCommandOptions, log: (line: string) => void): Promise<void> {
+  const file = options.configFile;
+  const { config, proxyPositions } = readConfig(file, log);
+  const balancer = await Balancer.start(config, { log, proxyPositions });
+  const reload = async (): Promise<string[]> => {
+    const read = readConfig(file, log);
+    return [describe(file, read.config.proxies.length, await balancer.reload(read.config, read.proxyPositions))];
+  };
+  let stats: HttpServer | undefined;
+  let admin: Server | undefined;
+  const closeServers = () => {
+    stats?.close();
+    stats?.closeAllConnections();
+    admin?.close();
+  };
+  try {
+    if (options.statsPort !== undefined) stats = await serveStats(() => balancer.stats(), options.statsPort);
+    if (options.adminSocket !== undefined) {
+      const target: AdminTarget = {
+        stats: () => balancer.stats(),
+        statsCsv: () => statsCsv(balancer.stats()),
+        serversState: () => balancer.serversState(),
+        setAdminState: (backend, server, state) => balancer.setAdminState(backend, server, state),
+        reload,
+      };
+      admin = await listenAdminSocket(options.adminSocket, target);
+    }
+  } catch (error) {
+    closeServers();
+    await balancer.close();
+    throw error;
+  }
   const listening = config.proxies.flatMap((proxy) => proxy.binds.flatMap((bind) => bind.addresses.map((address) => ('socket' in address ? address.socket : `${address.host || '*'}:${address.port}`))));
-  log(`balancing ${config.proxies.length} proxies, listening on ${listening.join(' ')}${stats ? `; stats on http://127.0.0.1:${options.statsPort}/` : ''}`);
+  const extras = [options.statsPort === undefined ? '' : `; stats on http://127.0.0.1:${options.statsPort}/`, options.adminSocket === undefined ? '' : `; admin socket ${options.adminSocket}`];
+  log(`balancing ${config.proxies.length} proxies, listening on ${listening.join(' ')}${extras.join('')}`);
+
+  const onHangUp = () => {
+    reload().then(
+      (lines) => lines.forEach((line) => log(`SIGHUP: ${line}`)),
+      (error: Error) => log(`SIGHUP: ${error instanceof InputError ? error.message : error.stack}; still serving the configuration loaded before`),
+    );
+  };
+  process.on('SIGHUP', onHangUp);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     const stop = (received: NodeJS.Signals) => {
       process.off('SIGTERM', stop);
@@ -49,8 +92,8 @@ export async function runBalancer(options: { configFile: string; statsPort?: num
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+  process.off('SIGHUP', onHangUp);
   log(`${signal}: closing listeners and connections`);
-  stats?.close();
-  stats?.closeAllConnections();
+  closeServers();
   await balancer.close();
 }

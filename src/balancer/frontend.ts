@@ -1,10 +1,10 @@
-// A listen or frontend section at run time: a TCP listener on each bind address, its maxconn
-// (connections over it wait, unread, in a FIFO bounded by `timeout queue`), and the
-// connections it has running. What a running connection does is the mode's business: a tcp
-// session (session.ts) or HTTP requests (http-proxy.ts), given by `serve`.
+// A listen or frontend section at run time: what happens to the connections its binds accept
+// (the listening sockets are the balancer's, see listener.ts): its maxconn (connections over
+// it wait, unread, in a FIFO bounded by `timeout queue`), and the connections it has running.
+// What a running connection does is the mode's business: a tcp session (session.ts) or HTTP
+// requests (http-proxy.ts), given by `serve`.
 
-import { createServer, type Server, type Socket } from 'node:net';
-import { InputError } from '../model/errors.js';
+import type { Socket } from 'node:net';
 import type { FrontendPlan } from './plan.js';
 import { WaitQueue } from './wait-queue.js';
 
@@ -21,7 +21,6 @@ export type ServeConnection = (client: Socket, done: () => void) => Served;
 export class Frontend {
   readonly plan: FrontendPlan;
   private readonly serve: ServeConnection;
-  private readonly listeners: Server[] = [];
   private readonly queue = new WaitQueue<Socket>();
   private readonly served = new Set<Served>();
   private readonly clients = new Set<Socket>();
@@ -42,6 +41,11 @@ export class Frontend {
     return this.queue.length;
   }
 
+  /** No connection running or waiting: a replaced frontend in this state has nothing left to do. */
+  get idle(): boolean {
+    return this.served.size === 0 && this.queue.length === 0;
+  }
+
   get bytesIn(): number {
     let bytes = this.closedBytesIn;
     for (const client of this.clients) bytes += client.bytesRead;
@@ -54,36 +58,28 @@ export class Frontend {
     return bytes;
   }
 
-  /** Listens on every address; rejects (having closed what it opened) if one cannot be bound. */
-  async listen(): Promise<void> {
-    for (const address of this.plan.addresses) {
-      // Paused on connect: nothing is read from a client until it is served.
-      const listener = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => this.accept(socket));
-      this.listeners.push(listener);
-      await new Promise<void>((resolve, reject) => {
-        listener.once('error', reject);
-        listener.listen({ host: address.host, port: address.port }, () => {
-          listener.off('error', reject);
-          resolve();
-        });
-      }).catch(async (error: Error) => {
-        await this.close();
-        throw new InputError(`${this.plan.name}: cannot listen on ${address.host ?? '*'}:${address.port}: ${error.message}`);
-      });
-    }
-  }
-
-  /** Stops listening and ends every connection, running or queued. */
-  async close(): Promise<void> {
-    const closing = this.listeners.map((listener) => new Promise((resolve) => (listener.listening ? listener.close(resolve) : resolve(undefined))));
-    this.queue.clear((socket) => socket.destroy());
-    for (const served of this.served) served.destroy();
-    await Promise.all(closing);
-  }
-
-  private accept(client: Socket): void {
+  /** A new client connection from one of this frontend's binds. */
+  readonly accept = (client: Socket): void => {
     client.on('error', ignoreError); // errors close the socket; the session sees the close
     if (this.plan.clientKeepAlive) client.setKeepAlive(true);
+    this.admit(client);
+  };
+
+  /**
+   * At a reload: the connections still waiting for a slot (none of their bytes read yet) go to
+   * the frontend that replaces this one, to be served by the new configuration.
+   */
+  handQueueTo(successor: Frontend): void {
+    this.queue.clear((client) => (client.destroyed ? undefined : successor.admit(client)));
+  }
+
+  /** Ends every connection, running or queued (at shutdown). */
+  close(): void {
+    this.queue.clear((socket) => socket.destroy());
+    for (const served of this.served) served.destroy();
+  }
+
+  private admit(client: Socket): void {
     if (this.plan.maxconn > 0 && this.served.size >= this.plan.maxconn) {
       this.queue.push(client, this.plan.queueTimeoutMs, (expired) => expired.destroy());
       return;

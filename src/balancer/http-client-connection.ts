@@ -20,7 +20,7 @@ export class HttpClientConnection {
   active = 0;
   awaitingServer = 0;
   private timer: NodeJS.Timeout | undefined;
-  private bytesReadWhenArmed = 0;
+  private bytesReadWhenReady = 0;
 
   constructor(socket: Socket, plan: HttpPlan, timedOut: HttpClientConnection['timedOut']) {
     this.socket = socket;
@@ -49,9 +49,14 @@ export class HttpClientConnection {
     clearTimeout(this.timer);
   }
 
+  /** Between requests, with nothing of a next one received: closing it now loses no request. */
+  get idle(): boolean {
+    return this.active === 0 && this.socket.bytesRead === this.bytesReadWhenReady;
+  }
+
   private arm(timeoutMs: number | undefined): void {
+    this.bytesReadWhenReady = this.socket.bytesRead;
     if (timeoutMs === undefined) return;
-    this.bytesReadWhenArmed = this.socket.bytesRead;
     this.timer = setTimeout(() => this.expired(timeoutMs), timeoutMs);
   }
 
@@ -64,7 +69,7 @@ export class HttpClientConnection {
   private expired(timeoutMs: number): void {
     this.timer = undefined;
     const socket = this.socket;
-    if (this.requests > 0 && socket.bytesRead === this.bytesReadWhenArmed) {
+    if (this.requests > 0 && socket.bytesRead === this.bytesReadWhenReady) {
       socket.destroy();
       return;
     }

@@ -2,7 +2,10 @@
 // a Node `http.Server` (never listening itself) that parses their requests, keep-alive and
 // pipelining included; each request becomes an HttpExchange with a server of its own. Servers
 // are reached through one `http.Agent` per server, keeping connections alive between
-// requests unless `option http-server-close` or `option httpclose` says otherwise.
+// requests unless `option http-server-close` or `option httpclose` says otherwise. At a
+// reload, a client connection kept alive stays open: its next requests are served by the
+// frontend of the same name in the new configuration, or, if there is none, it closes once
+// idle, as HAProxy's old process closes kept-alive connections when it stops.
 
 import { Agent, createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
@@ -24,6 +27,8 @@ export class HttpProxy implements ExchangeContext {
   private readonly server: Server;
   private readonly agents = new Map<ServerState, Agent>();
   private readonly connections = new Map<Socket, HttpClientConnection>();
+  private retired = false;
+  private successor: HttpProxy | undefined;
 
   /** `log` gets the `option httplog` lines. */
   constructor(plan: FrontendPlan, http: HttpPlan, backend: Backend, log: ((line: string) => void) | undefined) {
@@ -35,7 +40,9 @@ export class HttpProxy implements ExchangeContext {
     this.server = createServer({ requestTimeout: 0, headersTimeout: 0, keepAliveTimeout: 0 }, (request, response) => {
       const connection = this.connections.get(request.socket);
       if (!connection) return void response.destroy();
-      void new HttpExchange(this, connection, request, response).start();
+      const serving = this.latest;
+      if (serving.retired) response.shouldKeepAlive = false; // answered, then closed
+      void new HttpExchange(serving, connection, request, response).start();
     });
     // `timeout client` is the socket's idle limit, except while a request waits for its server.
     this.server.timeout = plan.clientTimeoutMs ?? 0;
@@ -67,15 +74,43 @@ export class HttpProxy implements ExchangeContext {
     let agent = this.agents.get(server);
     if (!agent) {
       // LIFO reuse keeps the fewest connections warm; a slot per request is taken in the backend, so no socket limit here.
-      agent = new Agent({ keepAlive: this.http.connectionMode === 'keep-alive', scheduling: 'lifo', noDelay: true });
+      agent = new Agent({ keepAlive: this.http.connectionMode === 'keep-alive' && !this.retired, scheduling: 'lifo', noDelay: true });
       this.agents.set(server, agent);
     }
     return agent;
   }
 
+  /**
+   * At a reload: this frontend is replaced by `successor` (none: it is gone). Server
+   * connections are no longer kept once their request is done; idle client connections close
+   * if nothing takes over their next requests.
+   */
+  retire(successor: HttpProxy | undefined): void {
+    this.retired = true;
+    this.successor = successor;
+    for (const agent of this.agents.values()) {
+      agent.maxFreeSockets = 0;
+      for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    }
+    this.closeIdleIfStopped();
+  }
+
+  /** Closes the idle client connections whose next requests nothing would serve (the latest frontend in their line is gone). */
+  closeIdleIfStopped(): void {
+    if (!this.latest.retired) return;
+    for (const connection of this.connections.values()) if (connection.idle) connection.socket.destroy();
+  }
+
   /** Closes the kept-alive server connections (client connections are the frontend's to end). */
   close(): void {
     for (const agent of this.agents.values()) agent.destroy();
+  }
+
+  /** The frontend serving this one's connections now: itself, or the one that replaced it at the last reload. */
+  private get latest(): HttpProxy {
+    let proxy: HttpProxy = this;
+    while (proxy.successor) proxy = proxy.successor;
+    return proxy;
   }
 
   /** A request Node's parser refused: HAProxy's 400, unless the client is already gone. */

@@ -5,7 +5,7 @@
 // proxy, so nothing that changes behaviour is silently ignored.
 
 import { httpCheckOf, type HaproxyConfig, type HttpCheck, type Mode, type Proxy, type ProxySettings, type Server } from '../formats/haproxy/index.js';
-import { InputError } from '../model/errors.js';
+import { InputError, type SourcePosition } from '../model/errors.js';
 
 export type BalanceAlgorithm = 'roundrobin' | 'leastconn' | 'source';
 
@@ -66,12 +66,21 @@ export interface HttpPlan {
   log: boolean;
 }
 
+export interface BindAddress {
+  /** None: every address (`*:PORT`). */
+  host?: string;
+  port: number;
+}
+
+/** What identifies a bind across configurations: the same key means the same listening socket. */
+export const bindKey = (address: BindAddress): string => `${address.host ?? '*'}:${address.port}`;
+
 export interface FrontendPlan {
   name: string;
   mode: Mode;
   /** Present in mode http. */
   http?: HttpPlan;
-  addresses: { host?: string; port: number }[];
+  addresses: BindAddress[];
   backend: string;
   /** 0 means no limit. */
   maxconn: number;
@@ -85,8 +94,22 @@ export interface BalancerPlan {
   backends: BackendPlan[];
 }
 
+/** Where each proxy's section starts in the file, for errors that name file:line. */
+export type ProxyPositions = ReadonlyMap<Proxy, SourcePosition>;
+
 function refuse(proxy: Proxy, what: string): never {
   throw new InputError(`${proxy.kind} '${proxy.name}': ${what}`);
+}
+
+/** Runs the planning of one proxy; what it refuses is placed at the proxy's section. */
+function planningOf<T>(proxy: Proxy, positions: ProxyPositions | undefined, plan: () => T): T {
+  try {
+    return plan();
+  } catch (error) {
+    const position = positions?.get(proxy);
+    if (error instanceof InputError && !error.position && position) throw new InputError(error.detail, position);
+    throw error;
+  }
 }
 
 function checkPlanOf(proxy: Proxy, server: Server, host: string, port: number | undefined): CheckPlan | undefined {
@@ -208,12 +231,30 @@ function frontendPlanOf(proxy: Proxy, backendProxy: Proxy | undefined): Frontend
   return plan;
 }
 
-export function planBalancer(config: HaproxyConfig): BalancerPlan {
+/** A port is bound once: two sections on the same address would share nothing but the error at start. */
+function refuseSharedBinds(proxy: Proxy, frontend: FrontendPlan, owners: Map<string, string>): void {
+  for (const address of frontend.addresses) {
+    const key = bindKey(address);
+    const owner = owners.get(key);
+    if (owner !== undefined) refuse(proxy, `bind ${key} is already bound by '${owner}'`);
+    owners.set(key, frontend.name);
+  }
+}
+
+/** `positions` (from the reader) lets errors name the section's file and line. */
+export function planBalancer(config: HaproxyConfig, positions?: ProxyPositions): BalancerPlan {
   const plan: BalancerPlan = { frontends: [], backends: [] };
+  const owners = new Map<string, string>();
   const backendProxy = (name: string | undefined) => config.proxies.find((proxy) => proxy.name === name && proxy.kind !== 'frontend');
   for (const proxy of config.proxies) {
-    if (proxy.kind !== 'backend' && proxy.binds.length > 0) plan.frontends.push(frontendPlanOf(proxy, backendProxy(proxy.kind === 'listen' ? proxy.name : proxy.settings.defaultBackend)));
-    if (proxy.kind !== 'frontend') plan.backends.push(backendPlanOf(proxy));
+    planningOf(proxy, positions, () => {
+      if (proxy.kind !== 'backend' && proxy.binds.length > 0) {
+        const frontend = frontendPlanOf(proxy, backendProxy(proxy.kind === 'listen' ? proxy.name : proxy.settings.defaultBackend));
+        refuseSharedBinds(proxy, frontend, owners);
+        plan.frontends.push(frontend);
+      }
+      if (proxy.kind !== 'frontend') plan.backends.push(backendPlanOf(proxy));
+    });
   }
   return plan;
 }

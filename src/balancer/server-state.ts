@@ -3,17 +3,21 @@
 // the counters the stats show. Health follows HAProxy's rise/fall counter: a value between 0
 // and rise+fall-1, the server UP at or above `rise`; a failure while UP counts down and the
 // server falls to 0 (DOWN) on the failure that crosses `rise`, a success while DOWN counts up
-// and the server is UP again on reaching `rise`. It starts UP and fully healthy, so that it
-// takes exactly `fall` consecutive failures to go DOWN.
+// and the server is UP again, fully healthy, on reaching `rise`. It starts UP and fully
+// healthy, so that it takes exactly `fall` consecutive failures to go DOWN.
 
 import type { Socket } from 'node:net';
-import type { ServerPlan } from './plan.js';
+import type { CheckPlan, ServerPlan } from './plan.js';
 
 export type AdminState = 'ready' | 'drain' | 'maint';
 export type ClusterState = 'up' | 'down';
 
 /** HAProxy's check_status values for the outcomes tandem's checks have. */
 export type CheckStatus = 'INI' | 'L4OK' | 'L4CON' | 'L4TOUT' | 'L7OK' | 'L7STS' | 'L7RSP' | 'L7TOUT';
+
+function sameCheckTarget(before: CheckPlan | undefined, after: CheckPlan): boolean {
+  return before !== undefined && before.host === after.host && before.port === after.port && JSON.stringify(before.http) === JSON.stringify(after.http);
+}
 
 export class ServerState {
   readonly plan: ServerPlan;
@@ -68,7 +72,10 @@ export class ServerState {
     this.checkStatus = status;
     if (ok) {
       this.health = Math.min(this.health + 1, check.rise + check.fall - 1);
-      if (!this.healthUp && this.health >= check.rise) this.healthUp = true;
+      if (this.health >= check.rise) {
+        this.healthUp = true;
+        this.health = check.rise + check.fall - 1; // as HAProxy: once up, it takes `fall` failures to go down
+      }
     } else {
       this.checkFailures += 1;
       if (this.healthUp && this.health <= check.rise) {
@@ -94,12 +101,45 @@ export class ServerState {
     this.admin = state;
   }
 
-  /** HAProxy's stat status words; a cluster verdict of down shows as DOWN like a failed check. */
+  /** The rise/fall counter (HAProxy's srv_check_health). */
+  get checkHealth(): number {
+    return this.health;
+  }
+
+  /**
+   * HAProxy's stat status words, with its "UP 2/3" (going down: failed checks left / fall) and
+   * "DOWN 1/2" (going up: successes so far / rise); a cluster verdict of down shows as DOWN
+   * like a failed check.
+   */
   get status(): string {
     if (this.admin === 'maint') return 'MAINT';
-    if (!this.healthUp || this.cluster === 'down') return 'DOWN';
+    if (this.cluster === 'down') return 'DOWN';
+    const check = this.plan.check;
+    if (!this.healthUp) return check && this.health > 0 ? `DOWN ${this.health}/${check.rise}` : 'DOWN';
     if (this.admin === 'drain') return 'DRAIN';
-    return this.plan.check ? 'UP' : 'no check';
+    if (!check) return 'no check';
+    return this.transitional ? `UP ${this.health - check.rise + 1}/${check.fall}` : 'UP';
+  }
+
+  /**
+   * At a reload, the server of the same backend and name in the configuration before hands
+   * over its state: the cluster's verdict; the runtime admin state, unless the `disabled`
+   * keyword itself changed (then the new configuration says); the health counter and last
+   * check result while checks go to the same place (a check elsewhere starts afresh, as at
+   * start-up). Counters start from zero, as after an HAProxy reload.
+   */
+  continueFrom(previous: ServerState): void {
+    this.cluster = previous.cluster;
+    if (previous.plan.disabled === this.plan.disabled) this.admin = previous.admin;
+    const check = this.plan.check;
+    if (check && sameCheckTarget(previous.plan.check, check)) {
+      const full = check.rise + check.fall - 1;
+      this.healthUp = previous.healthUp;
+      // Within the new rise/fall's range for the same up/down state.
+      this.health = previous.healthUp ? Math.min(Math.max(previous.health, check.rise), full) : Math.min(previous.health, check.rise - 1);
+      this.checkStatus = previous.checkStatus;
+    }
+    this.lastChangeMs = this.status === previous.status ? previous.lastChangeMs : Date.now();
   }
 
   get bytesIn(): number {

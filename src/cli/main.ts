@@ -12,6 +12,8 @@ import { LabFailure, runLab } from '../lab/main.js';
 import { runChaosLab } from '../lab/chaos.js';
 import { makeCredentials } from '../cluster/credentials.js';
 import { runBalancer } from '../balancer/command.js';
+import { sendAdminCommand } from '../balancer/admin-client.js';
+import { clustercheckOptions, runClustercheck, type ClustercheckFlags } from '../clustercheck/command.js';
 import type { Fault } from '../lab/drill.js';
 import type { StatusReport } from '../node/handler.js';
 import { defaultLeaseTiming } from '../cluster/lease.js';
@@ -64,6 +66,12 @@ async function report(dataDir: string, request: Request): Promise<void> {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+function watchdogTimeout(text: string): number {
+  const timeoutMs = Number(text);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1_000) throw new InputError(`--watchdog-timeout-ms ${text}: expected whole milliseconds, 1000 or more`);
+  return timeoutMs;
+}
+
 const program = new Command();
 program.name('tandem').description('A high-availability cluster stack: Pacemaker-compatible scheduling, failover and load balancing').version('0.1.0');
 
@@ -97,12 +105,15 @@ program
   .option('--address <addr>', 'an address this node is reached at (repeat for several)', collect, [])
   .option('--lease-ttl-ms <ms>', 'the node\'s lease: it stops what it runs before a lease it cannot renew may expire', String(defaultLeaseTiming.leaseTtlMs))
   .option('--credentials <dir>', 'the cluster\'s credentials (made by tandem keygen): TLS with a client certificate to etcd')
-  .action(async (action: string | undefined, name: string | undefined, options: { dataDir: string; name?: string; etcd: string[]; cluster: string; address: string[]; leaseTtlMs: string; credentials?: string }) => {
+  .option('--watchdog <device>', 'feed this watchdog (e.g. /dev/watchdog) while healthy: self-fencing where no fence device reaches this node')
+  .option('--watchdog-timeout-ms <ms>', 'the watchdog device\'s own timeout (set it on the device: softdog soft_margin, or the hardware\'s)', '5000')
+  .action(async (action: string | undefined, name: string | undefined, options: { dataDir: string; name?: string; etcd: string[]; cluster: string; address: string[]; leaseTtlMs: string; credentials?: string; watchdog?: string; watchdogTimeoutMs: string }) => {
     if (action === undefined) {
       const leaseTtlMs = Number(options.leaseTtlMs);
       if (!Number.isInteger(leaseTtlMs) || leaseTtlMs < 1_000 || leaseTtlMs % 1_000 !== 0) throw new InputError(`--lease-ttl-ms ${options.leaseTtlMs}: etcd leases are whole seconds: 1000, 2000, ...`);
       const timing = { ...defaultLeaseTiming, leaseTtlMs };
-      await runNode({ dataDir: options.dataDir, ...(options.name ? { name: options.name } : {}), ...(options.credentials ? { credentialsDir: options.credentials } : {}), etcdEndpoints: options.etcd, clusterName: options.cluster, addresses: options.address, timing });
+      const watchdog = options.watchdog ? { path: options.watchdog, timeoutMs: watchdogTimeout(options.watchdogTimeoutMs) } : undefined;
+      await runNode({ dataDir: options.dataDir, ...(options.name ? { name: options.name } : {}), ...(options.credentials ? { credentialsDir: options.credentials } : {}), ...(watchdog ? { watchdog } : {}), etcdEndpoints: options.etcd, clusterName: options.cluster, addresses: options.address, timing });
       return;
     }
     if (!nodeActions.includes(action as NodeAction)) throw new InputError(`unknown node action "${action}": expected ${nodeActions.join(', ')}`);
@@ -162,11 +173,39 @@ program
   .command('balancer')
   .description("serve a haproxy.cfg (mode tcp or http) as tandem's built-in load balancer")
   .requiredOption('--config <file>', 'the haproxy.cfg to serve')
-  .option('--stats-port <port>', 'serve stats on 127.0.0.1:PORT (CSV at /, JSON at /json)')
-  .action(async (options: { config: string; statsPort?: string }) => {
+  .option('--stats-port <port>', 'serve stats on 127.0.0.1:PORT (HTML at /, CSV at /;csv, JSON at /json)')
+  .option('--admin-socket <path>', 'take runtime commands on this Unix socket (mode 0600), as HAProxy\'s stats socket: see tandem balancer-cmd')
+  .action(async (options: { config: string; statsPort?: string; adminSocket?: string }) => {
     const statsPort = options.statsPort === undefined ? undefined : Number(options.statsPort);
     if (statsPort !== undefined && !(Number.isInteger(statsPort) && statsPort > 0 && statsPort < 65_536)) throw new InputError(`--stats-port ${options.statsPort}: expected a TCP port (1-65535)`);
-    await runBalancer({ configFile: options.config, ...(statsPort !== undefined ? { statsPort } : {}) }, (line) => process.stdout.write(`${line}\n`));
+    await runBalancer({ configFile: options.config, ...(statsPort !== undefined ? { statsPort } : {}), ...(options.adminSocket !== undefined ? { adminSocket: options.adminSocket } : {}) }, (line) => process.stdout.write(`${line}\n`));
+  });
+
+program
+  .command('balancer-cmd')
+  .description('send a runtime command to a running balancer (show stat, show servers state, set server B/S state ready|drain|maint, disable|enable server B/S, reload, help)')
+  .requiredOption('--admin-socket <path>', 'the balancer\'s --admin-socket')
+  .argument('<command...>', 'the command, e.g. show stat')
+  .action(async (words: string[], options: { adminSocket: string }) => {
+    const answer = await sendAdminCommand(options.adminSocket, words.join(' '));
+    process.stdout.write(answer);
+    if (answer.startsWith('Success=0')) process.exitCode = 1; // a refused reload
+  });
+
+program
+  .command('clustercheck')
+  .description('a Galera health endpoint like the clustercheck script: HTTP 200 when the local node is synced (wsrep_local_state 4), 503 otherwise')
+  .option('--port <port>', 'the port to answer on', '9200')
+  .option('--bind <addr>', 'the address to answer on (default: every address)')
+  .option('--mysql-command <program>', 'the client program that queries the local node', 'mariadb')
+  .option('--defaults-file <file>', 'the client\'s option file (user, password, socket...)')
+  .option('--user <user>', 'the database user')
+  .option('--password <password>', 'the database user\'s password (passed in MYSQL_PWD)')
+  .option('--socket <path>', 'the database server\'s Unix socket')
+  .option('--timeout-s <seconds>', 'how long a query may take before the node counts as not synced', '10')
+  .option('--available-when-donor', 'answer 200 while the node is a donor (wsrep_local_state 2)')
+  .action(async (flags: ClustercheckFlags) => {
+    await runClustercheck(clustercheckOptions(flags), (line) => process.stdout.write(`${line}\n`));
   });
 
 program

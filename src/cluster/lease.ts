@@ -69,6 +69,11 @@ export class LeaseKeeper {
     return this.leaseId;
   }
 
+  /** Whether the lease is known to live beyond the stop margin from now. */
+  get safe(): boolean {
+    return this.leaseId !== undefined && this.nowMs() < this.safeUntilMs - this.timing.stopMarginMs;
+  }
+
   /** Grants a new lease and keeps it alive until `stop` or until it is lost. */
   async acquire(): Promise<string> {
     this.stop();

@@ -118,6 +118,11 @@ export class ClusterSession<T> {
     return this.lease.id;
   }
 
+  /** Whether this node's lease is known to live (beyond the time kept to stop what runs here). */
+  get leaseSafe(): boolean {
+    return this.lease.safe;
+  }
+
   /** A planned departure: give up the DC role and the lease (the membership key goes with it). */
   async leave(): Promise<void> {
     this.leaving = true;

@@ -1,10 +1,12 @@
 // Fencing a node: the plan's levels in order until one succeeds (every device of a level
-// must succeed), each agent call with the cluster's stonith-timeout. The agent runner is
+// must succeed), each agent call with the cluster's stonith-timeout; with no device for
+// the node, its own watchdog (stonith-watchdog-timeout), when it runs one. The agent runner is
 // passed in, so the decision of what to try stays testable without fencing anything.
 
 import type { Configuration } from '../model/config.js';
 import { parseDurationMs } from '../model/duration.js';
 import { fencePlan } from './plan.js';
+import { selfFenceWait } from './watchdog.js';
 
 export interface FenceAgentCall {
   type: string;
@@ -25,9 +27,21 @@ export interface FenceOutcome {
 
 const defaultStonithTimeoutMs = 60_000;
 
-export async function fenceNode(configuration: Configuration, node: string, run: FenceAgentRunner): Promise<FenceOutcome> {
+/** Self-fencing by watchdog, for a node no device reaches: its watchdog timeout (if it runs one), and how to wait. */
+export interface SelfFence {
+  nodeWatchdogMs: number | undefined;
+  wait: (ms: number) => Promise<void>;
+}
+
+export async function fenceNode(configuration: Configuration, node: string, run: FenceAgentRunner, selfFence?: SelfFence): Promise<FenceOutcome> {
   const plan = fencePlan(configuration, node);
-  if (plan.length === 0) return { ok: false, detail: `no fencing device can reach ${node}` };
+  if (plan.length === 0) {
+    if (!selfFence) return { ok: false, detail: `no fencing device can reach ${node}` };
+    const verdict = selfFenceWait(configuration.properties, node, selfFence.nodeWatchdogMs);
+    if (!verdict.ok) return { ok: false, detail: `no fencing device can reach ${node}, and no watchdog fencing: ${verdict.reason}` };
+    await selfFence.wait(verdict.waitMs);
+    return { ok: true, detail: `watchdog (${node} has reset or stopped everything: ${verdict.waitMs} ms since it was lost)` };
+  }
   const action = configuration.properties['stonith-action'] === 'off' ? 'off' : 'reboot';
   const timeoutMs = parseDurationMs(configuration.properties['stonith-timeout'] ?? '') ?? defaultStonithTimeoutMs;
   const failures: string[] = [];

@@ -17,6 +17,7 @@ const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 export const probeScript = fileURLToPath(new URL('./probe.js', import.meta.url));
 export const helloScript = fileURLToPath(new URL('./hello.js', import.meta.url));
 const fenceScript = fileURLToPath(new URL('./fence-lab.js', import.meta.url));
+const watchdogScript = fileURLToPath(new URL('./watchdog-lab.js', import.meta.url));
 export const labFenceAgent = 'fence_tandem_lab';
 
 const etcdClientPort = 2379;
@@ -41,6 +42,8 @@ export interface LabOptions {
   /** Where data and logs go (a new temporary directory by default; kept only if given). */
   dir?: string;
   leaseTtlMs?: number;
+  /** Each node feeds a watchdog with this timeout (the lab's stand-in for /dev/watchdog, see watchdog-lab.ts). */
+  watchdogTimeoutMs?: number;
 }
 
 export class LabCluster implements DrillHosts {
@@ -50,6 +53,8 @@ export class LabCluster implements DrillHosts {
   readonly dir: string;
   readonly credentials: CredentialFiles;
   private readonly ownDir: boolean;
+  /** Each node's watchdog "hardware", outside the node so that it outlives it. */
+  private readonly watchdogs: ChildProcess[] = [];
 
   constructor(private readonly options: LabOptions) {
     this.ownDir = options.dir === undefined;
@@ -85,6 +90,7 @@ export class LabCluster implements DrillHosts {
 
   /** Starts every node's etcd member, then every tandem daemon; resolves when all are members. */
   async start(): Promise<void> {
+    if (this.options.watchdogTimeoutMs) for (const node of this.nodes) this.startWatchdog(node, this.options.watchdogTimeoutMs);
     for (const node of this.nodes) this.startEtcd(node);
     for (const node of this.nodes) this.startDaemon(node);
     await this.waitFor('every node to join', () => this.members().length === this.nodes.length);
@@ -112,6 +118,19 @@ export class LabCluster implements DrillHosts {
     ]);
   }
 
+  watchdogDevice(node: LabNode): string {
+    return join(this.dir, `${node.name}-watchdog`);
+  }
+
+  private startWatchdog(node: LabNode, timeoutMs: number): void {
+    const device = this.watchdogDevice(node);
+    const made = spawnSync('mkfifo', ['-m', '600', device], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`mkfifo ${device}: ${made.stderr || made.error?.message}`);
+    const log = openSync(join(this.dir, `${node.name}-watchdog.log`), 'a');
+    this.watchdogs.push(spawn(process.execPath, [watchdogScript, device, node.namespace, String(timeoutMs)], { stdio: ['ignore', log, log] }));
+    closeSync(log);
+  }
+
   startDaemon(node: LabNode): void {
     const agentDir = this.agentDir(node);
     mkdirSync(agentDir, { recursive: true });
@@ -120,7 +139,7 @@ export class LabCluster implements DrillHosts {
     node.daemon = this.spawnIn(
       node,
       `${node.name}.log`,
-      ['env', `HA_RSCTMP=${agentDir}`, `TANDEM_FENCE_PATH=${join(this.dir, 'fence')}`, `TANDEM_LOG_LEVEL=${process.env.TANDEM_LOG_LEVEL ?? 'info'}`, `HA_VARRUN=${agentDir}`, process.execPath, cli, 'node', '--data-dir', node.dataDir, '--name', node.name, '--address', node.address, '--credentials', this.credentialsDir, ...endpoints.flatMap((endpoint) => ['--etcd', endpoint]), ...(this.options.leaseTtlMs ? ['--lease-ttl-ms', String(this.options.leaseTtlMs)] : [])],
+      ['env', `HA_RSCTMP=${agentDir}`, `TANDEM_FENCE_PATH=${join(this.dir, 'fence')}`, `TANDEM_LOG_LEVEL=${process.env.TANDEM_LOG_LEVEL ?? 'info'}`, `HA_VARRUN=${agentDir}`, process.execPath, cli, 'node', '--data-dir', node.dataDir, '--name', node.name, '--address', node.address, '--credentials', this.credentialsDir, ...endpoints.flatMap((endpoint) => ['--etcd', endpoint]), ...(this.options.leaseTtlMs ? ['--lease-ttl-ms', String(this.options.leaseTtlMs)] : []), ...(this.options.watchdogTimeoutMs ? ['--watchdog', this.watchdogDevice(node), '--watchdog-timeout-ms', String(this.options.watchdogTimeoutMs)] : [])],
     );
   }
 
@@ -270,6 +289,7 @@ export class LabCluster implements DrillHosts {
     const exits = this.nodes.map((node) => (node.daemon ? stopProcess(node.daemon, 'SIGTERM', 10_000) : Promise.resolve()));
     await Promise.all(exits);
     await Promise.all(this.nodes.map((node) => (node.etcd ? stopProcess(node.etcd, 'SIGTERM', 5_000) : Promise.resolve())));
+    await Promise.all(this.watchdogs.map((watchdog) => stopProcess(watchdog, 'SIGTERM', 2_000)));
     this.network.destroy();
     if (this.ownDir && !keepDir) rmSync(this.dir, { recursive: true, force: true });
   }

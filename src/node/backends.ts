@@ -14,7 +14,8 @@ import { EmbeddedStore } from '../store/embedded.js';
 import type { ClusterStore } from '../store/store.js';
 import type { Coordinator } from './coordinator.js';
 import type { Executor, OperationRequest } from './executor.js';
-import { joinLocalNode } from './join.js';
+import { joinLocalNode, recordWatchdog } from './join.js';
+import { everyMemberHasWatchdog } from '../fencing/watchdog.js';
 import { seedStore } from './seed.js';
 
 /** Beyond an operation's own timeout: time for its request and answer to cross etcd. */
@@ -31,6 +32,12 @@ function resourcesPerNode(transition: Transition): Map<string, number> {
 }
 
 
+/** Pacemaker's have-watchdog, as the controller sets it: the cluster can fence by watchdog when every member runs one. */
+function withWatchdogs(cib: Cib, members: ReadonlySet<string>): Cib {
+  cib.configuration.properties['have-watchdog'] = String(everyMemberHasWatchdog(cib.status.nodes, members));
+  return cib;
+}
+
 export interface NodeOptions {
   dataDir: string;
   name?: string;
@@ -41,6 +48,8 @@ export interface NodeOptions {
   timing?: LeaseTiming;
   /** The cluster's credentials directory (tandem keygen): TLS with a client certificate to etcd. */
   credentialsDir?: string;
+  /** A watchdog device this node feeds while healthy (self-fencing without a fence device). */
+  watchdog?: { path: string; timeoutMs: number };
 }
 
 export interface Backend {
@@ -53,6 +62,8 @@ export interface Backend {
   leave: () => Promise<void>;
   close: () => Promise<void>;
   describe: () => Promise<Record<string, unknown>>;
+  /** Whether this node may go on running (what its watchdog is fed on). */
+  healthy: () => boolean;
 }
 
 export interface Hooks {
@@ -73,6 +84,7 @@ export function singleBackend(dataDir: string, name: string, hooks: Hooks): Back
     },
     leave: async () => undefined,
     close: () => store.close(),
+    healthy: () => true,
     describe: async () => ({ mode: 'single node', dc: name, members: [{ name, addresses: [] }] }),
   };
 }
@@ -88,16 +100,17 @@ export function clusterBackend(options: NodeOptions, name: string, log: Logger, 
     timing: options.timing!,
     log,
     onLeaseLost: async () => {
+      stoppedCleanly = false;
       // Stopping comes first: the DC's transition in progress winds down on its own.
       const winding = hooks.coordinator().deactivate();
-      await hooks.executor().stopEverything();
+      stoppedCleanly = await hooks.executor().stopEverything();
       await winding;
     },
     onJoined: async () => {
       await seedStore(session.store);
-      const { cib } = await session.store.update((cib) => joinLocalNode(cib, name, true));
+      const { cib } = await session.store.update((cib) => recordWatchdog(joinLocalNode(cib, name, true), name, options.watchdog?.timeoutMs));
       hooks.executor().resume();
-      hooks.executor().reconcileMonitors(cib);
+      hooks.executor().reconcileMonitors(view(cib));
     },
     onDcChange: (isDc) => {
       log.info({ dc: isDc }, isDc ? 'this node is now the DC' : 'this node is no longer the DC');
@@ -107,7 +120,9 @@ export function clusterBackend(options: NodeOptions, name: string, log: Logger, 
     onMembersChange: () => hooks.coordinator().abort(),
     runRequest: (request) => hooks.executor().execute(request),
   });
-  const view = (cib: Cib) => withMembership(cib, session.memberSet);
+  /** Nothing runs here that a lost lease left running: the watchdog may be fed without a lease. */
+  let stoppedCleanly = true;
+  const view = (cib: Cib) => withWatchdogs(withMembership(cib, session.memberSet), session.memberSet);
   const leadership = new LeadershipPlacement(session.client, options.timing!.callTimeoutMs, log, credentials);
   let latest: Transition | undefined;
   let rebalanceTimer: NodeJS.Timeout | undefined;
@@ -137,6 +152,7 @@ export function clusterBackend(options: NodeOptions, name: string, log: Logger, 
     start: () => session.start(),
     leave: () => session.leave(),
     close: () => session.close(),
+    healthy: () => session.leaseSafe || stoppedCleanly,
     describe: async () => ({ mode: 'cluster', cluster: options.clusterName ?? 'tandem', dc: await session.currentDc(), leaseId: session.leaseId, members: await session.listMembers() }),
   };
 }

@@ -17,6 +17,8 @@ import { InputHistory } from './history.js';
 import { forgetNode, markFenced, markLeft, markShuttingDown } from './join.js';
 import { InputError } from '../model/errors.js';
 import { fenceNode } from '../fencing/fencer.js';
+import { watchdogAttribute } from '../fencing/watchdog.js';
+import { WatchdogFeeder } from './watchdog.js';
 import { runFenceAgent } from '../agents/stonith.js';
 import { pacemakerToolShims } from './shims.js';
 
@@ -65,7 +67,9 @@ export async function runNode(options: NodeOptions): Promise<NodeOutcome> {
     recordInput: (cib, transition, revision) => history.record(cib, transition, revision),
     ...(backend.onSettled ? { onSettled: backend.onSettled } : {}),
     fence: async (cib, node) => {
-      const outcome = await fenceNode(cib.configuration, node, runFenceAgent);
+      const watchdogMs = cib.status.nodes.find((state) => state.uname === node)?.transientAttributes[watchdogAttribute];
+      const selfFence = { nodeWatchdogMs: watchdogMs === undefined ? undefined : Number(watchdogMs), wait: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
+      const outcome = await fenceNode(cib.configuration, node, runFenceAgent, selfFence);
       log[outcome.ok ? 'warn' : 'error']({ target: node, detail: outcome.detail }, outcome.ok ? 'node fenced' : 'fencing failed; trying again');
       if (outcome.ok) await backend.store.update((current) => markFenced(current, node));
       return outcome.ok;
@@ -83,9 +87,13 @@ export async function runNode(options: NodeOptions): Promise<NodeOutcome> {
   };
   const server = await listen(options.dataDir, controlHandler({ name, store: backend.store, view: backend.view, history, describe: backend.describe, log, requestLeave }), log);
   backend.store.watch((snapshot) => {
-    executor!.reconcileMonitors(snapshot.cib);
+    // The executor sees what the scheduler sees (membership, have-watchdog): it stops everything by it when the lease goes.
+    executor!.reconcileMonitors(backend.view(snapshot.cib));
     coordinator!.trigger();
   });
+  // Armed before joining: from the first lease on, a hang or a death of this daemon resets the machine.
+  const watchdog = options.watchdog ? new WatchdogFeeder(options.watchdog.path, options.watchdog.timeoutMs, backend.healthy, log) : undefined;
+  await watchdog?.start();
   await backend.start();
   log.info({ dataDir: options.dataDir, cluster: options.etcdEndpoints?.length ? options.clusterName : undefined }, 'node started');
 
@@ -102,6 +110,9 @@ export async function runNode(options: NodeOptions): Promise<NodeOutcome> {
   if (!clean) log.warn({ limitMs: shutdownLimitMs }, 'resources still running here at shutdown');
   server.close();
   await backend.close();
+  // Left running, they are safe only if the machine resets: the watchdog stays armed then.
+  if (clean) await watchdog?.stop();
+  else if (watchdog) log.error('resources still running here: the watchdog is left armed and will reset this machine');
   log.info(outcome === 'left' ? 'node left the cluster' : 'node stopped');
   return outcome;
 }

@@ -110,22 +110,26 @@ export class Executor {
   /**
    * Stops everything this node runs, in the scheduler's order, from the last state it
    * knew, without the store (it may be out of reach). Results are not recorded: the node
-   * rejoins with a clean history and probes.
+   * rejoins with a clean history and probes. True when every stop and demote succeeded.
    */
-  async stopEverything(): Promise<void> {
+  async stopEverything(): Promise<boolean> {
     this.halted = true;
     this.monitors.clear();
     const cib = this.lastCib;
-    if (!cib) return;
+    if (!cib) return true;
     const state = cib.status.nodes.find((candidate) => candidate.uname === this.options.nodeName);
+    // Whatever the last view said of this node's membership, it is here, shutting down.
+    if (state) Object.assign(state, { inCluster: true, controllerOnline: true, join: 'member', expected: 'member' });
     if (state) state.transientAttributes.shutdown = String(Math.floor(this.nowMs() / 1000));
     const transition = schedule({ cib, nowS: Math.floor(this.nowMs() / 1000) });
     const stops = executionSequence(transition).filter((action) => action.node === this.options.nodeName && (action.task === 'stop' || action.task === 'demote'));
+    let clean = true;
     for (const action of stops) {
       const request = operationRequest(cib, action.definitionId, action.historyId, action.task, 0, action.orphan);
       if (!request) continue;
-      await this.run(request);
+      if ((await this.run(request)) !== OcfRc.success) clean = false;
     }
+    return clean;
   }
 
   /** Takes requests again after `stopEverything` (the node rejoined with a new lease). */

@@ -2,6 +2,7 @@
 // history forgotten so that probes find what really runs; marked as having left cleanly
 // when it shuts down, so nobody takes it for failed.
 
+import { watchdogAttribute } from '../fencing/watchdog.js';
 import type { Cib } from '../model/cib.js';
 
 /** Makes sure this node is in the configuration and shown as a member in the status. */
@@ -45,5 +46,14 @@ export function markFenced(cib: Cib, name: string): Cib {
 export function forgetNode(cib: Cib, name: string): Cib {
   cib.configuration.nodes = cib.configuration.nodes.filter((node) => node.uname !== name);
   cib.status.nodes = cib.status.nodes.filter((state) => state.uname !== name);
+  return cib;
+}
+
+/** Keeps this node's watchdog timeout in its status (the DC needs it once the node is lost), or says it has none. */
+export function recordWatchdog(cib: Cib, name: string, timeoutMs: number | undefined): Cib {
+  const state = cib.status.nodes.find((candidate) => candidate.uname === name);
+  if (!state) return cib;
+  if (timeoutMs === undefined) delete state.transientAttributes[watchdogAttribute];
+  else state.transientAttributes[watchdogAttribute] = String(timeoutMs);
   return cib;
 }

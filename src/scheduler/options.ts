@@ -8,6 +8,8 @@ export type NoQuorumPolicy = 'stop' | 'freeze' | 'ignore' | 'demote' | 'suicide'
 export interface ClusterOptions {
   symmetricCluster: boolean;
   stonithEnabled: boolean;
+  /** The cluster's nodes run watchdogs: fencing is possible without a device (SBD's self-fencing). */
+  haveWatchdog: boolean;
   noQuorumPolicy: NoQuorumPolicy;
   startFailureIsFatal: boolean;
   maintenanceMode: boolean;
@@ -31,6 +33,7 @@ export function clusterOptions(configuration: Configuration): ClusterOptions {
   return {
     symmetricCluster: flag(properties['symmetric-cluster'], true),
     stonithEnabled: flag(properties['stonith-enabled'], true),
+    haveWatchdog: flag(properties['have-watchdog'], false),
     noQuorumPolicy: (['stop', 'freeze', 'ignore', 'demote', 'suicide'].includes(policy) ? policy : 'stop') as NoQuorumPolicy,
     startFailureIsFatal: flag(properties['start-failure-is-fatal'], true),
     maintenanceMode: flag(properties['maintenance-mode'], false),

@@ -280,8 +280,8 @@ export function unpack(cib: Cib, nowS: number): WorkingSet {
     indexResource(built, ws);
   }
   unpackStatus(cib, ws);
-  if (options.stonithEnabled && !ws.primitives.some((primitive) => primitive.definition.agent.class === 'stonith')) {
-    // Pacemaker will not start or recover anything it could not fence for.
+  if (options.stonithEnabled && !options.haveWatchdog && !ws.primitives.some((primitive) => primitive.definition.agent.class === 'stonith')) {
+    // Pacemaker will not start or recover anything it could not fence for (a watchdog on every node can).
     ws.warnings.push('Resource start-up disabled since no STONITH resources have been defined: configure a fencing device or set stonith-enabled=false');
     for (const primitive of ws.primitives) primitive.managed = false;
   }

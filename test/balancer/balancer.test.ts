@@ -262,10 +262,12 @@ test('the seed haproxy.cfg, moved onto loopback, loads and serves through `tande
       assert.equal(answer.status, 200, proxy.name);
       assert.ok(expected.includes(answer.body), `${proxy.name} answered ${answer.body}`);
     }
-    const csv = await httpGet(statsPort);
+    const csv = await httpGet(statsPort, '/;csv');
     const galera = csv.body.split('\n').filter((line) => line.startsWith('galera_cluster,controller'));
     assert.equal(galera.length, 3);
     assert.ok(galera.every((line) => line.includes(',UP,')), csv.body);
+    const page = await httpGet(statsPort, '/');
+    assert.equal(page.body.match(/<th class="pxname" colspan="17">/g)?.length, 14, 'a table per proxy');
   } finally {
     process.emit('SIGTERM');
     await running;

@@ -127,10 +127,10 @@ export async function tally(port: number, times: number, localAddress?: string):
   return counts;
 }
 
-/** One HTTP GET to 127.0.0.1:port without keep-alive; fails after `limitMs`. */
-export function httpGet(port: number, path = '/', limitMs = 5000): Promise<{ status: number; body: string }> {
+/** One HTTP GET to host:port without keep-alive; fails after `limitMs`. */
+export function httpGet(port: number, path = '/', limitMs = 5000, host = '127.0.0.1'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = get({ host: '127.0.0.1', port, path, agent: false, timeout: limitMs }, (response) => {
+    const request = get({ host, port, path, agent: false, timeout: limitMs }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk));

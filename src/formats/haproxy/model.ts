@@ -114,7 +114,7 @@ export interface ProxySettings {
   maxconn?: number;
   defaultBackend?: string;
   defaultServer: ServerOptions;
-  /** `stats ...` lines without the word stats; kept, tandem serves no HAProxy stats page. */
+  /** `stats ...` lines without the word stats; kept, tandem's stats page is on the balancer's own stats port. */
   stats: Directive[];
   other: Directive[];
 }

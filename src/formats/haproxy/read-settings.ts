@@ -86,5 +86,5 @@ export function readStats(setting: Word, args: Word[], declared: ProxySettings, 
     if (setting.text === 'refresh') parseTime(value, "'stats refresh'");
   }
   declared.stats.push({ words: [setting.text, ...args.map((word) => word.text)] });
-  warnings.push({ message: `'stats ${setting.text}' is kept as written; tandem serves no HAProxy statistics page (it has its own status API)`, position: setting.position });
+  warnings.push({ message: `'stats ${setting.text}' is kept as written; tandem's balancer serves its statistics page on a port of its own (tandem balancer --stats-port N), not inside a proxy`, position: setting.position });
 }

@@ -14,6 +14,8 @@ import { fail } from './values.js';
 export interface HaproxyReadResult {
   config: HaproxyConfig;
   warnings: InputWarning[];
+  /** Where each proxy's section names it, for errors found later (by the balancer) to point at. */
+  proxyPositions: Map<Proxy, SourcePosition>;
 }
 
 type Current = { kind: 'global' } | { kind: 'proxy'; state: SectionState; finish: (settings: ProxySettings) => void } | { kind: 'other'; section: OtherSection } | undefined;
@@ -130,7 +132,7 @@ export function readHaproxy(text: string, file: string): HaproxyReadResult {
   }
   finishSection();
   checkBackendReferences(config, context.backendReferences, nameWords);
-  return { config, warnings };
+  return { config, warnings, proxyPositions: new Map([...nameWords].map(([proxy, word]) => [proxy, word.position])) };
 }
 
 /**
