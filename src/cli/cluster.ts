@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { call } from '../api/client.js';
 import { readSettings } from '../cluster/settings.js';
 import { InputError } from '../model/errors.js';
+import { leaseTtlOption, portOption, watchdogTimeoutOption } from './options.js';
 import { initCluster, joinCluster, startCluster, type MemberChoices } from '../node/cluster-lifecycle.js';
 import type { StatusReport } from '../node/handler.js';
 
@@ -26,23 +27,14 @@ interface MemberOptions {
   fromCorosync?: string;
   clientPort?: string;
   peerPort?: string;
-}
-
-function port(text: string | undefined, option: string): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > 65_535) throw new InputError(`${option} ${text}: expected a TCP port (1-65535)`);
-  return value;
+  watchdog?: string;
+  watchdogTimeoutMs: string;
 }
 
 function choicesFrom(options: MemberOptions): MemberChoices {
-  let leaseTtlMs: number | undefined;
-  if (options.leaseTtlMs !== undefined) {
-    leaseTtlMs = Number(options.leaseTtlMs);
-    if (!Number.isInteger(leaseTtlMs) || leaseTtlMs < 1_000 || leaseTtlMs % 1_000 !== 0) throw new InputError(`--lease-ttl-ms ${options.leaseTtlMs}: etcd leases are whole seconds: 1000, 2000, ...`);
-  }
-  const clientPort = port(options.clientPort, '--client-port');
-  const peerPort = port(options.peerPort, '--peer-port');
+  const leaseTtlMs = options.leaseTtlMs === undefined ? undefined : leaseTtlOption(options.leaseTtlMs);
+  const clientPort = options.clientPort === undefined ? undefined : portOption(options.clientPort, '--client-port');
+  const peerPort = options.peerPort === undefined ? undefined : portOption(options.peerPort, '--peer-port');
   return {
     dataDir: options.dataDir,
     credentialsDir: options.credentials,
@@ -54,6 +46,7 @@ function choicesFrom(options: MemberOptions): MemberChoices {
     ...(options.fromCorosync ? { corosyncConf: options.fromCorosync } : {}),
     ...(clientPort !== undefined ? { clientPort } : {}),
     ...(peerPort !== undefined ? { peerPort } : {}),
+    ...(options.watchdog ? { watchdog: { path: options.watchdog, timeoutMs: watchdogTimeoutOption(options.watchdogTimeoutMs) } } : {}),
   };
 }
 
@@ -68,7 +61,9 @@ function memberOptions(command: Command, defaultDataDir: string): Command {
     .option('--etcd <url>', 'use this existing etcd cluster instead of running a member here (repeat for each member)', collect, [])
     .option('--from-corosync <file>', 'take the cluster name, token timeout and this node\'s addresses from a corosync.conf')
     .option('--client-port <port>', 'etcd\'s client port on this node', '2379')
-    .option('--peer-port <port>', 'etcd\'s peer port on this node', '2380');
+    .option('--peer-port <port>', 'etcd\'s peer port on this node', '2380')
+    .option('--watchdog <device>', 'feed this watchdog (e.g. /dev/watchdog) while healthy: self-fencing where no fence device reaches this node (with stonith-watchdog-timeout)')
+    .option('--watchdog-timeout-ms <ms>', 'the watchdog device\'s own timeout', '5000');
 }
 
 /** Asks the running node to leave, then waits until its daemon has gone and its settings with it. */

@@ -10,6 +10,7 @@ import type { Request } from '../api/protocol.js';
 import { runNode } from '../node/daemon.js';
 import { LabFailure, runLab } from '../lab/main.js';
 import { runChaosLab } from '../lab/chaos.js';
+import type { ChaosFencing } from '../lab/invariants.js';
 import { makeCredentials } from '../cluster/credentials.js';
 import { runBalancer } from '../balancer/command.js';
 import { sendAdminCommand } from '../balancer/admin-client.js';
@@ -26,6 +27,7 @@ import { join } from 'node:path';
 import { simulateCommand } from './simulate.js';
 import { renderReport } from './status.js';
 import { registerClusterCommands } from './cluster.js';
+import { leaseTtlOption, watchdogTimeoutOption } from './options.js';
 
 const defaultDataDir = process.env.TANDEM_DATA_DIR ?? '/var/lib/tandem';
 const resourceActions: ResourceAction[] = ['start', 'stop', 'promote', 'demote', 'move', 'ban', 'clear', 'cleanup'];
@@ -66,11 +68,6 @@ async function report(dataDir: string, request: Request): Promise<void> {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-function watchdogTimeout(text: string): number {
-  const timeoutMs = Number(text);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1_000) throw new InputError(`--watchdog-timeout-ms ${text}: expected whole milliseconds, 1000 or more`);
-  return timeoutMs;
-}
 
 const program = new Command();
 program.name('tandem').description('A high-availability cluster stack: Pacemaker-compatible scheduling, failover and load balancing').version('0.1.0');
@@ -109,10 +106,8 @@ program
   .option('--watchdog-timeout-ms <ms>', 'the watchdog device\'s own timeout (set it on the device: softdog soft_margin, or the hardware\'s)', '5000')
   .action(async (action: string | undefined, name: string | undefined, options: { dataDir: string; name?: string; etcd: string[]; cluster: string; address: string[]; leaseTtlMs: string; credentials?: string; watchdog?: string; watchdogTimeoutMs: string }) => {
     if (action === undefined) {
-      const leaseTtlMs = Number(options.leaseTtlMs);
-      if (!Number.isInteger(leaseTtlMs) || leaseTtlMs < 1_000 || leaseTtlMs % 1_000 !== 0) throw new InputError(`--lease-ttl-ms ${options.leaseTtlMs}: etcd leases are whole seconds: 1000, 2000, ...`);
-      const timing = { ...defaultLeaseTiming, leaseTtlMs };
-      const watchdog = options.watchdog ? { path: options.watchdog, timeoutMs: watchdogTimeout(options.watchdogTimeoutMs) } : undefined;
+      const timing = { ...defaultLeaseTiming, leaseTtlMs: leaseTtlOption(options.leaseTtlMs) };
+      const watchdog = options.watchdog ? { path: options.watchdog, timeoutMs: watchdogTimeoutOption(options.watchdogTimeoutMs) } : undefined;
       await runNode({ dataDir: options.dataDir, ...(options.name ? { name: options.name } : {}), ...(options.credentials ? { credentialsDir: options.credentials } : {}), ...(watchdog ? { watchdog } : {}), etcdEndpoints: options.etcd, clusterName: options.cluster, addresses: options.address, timing });
       return;
     }
@@ -156,17 +151,18 @@ program
   .option('--seed <n>', 'the plan\'s seed (the same seed, the same plan)', '1')
   .option('--steps <n>', 'how many faults', '10')
   .option('--nodes <n>', 'how many nodes', '3')
-  .option('--stonith <on|off>', 'fencing with the lab\'s power switch (with it, a daemon crash is among the faults)', 'on')
+  .option('--fencing <how>', 'device (the lab\'s power switch), watchdog (each node\'s watchdog, no device) or off; with fencing, a daemon crash is among the faults', 'device')
   .option('--keep', 'keep the data and logs directory')
-  .action(async (options: { seed: string; steps: string; nodes: string; stonith: string; keep?: boolean }) => {
+  .action(async (options: { seed: string; steps: string; nodes: string; fencing: string; keep?: boolean }) => {
     const seed = Number(options.seed);
     const steps = Number(options.steps);
     const nodes = Number(options.nodes);
     if (!Number.isInteger(seed) || seed < 0) throw new InputError(`--seed ${options.seed}: expected a whole number`);
     if (!Number.isInteger(steps) || steps < 1 || steps > 1_000) throw new InputError(`--steps ${options.steps}: expected 1 to 1000`);
     if (!Number.isInteger(nodes) || nodes < 3 || nodes > 9) throw new InputError(`--nodes ${options.nodes}: expected 3 to 9`);
-    if (options.stonith !== 'on' && options.stonith !== 'off') throw new InputError(`--stonith ${options.stonith}: expected on or off`);
-    await runChaosLab({ seed, steps, nodes, stonith: options.stonith === 'on', keep: options.keep === true }, (line) => process.stdout.write(`${line}\n`));
+    const fencing = options.fencing as ChaosFencing;
+    if (!['device', 'watchdog', 'off'].includes(fencing)) throw new InputError(`--fencing ${options.fencing}: expected device, watchdog or off`);
+    await runChaosLab({ seed, steps, nodes, fencing, keep: options.keep === true }, (line) => process.stdout.write(`${line}\n`));
   });
 
 program

@@ -31,6 +31,8 @@ export interface ClusterSettings {
   credentialsDir: string;
   leaseTtlMs: number;
   etcd: EtcdPlacement;
+  /** A watchdog device this node feeds (self-fencing where no fence device reaches it). */
+  watchdog?: { path: string; timeoutMs: number };
 }
 
 const settingsFile = (dataDir: string) => join(dataDir, 'cluster.json');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { InputError } from '../model/errors.js';
 import { LabCluster, type LabNode } from './cluster.js';
 import { describeStep, planFaults, type ChaosFault, type FaultStep } from './fault-plan.js';
-import { chaosConfiguration, doubleHolders, expectedHoldings, observe, sameHoldings, type Holdings } from './invariants.js';
+import { chaosConfiguration, chaosWatchdogTimeoutMs, doubleHolders, expectedHoldings, observe, sameHoldings, type ChaosFencing, type Holdings } from './invariants.js';
 import { LabFailure } from './main.js';
 import { canMakeNamespaces } from './netns.js';
 
@@ -125,23 +125,23 @@ export interface ChaosRunOptions {
   seed: number;
   steps: number;
   nodes: number;
-  stonith: boolean;
+  fencing: ChaosFencing;
   keep: boolean;
 }
 
 /** `tandem chaos`: a lab cluster, the seeded plan carried out, the verdict printed; LabFailure when an invariant broke. */
 export async function runChaosLab(options: ChaosRunOptions, print: (line: string) => void): Promise<ChaosReport> {
   if (!canMakeNamespaces()) throw new InputError('tandem chaos makes network namespaces as hosts: run it as root on Linux with iproute2 (ip netns)');
-  const lab = new LabCluster({ nodes: options.nodes });
+  const lab = new LabCluster({ nodes: options.nodes, ...(options.fencing === 'watchdog' ? { watchdogTimeoutMs: chaosWatchdogTimeoutMs } : {}) });
   let failed = false;
   try {
     // Killing only a daemon leaves what it started running: only fencing makes that safe.
-    const faults: ChaosFault[] = options.stonith ? ['kill', 'cut', 'etcd', 'daemon'] : ['kill', 'cut', 'etcd'];
+    const faults: ChaosFault[] = options.fencing === 'off' ? ['kill', 'cut', 'etcd'] : ['kill', 'cut', 'etcd', 'daemon'];
     const plan = planFaults({ seed: options.seed, steps: options.steps, nodes: lab.nodes.map((node) => node.name), faults, doubleChance: 0.2 });
-    print(`== chaos: seed ${options.seed}, ${options.steps} steps, ${options.nodes} nodes, fencing ${options.stonith ? 'on (the lab\'s power switch)' : 'off'} (data and logs: ${lab.dir})`);
+    print(`== chaos: seed ${options.seed}, ${options.steps} steps, ${options.nodes} nodes, fencing: ${{ device: 'the lab\'s power switch', watchdog: `each node's watchdog (${chaosWatchdogTimeoutMs} ms)`, off: 'off' }[options.fencing]} (data and logs: ${lab.dir})`);
     await lab.start();
     const file = join(lab.dir, 'chaos.crm');
-    writeFileSync(file, chaosConfiguration(options.stonith, lab.fencingDevice('lab-power')));
+    writeFileSync(file, chaosConfiguration(options.fencing, lab.fencingDevice('lab-power')));
     const loaded = lab.tandem(lab.nodes[0]!, 'configure', 'load', file);
     if (loaded.status !== 0) throw new Error(`loading ${file} failed: ${loaded.stderr}`);
     await lab.waitFor('the resources to start', () => {

@@ -9,15 +9,26 @@ import type { LabCluster, LabStatus } from './cluster.js';
 
 export const chaosVip = '10.213.0.50';
 
+/** How a lost node is fenced in a run: the lab's power switch, its own watchdog, or not at all. */
+export type ChaosFencing = 'device' | 'watchdog' | 'off';
+
+/** The lab's watchdogs reset a host this long after its last feed; the cluster waits more than twice that. */
+export const chaosWatchdogTimeoutMs = 2_000;
+const chaosStonithWatchdogTimeout = '5s';
+
 /** The lab configuration the runs use: a VIP, a Dummy, a promotable Stateful clone. */
-export function chaosConfiguration(stonith: boolean, fencingDevice: string): string {
+export function chaosConfiguration(fencing: ChaosFencing, fencingDevice: string): string {
+  const fencingLines = {
+    device: `property stonith-enabled="true"\n${fencingDevice}`,
+    watchdog: `property stonith-enabled="true" stonith-watchdog-timeout="${chaosStonithWatchdogTimeout}"`,
+    off: 'property stonith-enabled="false"',
+  }[fencing];
   return `primitive p_vip tandem:vip params ip="${chaosVip}" cidr_netmask="24" op monitor interval="2s"
 primitive p_dummy ocf:heartbeat:Dummy op monitor interval="2s"
 primitive p_stateful ocf:pacemaker:Stateful op monitor interval="2s" role="Promoted" op monitor interval="3s" role="Unpromoted"
 ms ms_stateful p_stateful meta promoted-max="1"
 rsc_defaults resource-stickiness="100"
-property stonith-enabled="${stonith}"
-${stonith ? fencingDevice : ''}
+${fencingLines}
 `;
 }
 

@@ -36,6 +36,7 @@ export interface MemberChoices {
   corosyncConf?: string;
   clientPort?: number;
   peerPort?: number;
+  watchdog?: { path: string; timeoutMs: number };
 }
 
 function readCorosyncFile(file: string): CorosyncImport {
@@ -73,7 +74,7 @@ export function settingsFrom(choices: MemberChoices, initial: { cluster: string;
   const etcd: ClusterSettings['etcd'] = choices.etcdEndpoints.length
     ? { mode: 'external', endpoints: choices.etcdEndpoints }
     : { mode: 'own', clientPort, peerPort, timing: etcdTimingFor(leaseTtlMs), initialCluster: initial?.cluster ?? `${nodeName}=https://${addresses[0]}:${peerPort}`, initialState: initial?.state ?? 'new' };
-  return { clusterName: joined?.name ?? choices.clusterName ?? imported?.clusterName ?? 'tandem', nodeName, addresses, credentialsDir: choices.credentialsDir, leaseTtlMs, etcd };
+  return { clusterName: joined?.name ?? choices.clusterName ?? imported?.clusterName ?? 'tandem', nodeName, addresses, credentialsDir: choices.credentialsDir, leaseTtlMs, etcd, ...(choices.watchdog ? { watchdog: choices.watchdog } : {}) };
 }
 
 function refuseIfMember(dataDir: string): void {
@@ -171,6 +172,7 @@ async function runMember(settings: ClusterSettings, dataDir: string, log: Logger
       addresses: settings.addresses,
       timing: { ...defaultLeaseTiming, leaseTtlMs: settings.leaseTtlMs },
       credentialsDir: settings.credentialsDir,
+      ...(settings.watchdog ? { watchdog: settings.watchdog } : {}),
     });
     if (outcome === 'left') await forgetMembership(settings, dataDir, log, member);
   } finally {

@@ -1,6 +1,6 @@
 // Randomised fault runs, seeded: power-offs, network cuts, etcd members and tandem daemons
-// killed, sometimes two nodes at once (etcd's quorum gone), on a three-node lab with
-// fencing on, and on one with fencing off. A watcher checks the hosts all along: never
+// killed, sometimes two nodes at once (etcd's quorum gone), on a three-node lab fenced by
+// a power switch, by each node's watchdog, and not fenced at all. A watcher checks the hosts all along: never
 // two holders of the VIP, of a Dummy, or of a Stateful clone's promoted role; at the end
 // everything runs where the cluster's status says. `tandem chaos --seed N --steps K` runs
 // any seed.
@@ -20,10 +20,10 @@ test('a fault plan is the seed\'s: the same seed, the same plan; another seed, a
   assert.ok(plan.every((step) => step.holdMs >= 500 && step.holdMs <= 5_000 && step.restMs >= 0 && step.restMs <= 3_000));
 });
 
-for (const [seed, stonith] of [[11, true], [12, false]] as const) {
-  test(`seed ${seed}, fencing ${stonith ? 'on' : 'off'}: never two holders, and it settles where the status says`, async () => {
+for (const [seed, fencing] of [[11, 'device'], [12, 'off'], [17, 'watchdog']] as const) {
+  test(`seed ${seed}, fencing ${fencing}: never two holders, and it settles where the status says`, async () => {
     const lines: string[] = [];
-    const report = await runChaosLab({ seed, steps: 4, nodes: 3, stonith, keep: false }, (line) => lines.push(line));
+    const report = await runChaosLab({ seed, steps: 4, nodes: 3, fencing, keep: false }, (line) => lines.push(line));
     assert.deepEqual(report.violations, [], lines.join('\n'));
     assert.ok(report.settled, lines.join('\n'));
     assert.equal(report.final.p_vip.length, 1);
