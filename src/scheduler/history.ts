@@ -56,7 +56,10 @@ export function replayHistory(records: OperationRecord[], ops: Operation[], ston
     bannedEverywhere: false,
   };
   let onFail: OnFail | undefined;
-  const sorted = records.filter((record) => !record.id.includes('_last_failure_')).sort(byCallId);
+  // A failure record repeats the failed operation's own entry when that is still kept; once a
+  // stop has removed the entry of a recurring monitor, it is the only trace of the failure.
+  const kept = new Set(records.filter((record) => !record.id.includes('_last_failure_')).map((record) => `${record.callId}:${record.operation}:${record.intervalMs}`));
+  const sorted = records.filter((record) => !record.id.includes('_last_failure_') || !kept.has(`${record.callId}:${record.operation}:${record.intervalMs}`)).sort(byCallId);
 
   for (const record of sorted) {
     if (record.opStatus === OpStatus.pending) {

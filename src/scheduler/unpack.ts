@@ -349,6 +349,8 @@ function unpackStatus(cib: Cib, ws: WorkingSet): void {
         node.unclean = true;
       }
       if (replay.standbyNode) node.standby = true;
+      // on-fail=stop holds after the stop, until the failure is cleaned up.
+      if (replay.stopAfterFailure) primitive.targetRole = RoleRank.Stopped;
       if (replay.role === RoleRank.Started && isPromotableInstance(primitive)) replay.role = RoleRank.Unpromoted;
       if (replay.role > RoleRank.Stopped) {
         primitive.runningOn.push(node);
@@ -356,7 +358,6 @@ function unpackStatus(cib: Cib, ws: WorkingSet): void {
         if (replay.failed) primitive.failed = true;
         if (replay.blocked) primitive.blocked = true;
         if (replay.startPending) primitive.startPending = true;
-        if (replay.stopAfterFailure) primitive.targetRole = RoleRank.Stopped;
       }
     }
   }
