@@ -7,6 +7,14 @@ import { InputError } from '../model/errors.js';
 import { socketName, type Request, type Response } from './protocol.js';
 
 const requestTimeoutMs = 30_000;
+/** A line longer than this from the node is a fault, not something to keep buffering. */
+const maxLineBytes = 256 * 1024 * 1024;
+
+function connectionError(error: NodeJS.ErrnoException, path: string, dataDir: string): InputError {
+  if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') return new InputError(`the node daemon is not running (no socket at ${path}); start it with: tandem node --data-dir ${dataDir}`);
+  if (error.code === 'EACCES') return new InputError(`permission denied on ${path}: only the user running the node daemon may control it`);
+  return new InputError(`cannot reach the node daemon at ${path}: ${error.message}`);
+}
 
 export function call(dataDir: string, request: Request): Promise<unknown> {
   const path = join(dataDir, socketName);
@@ -31,9 +39,56 @@ export function call(dataDir: string, request: Request): Promise<unknown> {
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') reject(new InputError(`the node daemon is not running (no socket at ${path}); start it with: tandem node --data-dir ${dataDir}`));
-      else if (error.code === 'EACCES') reject(new InputError(`permission denied on ${path}: only the user running the node daemon may control it`));
-      else reject(new InputError(`cannot reach the node daemon at ${path}: ${error.message}`));
+      reject(connectionError(error, path, dataDir));
     });
   });
+}
+
+export interface Following {
+  /** Resolves when the connection is over: with why, unless `close` ended it. */
+  ended: Promise<InputError | undefined>;
+  close(): void;
+}
+
+/** Sends a request the node answers with a feed (`status.watch`): `onResult` gets each value as it comes, until the connection ends. */
+export function follow(dataDir: string, request: Request, onResult: (result: unknown) => void): Following {
+  const path = join(dataDir, socketName);
+  const socket = connect(path);
+  let closing = false;
+  let failure: InputError | undefined;
+  const fail = (error: InputError) => {
+    failure ??= error;
+    socket.destroy();
+  };
+  let buffer = '';
+  socket.setEncoding('utf8');
+  socket.on('connect', () => socket.write(JSON.stringify(request) + '\n'));
+  socket.on('data', (chunk: string) => {
+    buffer += chunk;
+    let newline = buffer.indexOf('\n');
+    while (newline >= 0 && !socket.destroyed) {
+      let response: Response;
+      try {
+        response = JSON.parse(buffer.slice(0, newline)) as Response;
+      } catch {
+        return fail(new InputError(`the node daemon at ${path} sent a line that is not JSON`));
+      }
+      buffer = buffer.slice(newline + 1);
+      if (!response.ok) return fail(new InputError(response.error));
+      onResult(response.result);
+      newline = buffer.indexOf('\n');
+    }
+    if (buffer.length > maxLineBytes) fail(new InputError(`the node daemon at ${path} sent a line of more than ${maxLineBytes} bytes`));
+  });
+  socket.on('error', (error: NodeJS.ErrnoException) => fail(connectionError(error, path, dataDir)));
+  const ended = new Promise<InputError | undefined>((resolve) => {
+    socket.once('close', () => resolve(failure ?? (closing ? undefined : new InputError(`the node daemon at ${path} closed the connection`))));
+  });
+  return {
+    ended,
+    close() {
+      closing = true;
+      socket.destroy();
+    },
+  };
 }

@@ -1,10 +1,16 @@
 // The node's control interface: one JSON request per line on a local socket that only
-// its owner may open, one JSON response per line back.
+// its owner may open, one JSON response per line back; `status.watch` keeps the
+// connection and sends a response line (a ClusterSnapshot) at once and on every change.
 
 import type { NodeAction, ResourceAction } from '../admin/commands.js';
+import type { ClusterView } from '../status/view.js';
+
+/** A fault `tandem drill` strikes on a node: power it off (its fencing device), cut its link, or kill a resource's process. */
+export type DrillFault = { fault: 'kill-node' } | { fault: 'cut'; durationMs: number } | { fault: 'kill-process'; resource: string };
 
 export type Request =
   | { method: 'status' }
+  | { method: 'status.watch' }
   | { method: 'configure.load'; text: string; file: string }
   | { method: 'configure.show' }
   | { method: 'resource'; action: ResourceAction; id: string; node?: string }
@@ -14,7 +20,24 @@ export type Request =
   | { method: 'history' }
   | { method: 'attribute'; node: string; name: string; value: string | null; permanent: boolean }
   | { method: 'attribute.get'; node: string; name: string }
-  | { method: 'cluster.leave' };
+  | { method: 'cluster.leave' }
+  | { method: 'drill'; target: string; fault: DrillFault };
+
+/** What `status.watch` sends: the cluster as this node sees it. */
+export interface ClusterSnapshot {
+  /** The node answering. */
+  node: string;
+  revision: number;
+  view: ClusterView;
+  /**
+   * Where the scheduler is about to stop or demote a resource (a planned stop, move, ban,
+   * restart, standby): node names by resource id, for primitives and for the groups and
+   * clones they belong to.
+   */
+  leaving: Record<string, string[]>;
+  /** The live members and the addresses they are reached at. */
+  members: Array<{ name: string; addresses: string[] }>;
+}
 
 export type Response = { ok: true; result: unknown } | { ok: false; error: string };
 

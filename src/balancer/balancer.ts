@@ -9,7 +9,7 @@ import { InputError } from '../model/errors.js';
 import type { Backend } from './backend.js';
 import { Generation } from './generation.js';
 import { Listener } from './listener.js';
-import { planBalancer, type ProxyPositions } from './plan.js';
+import { planBalancer, type BalancerPlan, type ProxyPositions } from './plan.js';
 import type { AdminState, ClusterState, ServerState } from './server-state.js';
 import { serversState } from './servers-state.js';
 import { statsRows, type StatsRow } from './stats.js';
@@ -63,11 +63,23 @@ export class Balancer {
 
   /**
    * The cluster's verdict on a server, applied at once: 'down' takes it out of every new
-   * connection's choice; 'up' lets it back once its health checks pass too (a check runs now).
+   * connection's choice, 'drain' too but as the admin state drain (running connections go
+   * on); 'up' lets it back once its health checks pass too. A server leaving 'down' needs a
+   * passing check first (one runs now).
    */
   setClusterState(proxy: string, server: string, state: ClusterState): void {
     this.apply(proxy, server, (target) => target.setCluster(state));
-    if (state === 'up') this.current?.checkNow(proxy, server);
+    if (state !== 'down') this.current?.checkNow(proxy, server);
+  }
+
+  /** The cluster's verdict on a server of the running configuration; undefined when there is no such server. */
+  clusterState(proxy: string, server: string): ClusterState | undefined {
+    return this.current && find(this.current, proxy, server)?.server.cluster;
+  }
+
+  /** What the running configuration was planned into. */
+  get plan(): BalancerPlan {
+    return this.current!.plan;
   }
 
   /** HAProxy's runtime `set server PROXY/SERVER state ready|drain|maint`: drain and maint take no new connections; running ones go on. */

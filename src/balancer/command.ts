@@ -1,9 +1,11 @@
-// `tandem balancer --config FILE [--stats-port N] [--admin-socket PATH]`: loads haproxy.cfg,
+// `tandem balancer --config FILE [--stats-port N] [--admin-socket PATH] [--cluster-data-dir DIR
+// [--resource BACKEND=RESOURCE ...]]`: loads haproxy.cfg,
 // reports what the reader warns about (file:line), serves until SIGTERM or SIGINT, then closes
 // its listeners; `option httplog` lines go to the same log. SIGHUP (or `reload` on the admin
 // socket) reloads the file: a bad one changes nothing and the error names file:line. With a
 // stats port, HTTP on loopback serves the statistics (stats-server.ts); with an admin socket,
-// HAProxy's runtime commands (admin-commands.ts).
+// HAProxy's runtime commands (admin-commands.ts). With a cluster data directory, the servers
+// follow the local tandem node's view of the cluster (cluster-link.ts, cluster-verdicts.ts).
 
 import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
@@ -13,6 +15,9 @@ import { InputError } from '../model/errors.js';
 import type { AdminTarget } from './admin-commands.js';
 import { listenAdminSocket } from './admin-socket.js';
 import { Balancer, type ReloadSummary } from './balancer.js';
+import { ClusterLink } from './cluster-link.js';
+import { checkTiedBackends, tiedBackends } from './cluster-verdicts.js';
+import { planBalancer } from './plan.js';
 import { statsCsv } from './stats.js';
 import { serveStats } from './stats-server.js';
 
@@ -20,6 +25,10 @@ export interface BalancerCommandOptions {
   configFile: string;
   statsPort?: number;
   adminSocket?: string;
+  /** The local tandem node's data directory: follow its view of the cluster. */
+  clusterDataDir?: string;
+  /** `BACKEND=RESOURCE`: the backend's servers serve only where the resource runs. */
+  resources?: string[];
 }
 
 /** Reads and parses the whole file (InputError naming file:line if it is bad), logging the reader's warnings. */
@@ -42,15 +51,24 @@ function describe(file: string, proxies: number, summary: ReloadSummary): string
 
 export async function runBalancer(options: BalancerCommandOptions, log: (line: string) => void): Promise<void> {
   const file = options.configFile;
+  const tied = tiedBackends(options.resources ?? []);
+  if (tied.size > 0 && options.clusterDataDir === undefined) throw new InputError('--resource needs --cluster-data-dir (the local tandem node\'s data directory)');
   const { config, proxyPositions } = readConfig(file, log);
+  checkTiedBackends(tied, planBalancer(config, proxyPositions), file);
   const balancer = await Balancer.start(config, { log, proxyPositions });
+  const link = options.clusterDataDir === undefined ? undefined : new ClusterLink({ dataDir: options.clusterDataDir, resources: tied, target: balancer, log });
   const reload = async (): Promise<string[]> => {
     const read = readConfig(file, log);
-    return [describe(file, read.config.proxies.length, await balancer.reload(read.config, read.proxyPositions))];
+    // A file that drops a backend tied to a resource is refused like any bad file.
+    checkTiedBackends(tied, planBalancer(read.config, read.proxyPositions), file);
+    const summary = await balancer.reload(read.config, read.proxyPositions);
+    link?.refresh();
+    return [describe(file, read.config.proxies.length, summary)];
   };
   let stats: HttpServer | undefined;
   let admin: Server | undefined;
   const closeServers = () => {
+    link?.close();
     stats?.close();
     stats?.closeAllConnections();
     admin?.close();
@@ -73,8 +91,13 @@ export async function runBalancer(options: BalancerCommandOptions, log: (line: s
     throw error;
   }
   const listening = config.proxies.flatMap((proxy) => proxy.binds.flatMap((bind) => bind.addresses.map((address) => ('socket' in address ? address.socket : `${address.host || '*'}:${address.port}`))));
-  const extras = [options.statsPort === undefined ? '' : `; stats on http://127.0.0.1:${options.statsPort}/`, options.adminSocket === undefined ? '' : `; admin socket ${options.adminSocket}`];
+  const extras = [
+    options.statsPort === undefined ? '' : `; stats on http://127.0.0.1:${options.statsPort}/`,
+    options.adminSocket === undefined ? '' : `; admin socket ${options.adminSocket}`,
+    options.clusterDataDir === undefined ? '' : `; cluster-aware through ${options.clusterDataDir}${[...tied].map(([backend, resource]) => `, ${backend} follows ${resource}`).join('')}`,
+  ];
   log(`balancing ${config.proxies.length} proxies, listening on ${listening.join(' ')}${extras.join('')}`);
+  link?.start();
 
   const onHangUp = () => {
     reload().then(

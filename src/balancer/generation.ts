@@ -31,10 +31,12 @@ function serveTcp(plan: FrontendPlan, backend: Backend): ServeConnection {
 export class Generation {
   /** In configuration order (HAProxy's proxy ids follow it). */
   readonly proxies: ProxyRuntime[];
+  readonly plan: BalancerPlan;
   private readonly checkers = new Map<ServerState, HealthChecker>();
 
   /** Builds the run-time objects; nothing listens, connects or checks yet. */
   constructor(config: HaproxyConfig, plan: BalancerPlan, log: ((line: string) => void) | undefined) {
+    this.plan = plan;
     const backends = new Map(plan.backends.map((backendPlan) => [backendPlan.name, new Backend(backendPlan)]));
     this.proxies = config.proxies.map((proxy) => {
       const runtime: ProxyRuntime = { name: proxy.name };

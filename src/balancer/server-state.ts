@@ -5,12 +5,17 @@
 // server falls to 0 (DOWN) on the failure that crosses `rise`, a success while DOWN counts up
 // and the server is UP again, fully healthy, on reaching `rise`. It starts UP and fully
 // healthy, so that it takes exactly `fall` consecutive failures to go DOWN.
+//
+// The cluster's verdict is one of up, drain or down, as an HAProxy agent check's: down takes
+// the server out as a failed check would, drain as the admin state drain does (no new
+// connections, running ones go on: for planned stops); shown as "DOWN (cluster)" and
+// "DRAIN (cluster)", in the way HAProxy shows "DOWN (agent)" and "DRAIN (agent)".
 
 import type { Socket } from 'node:net';
 import type { CheckPlan, ServerPlan } from './plan.js';
 
 export type AdminState = 'ready' | 'drain' | 'maint';
-export type ClusterState = 'up' | 'down';
+export type ClusterState = 'up' | 'drain' | 'down';
 
 /** HAProxy's check_status values for the outcomes tandem's checks have. */
 export type CheckStatus = 'INI' | 'L4OK' | 'L4CON' | 'L4TOUT' | 'L7OK' | 'L7STS' | 'L7RSP' | 'L7TOUT';
@@ -91,8 +96,18 @@ export class ServerState {
     return true;
   }
 
+  /**
+   * The cluster's verdict. Leaving down, a checked server is DOWN one check away from UP: a
+   * service the cluster has just started serves once a check has passed, not before.
+   */
   setCluster(state: ClusterState): void {
-    if (this.cluster !== state) this.lastChangeMs = Date.now();
+    if (this.cluster === state) return;
+    this.lastChangeMs = Date.now();
+    const check = this.plan.check;
+    if (this.cluster === 'down' && check) {
+      this.healthUp = false;
+      this.health = check.rise - 1;
+    }
     this.cluster = state;
   }
 
@@ -108,15 +123,16 @@ export class ServerState {
 
   /**
    * HAProxy's stat status words, with its "UP 2/3" (going down: failed checks left / fall) and
-   * "DOWN 1/2" (going up: successes so far / rise); a cluster verdict of down shows as DOWN
-   * like a failed check.
+   * "DOWN 1/2" (going up: successes so far / rise); the cluster's verdicts as "DOWN (cluster)"
+   * and "DRAIN (cluster)" (HAProxy's "DOWN (agent)", "DRAIN (agent)").
    */
   get status(): string {
     if (this.admin === 'maint') return 'MAINT';
-    if (this.cluster === 'down') return 'DOWN';
+    if (this.cluster === 'down') return 'DOWN (cluster)';
     const check = this.plan.check;
     if (!this.healthUp) return check && this.health > 0 ? `DOWN ${this.health}/${check.rise}` : 'DOWN';
     if (this.admin === 'drain') return 'DRAIN';
+    if (this.cluster === 'drain') return 'DRAIN (cluster)';
     if (!check) return 'no check';
     return this.transitional ? `UP ${this.health - check.rise + 1}/${check.fall}` : 'UP';
   }

@@ -12,9 +12,10 @@ const columns = 'be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_s
 /** HAProxy's enum healthcheck_status. */
 const checkStatusCodes: Record<CheckStatus, number> = { INI: 1, L4OK: 6, L4TOUT: 7, L4CON: 8, L7TOUT: 12, L7RSP: 13, L7OK: 15, L7STS: 17 };
 
-/** HAProxy's srv_state: STOPPED 0, RUNNING 2. */
+/** HAProxy's srv_state: STOPPED 0, RUNNING 2, STOPPING 3 (up, soft-stopped: the cluster's drain). */
 function operationalState(server: ServerState): number {
-  return server.admin !== 'maint' && server.healthUp && server.cluster === 'up' ? 2 : 0;
+  if (server.admin === 'maint' || !server.healthUp || server.cluster === 'down') return 0;
+  return server.cluster === 'drain' ? 3 : 2;
 }
 
 /** HAProxy's SRV_ADMF_* flags: FMAINT 0x01 (set at run time), CMAINT 0x04 (`disabled` in the configuration), FDRAIN 0x08. */

@@ -52,11 +52,11 @@ export function rowClass(row: StatsRow): string {
   const kind = row.bck === 1 ? 'backup' : 'active';
   const status = row.status;
   if (status === 'MAINT') return 'maintain';
-  if (status === 'DRAIN') return `${kind}_draining`;
+  if (status.startsWith('DRAIN')) return `${kind}_draining`;
   if (status === 'no check') return `${kind}_no_check`;
   if (status === 'UP') return `${kind}_up`;
-  if (status.startsWith('UP ')) return `${kind}_going_down`;
-  if (status.startsWith('DOWN ')) return `${kind}_going_up`;
+  if (/^UP \d/.test(status)) return `${kind}_going_down`;
+  if (/^DOWN \d/.test(status)) return `${kind}_going_up`;
   return `${kind}_down`;
 }
 

@@ -27,7 +27,8 @@ import { join } from 'node:path';
 import { simulateCommand } from './simulate.js';
 import { renderReport } from './status.js';
 import { registerClusterCommands } from './cluster.js';
-import { leaseTtlOption, watchdogTimeoutOption } from './options.js';
+import { leaseTtlOption, portOption, watchdogTimeoutOption } from './options.js';
+import { describeReport, runDrill, type DrillFaultName, type DrillOptions } from '../drill/command.js';
 
 const defaultDataDir = process.env.TANDEM_DATA_DIR ?? '/var/lib/tandem';
 const resourceActions: ResourceAction[] = ['start', 'stop', 'promote', 'demote', 'move', 'ban', 'clear', 'cleanup'];
@@ -146,6 +147,45 @@ program
   });
 
 program
+  .command('drill')
+  .description('strike a fault on a real cluster and report the downtime a probe from here saw: kill-node (through its fencing device), cut (its link down for a while), kill-process (a tandem:process resource\'s process)')
+  .requiredOption('--fault <fault>', 'kill-node, cut or kill-process')
+  .requiredOption('--probe <host:port>', 'the service to probe (a VIP and its port)')
+  .option('--target <node>', 'the node to strike (default: the node running --resource)')
+  .option('--resource <rsc>', 'the resource whose node is struck, or whose process is killed')
+  .option('--http', 'ask GET / on each connection (the answer shows who served it)')
+  .option('--cut-s <s>', 'how long a cut lasts', '10')
+  .option('--interval-ms <ms>', 'one attempt every', '20')
+  .option('--limit-s <s>', 'give up after', '60')
+  .option('--data-dir <dir>', 'the local node\'s data directory', defaultDataDir)
+  .action(async (options: { fault: string; probe: string; target?: string; resource?: string; http?: boolean; cutS: string; intervalMs: string; limitS: string; dataDir: string }) => {
+    if (!['kill-node', 'cut', 'kill-process'].includes(options.fault)) throw new InputError(`--fault ${options.fault}: expected kill-node, cut or kill-process`);
+    const probe = /^(.+):(\d+)$/.exec(options.probe);
+    if (!probe) throw new InputError(`--probe ${options.probe}: expected HOST:PORT`);
+    const seconds = (text: string, option: string, most: number) => {
+      const value = Number(text);
+      if (!(value > 0 && value <= most)) throw new InputError(`${option} ${text}: expected seconds, above 0 and at most ${most}`);
+      return Math.round(value * 1000);
+    };
+    const intervalMs = Number(options.intervalMs);
+    if (!Number.isInteger(intervalMs) || intervalMs < 5 || intervalMs > 10_000) throw new InputError(`--interval-ms ${options.intervalMs}: expected 5 to 10000`);
+    const drillOptions: DrillOptions = {
+      dataDir: options.dataDir,
+      fault: options.fault as DrillFaultName,
+      ...(options.target ? { target: options.target } : {}),
+      ...(options.resource ? { resource: options.resource } : {}),
+      probeHost: probe[1]!,
+      probePort: portOption(probe[2]!, '--probe'),
+      http: options.http === true,
+      intervalMs,
+      limitMs: seconds(options.limitS, '--limit-s', 600),
+      cutMs: seconds(options.cutS, '--cut-s', 300),
+    };
+    const report = await runDrill(drillOptions, (line) => process.stdout.write(`${line}\n`));
+    process.stdout.write(`${describeReport(report, drillOptions)}\n`);
+  });
+
+program
   .command('chaos')
   .description('randomised fault runs on a lab cluster (needs root): a seeded plan of power-offs, cuts, etcd and daemon crashes, checked for two holders of one resource, then for settling where the status says')
   .option('--seed <n>', 'the plan\'s seed (the same seed, the same plan)', '1')
@@ -171,10 +211,13 @@ program
   .requiredOption('--config <file>', 'the haproxy.cfg to serve')
   .option('--stats-port <port>', 'serve stats on 127.0.0.1:PORT (HTML at /, CSV at /;csv, JSON at /json)')
   .option('--admin-socket <path>', 'take runtime commands on this Unix socket (mode 0600), as HAProxy\'s stats socket: see tandem balancer-cmd')
-  .action(async (options: { config: string; statsPort?: string; adminSocket?: string }) => {
+  .option('--cluster-data-dir <dir>', 'the local tandem node\'s data directory: servers on a node that fails, goes offline or in standby are taken out (drained when planned) as the cluster sees it')
+  .option('--resource <backend=resource>', 'the backend\'s servers serve only where this tandem resource runs (Started, or Promoted); repeat for each backend', collect, [])
+  .action(async (options: { config: string; statsPort?: string; adminSocket?: string; clusterDataDir?: string; resource: string[] }) => {
     const statsPort = options.statsPort === undefined ? undefined : Number(options.statsPort);
     if (statsPort !== undefined && !(Number.isInteger(statsPort) && statsPort > 0 && statsPort < 65_536)) throw new InputError(`--stats-port ${options.statsPort}: expected a TCP port (1-65535)`);
-    await runBalancer({ configFile: options.config, ...(statsPort !== undefined ? { statsPort } : {}), ...(options.adminSocket !== undefined ? { adminSocket: options.adminSocket } : {}) }, (line) => process.stdout.write(`${line}\n`));
+    const cluster = options.clusterDataDir !== undefined ? { clusterDataDir: options.clusterDataDir } : {};
+    await runBalancer({ configFile: options.config, ...(statsPort !== undefined ? { statsPort } : {}), ...(options.adminSocket !== undefined ? { adminSocket: options.adminSocket } : {}), ...cluster, resources: options.resource }, (line) => process.stdout.write(`${line}\n`));
   });
 
 program

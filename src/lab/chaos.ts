@@ -75,15 +75,25 @@ function heal(lab: LabCluster, node: LabNode, fault: ChaosFault): void {
   if (fault === 'daemon' && !node.daemon) lab.startDaemon(node);
 }
 
-/** Waits until every node is a member again, booting any that a late fencing powered off. */
+const exited = (child: LabNode['etcd']) => !child || child.exitCode !== null || child.signalCode !== null;
+
+/**
+ * Waits until every node is a member again, booting any that a late fencing or its
+ * watchdog powered off, and starting again a part that such a reset took with it while it
+ * was being healed (a daemon started a moment before its host was reset).
+ */
 async function everyoneBack(lab: LabCluster, limitMs: number): Promise<void> {
   const limit = Date.now() + limitMs;
   while (Date.now() < limit) {
     for (const node of lab.nodes) {
-      if (!node.poweredOff && !lab.alive(node)) {
+      if (node.poweredOff) continue;
+      if (!lab.alive(node)) {
         lab.fencedOff(node);
         lab.powerOn(node);
+        continue;
       }
+      if (exited(node.etcd)) lab.startEtcd(node);
+      if (exited(node.daemon)) lab.startDaemon(node);
     }
     if (lab.members().length === lab.nodes.length) return;
     await sleep(500);

@@ -5,6 +5,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { Attempt } from '../drill/attempt.js';
 import { waitFor } from './wait.js';
 
 export type Fault = 'kill' | 'cut';
@@ -33,12 +34,6 @@ export interface DrillResult {
   etcdLeaderHit: boolean;
 }
 
-interface Attempt {
-  sentMs: number;
-  doneMs: number;
-  ok: boolean;
-  answer?: string;
-}
 
 const drillLimitMs = 30_000;
 const observeIntervalMs = 10;

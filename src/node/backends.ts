@@ -17,7 +17,13 @@ import type { Executor, OperationRequest } from './executor.js';
 import { joinLocalNode, recordWatchdog } from './join.js';
 import { everyMemberHasWatchdog } from '../fencing/watchdog.js';
 import { seedStore } from './seed.js';
+import { join } from 'node:path';
+import { DrillChannel, type DrillAnswer } from '../cluster/drills.js';
+import { prepareFault, type DrillContext, type DrillOrder } from './drill-faults.js';
 
+/** How long a drill's target has to answer, and how long after its answer it strikes. */
+const drillAnswerLimitMs = 5_000;
+const drillStrikeDelayMs = 100;
 /** Beyond an operation's own timeout: time for its request and answer to cross etcd. */
 const answerMarginMs = 5_000;
 /** How long after the cluster settles the DC checks where etcd's leader sits (once per burst of changes). */
@@ -62,8 +68,12 @@ export interface Backend {
   leave: () => Promise<void>;
   close: () => Promise<void>;
   describe: () => Promise<Record<string, unknown>>;
+  /** Calls back on every change of what the status shows: the store, and on a cluster the membership. */
+  changes: (listener: () => void) => () => void;
   /** Whether this node may go on running (what its watchdog is fed on). */
   healthy: () => boolean;
+  /** Strikes a drill's fault on a node (this one, or another through the cluster). */
+  drill: (node: string, order: DrillOrder) => Promise<DrillAnswer>;
 }
 
 export interface Hooks {
@@ -71,8 +81,16 @@ export interface Hooks {
   coordinator: () => Coordinator;
 }
 
-export function singleBackend(dataDir: string, name: string, hooks: Hooks): Backend {
+/** Answers first, then strikes (after a cut, nothing gets out). */
+async function strikeHere(order: DrillOrder, context: DrillContext): Promise<DrillAnswer> {
+  const { answer, strike } = await prepareFault(order, context);
+  setTimeout(() => strike?.(), drillStrikeDelayMs);
+  return answer;
+}
+
+export function singleBackend(dataDir: string, name: string, hooks: Hooks, addresses: string[] = []): Backend {
   const store = EmbeddedStore.open(dataDir);
+  const drillContext: DrillContext = { address: undefined, runDir: join(dataDir, 'run') };
   return {
     store,
     view: (cib) => cib,
@@ -85,7 +103,9 @@ export function singleBackend(dataDir: string, name: string, hooks: Hooks): Back
     leave: async () => undefined,
     close: () => store.close(),
     healthy: () => true,
-    describe: async () => ({ mode: 'single node', dc: name, members: [{ name, addresses: [] }] }),
+    drill: async (node, order) => (node === name ? strikeHere(order, drillContext) : { ok: false, detail: `a single node reaches no ${node}` }),
+    describe: async () => ({ mode: 'single node', dc: name, members: [{ name, addresses }] }),
+    changes: (listener) => store.watch(() => listener()),
   };
 }
 
@@ -117,13 +137,19 @@ export function clusterBackend(options: NodeOptions, name: string, log: Logger, 
       if (isDc) hooks.coordinator().activate();
       else void hooks.coordinator().deactivate();
     },
-    onMembersChange: () => hooks.coordinator().abort(),
+    onMembersChange: () => {
+      hooks.coordinator().abort();
+      for (const listener of changeListeners) listener();
+    },
     runRequest: (request) => hooks.executor().execute(request),
   });
   /** Nothing runs here that a lost lease left running: the watchdog may be fed without a lease. */
   let stoppedCleanly = true;
+  const changeListeners = new Set<() => void>();
   const view = (cib: Cib) => withWatchdogs(withMembership(cib, session.memberSet), session.memberSet);
   const leadership = new LeadershipPlacement(session.client, options.timing!.callTimeoutMs, log, credentials);
+  const drills = new DrillChannel<DrillOrder>(session.client.namespace(`tandem/${options.clusterName ?? 'tandem'}/drills/`), options.timing!.callTimeoutMs, log);
+  const drillContext: DrillContext = { address: options.addresses?.[0], runDir: join(options.dataDir, 'run') };
   let latest: Transition | undefined;
   let rebalanceTimer: NodeJS.Timeout | undefined;
   // Once per burst of settled passes; after a failure (a member still catching up), again later.
@@ -149,10 +175,25 @@ export function clusterBackend(options: NodeOptions, name: string, log: Logger, 
     },
     // The node's own deadline, plus time for the request and its answer to cross etcd.
     dispatch: (node, request, transition) => (node === name ? hooks.executor().execute(request, transition) : session.dispatch(node, request, request.timeoutMs + answerMarginMs)),
-    start: () => session.start(),
+    start: async () => {
+      await session.start();
+      await drills.serve(name, (order) => prepareFault(order, drillContext)).catch((error: Error) => log.warn({ err: error.message }, 'drills cannot reach this node'));
+    },
     leave: () => session.leave(),
-    close: () => session.close(),
+    close: async () => {
+      await drills.close();
+      await session.close();
+    },
+    drill: (node, order) => (node === name ? strikeHere(order, drillContext) : drills.send(name, node, order, drillAnswerLimitMs)),
     healthy: () => session.leaseSafe || stoppedCleanly,
     describe: async () => ({ mode: 'cluster', cluster: options.clusterName ?? 'tandem', dc: await session.currentDc(), leaseId: session.leaseId, members: await session.listMembers() }),
+    changes: (listener) => {
+      changeListeners.add(listener);
+      const stop = session.store.watch(() => listener());
+      return () => {
+        changeListeners.delete(listener);
+        stop();
+      };
+    },
   };
 }

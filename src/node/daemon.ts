@@ -16,9 +16,12 @@ import { controlHandler } from './handler.js';
 import { InputHistory } from './history.js';
 import { forgetNode, markFenced, markLeft, markShuttingDown } from './join.js';
 import { InputError } from '../model/errors.js';
+import type { Cib } from '../model/cib.js';
 import { fenceNode } from '../fencing/fencer.js';
 import { watchdogAttribute } from '../fencing/watchdog.js';
 import { WatchdogFeeder } from './watchdog.js';
+import type { DrillFault } from '../api/protocol.js';
+import type { DrillAnswer } from '../cluster/drills.js';
 import { runFenceAgent } from '../agents/stonith.js';
 import { pacemakerToolShims } from './shims.js';
 
@@ -57,7 +60,7 @@ export async function runNode(options: NodeOptions): Promise<NodeOutcome> {
     executor: () => executor!,
     coordinator: () => coordinator!,
   };
-  const backend = options.etcdEndpoints?.length ? clusterBackend(options, name, log, hooks) : singleBackend(options.dataDir, name, hooks);
+  const backend = options.etcdEndpoints?.length ? clusterBackend(options, name, log, hooks) : singleBackend(options.dataDir, name, hooks, options.addresses);
   executor = new Executor({ nodeName: name, store: backend.store, runAgent, log, onFailure: () => coordinator?.trigger() });
   coordinator = new Coordinator({
     store: backend.store,
@@ -69,9 +72,12 @@ export async function runNode(options: NodeOptions): Promise<NodeOutcome> {
     fence: async (cib, node) => {
       const watchdogMs = cib.status.nodes.find((state) => state.uname === node)?.transientAttributes[watchdogAttribute];
       const selfFence = { nodeWatchdogMs: watchdogMs === undefined ? undefined : Number(watchdogMs), wait: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
-      const outcome = await fenceNode(cib.configuration, node, runFenceAgent, selfFence);
+      const outcome = await fenceNode(cib.configuration, node, runFenceAgent, { selfFence });
       log[outcome.ok ? 'warn' : 'error']({ target: node, detail: outcome.detail }, outcome.ok ? 'node fenced' : 'fencing failed; trying again');
-      if (outcome.ok) await backend.store.update((current) => markFenced(current, node));
+      // A node that rejoined while its watchdog was waited for is a new incarnation that reset
+      // or stopped everything first: its fresh status stays. A device acted on it now, though.
+      const rejoined = (current: Cib) => outcome.method === 'watchdog' && backend.view(current).status.nodes.some((state) => state.uname === node && state.inCluster);
+      if (outcome.ok) await backend.store.update((current) => (rejoined(current) ? current : markFenced(current, node)));
       return outcome.ok;
     },
   });
@@ -85,7 +91,14 @@ export async function runNode(options: NodeOptions): Promise<NodeOutcome> {
     log.info('leaving the cluster: moving resources away, then forgetting this node');
     requestStop('left');
   };
-  const server = await listen(options.dataDir, controlHandler({ name, store: backend.store, view: backend.view, history, describe: backend.describe, log, requestLeave }), log);
+  // A drill's power-off goes through the node's fencing device, without telling the cluster: as a real power cut.
+  const drill = async (target: string, fault: DrillFault): Promise<DrillAnswer> => {
+    if (fault.fault !== 'kill-node') return backend.drill(target, fault);
+    const { cib } = await backend.store.read();
+    const outcome = await fenceNode(cib.configuration, target, runFenceAgent, { action: 'off' });
+    return { ok: outcome.ok, detail: outcome.ok ? `${target} powered off by ${outcome.detail}` : outcome.detail };
+  };
+  const server = await listen(options.dataDir, controlHandler({ name, store: backend.store, view: backend.view, history, describe: backend.describe, changes: backend.changes, log, requestLeave, drill }), log);
   backend.store.watch((snapshot) => {
     // The executor sees what the scheduler sees (membership, have-watchdog): it stops everything by it when the lease goes.
     executor!.reconcileMonitors(backend.view(snapshot.cib));

@@ -3,7 +3,9 @@
 // compare-and-swap), history, attributes and membership.
 
 import { changeNode, changeResource, getNodeAttribute, setNodeAttribute, setProperty } from '../admin/commands.js';
-import type { Request } from '../api/protocol.js';
+import type { DrillFault, Request } from '../api/protocol.js';
+import type { DrillAnswer } from '../cluster/drills.js';
+import { InputError } from '../model/errors.js';
 import { parseCibText } from '../formats/index.js';
 import { writeCrm } from '../formats/crm/index.js';
 import type { Cib } from '../model/cib.js';
@@ -14,6 +16,7 @@ import type { ClusterStore } from '../store/store.js';
 import type { Logger } from 'pino';
 import type { InputHistory } from './history.js';
 import { joinLocalNode } from './join.js';
+import { StatusFeed } from './status-feed.js';
 
 export interface StatusReport {
   node: string;
@@ -32,9 +35,13 @@ export interface HandlerContext {
   view: (cib: Cib) => Cib;
   history: InputHistory;
   describe: () => Promise<Record<string, unknown>>;
+  /** Calls back whenever what the status shows may have changed (the store, the membership); returns what stops it. */
+  changes: (listener: () => void) => () => void;
   log: Logger;
   /** Starts this node's departure from the cluster (answered at once; the daemon then winds down). */
   requestLeave: () => void;
+  /** Strikes a drill's fault on a node (kill-node: through its fencing device). */
+  drill: (target: string, fault: DrillFault) => Promise<DrillAnswer>;
 }
 
 /** Keeps node definitions the new configuration does not mention (nodes that joined). */
@@ -45,6 +52,7 @@ function withKnownNodes(next: Configuration, current: Configuration): Configurat
 
 export function controlHandler(context: HandlerContext): (request: Request) => Promise<unknown> {
   const { name, store, history } = context;
+  const statusFeed = new StatusFeed(context);
   /** Applies an operator's change atomically, after checking the scheduler accepts the result. */
   const commit = async (change: (cib: Cib) => Cib, what: string) => {
     const { cib, revision } = await store.read();
@@ -64,6 +72,8 @@ export function controlHandler(context: HandlerContext): (request: Request) => P
         const transition = schedule({ cib, nowS });
         return { node: name, revision, view: clusterView(cib, nowS), failedActions: failedActions(cib), failCounts: failCounts(cib), pending: transition.summary.map((item) => item.line), warnings: transition.warnings, cluster: await context.describe() } satisfies StatusReport;
       }
+      case 'status.watch':
+        return statusFeed.follow();
       case 'configure.show':
         return writeCrm(cib.configuration);
       case 'resource':
@@ -80,6 +90,13 @@ export function controlHandler(context: HandlerContext): (request: Request) => P
         // Promotion scores change often and mean nothing new when unchanged: skip those writes.
         if (getNodeAttribute(cib, request.node, request.name) === request.value) return { revision };
         return commit((next) => setNodeAttribute(next, request.node, request.name, request.value, request.permanent), `attribute ${request.name}=${request.value ?? '(deleted)'} on ${request.node}`);
+      }
+      case 'drill': {
+        if (!cib.configuration.nodes.some((node) => node.uname === request.target)) throw new InputError(`no node named ${request.target}`);
+        const answer = await context.drill(request.target, request.fault);
+        if (!answer.ok) throw new InputError(`drill on ${request.target}: ${answer.detail}`);
+        context.log.warn({ target: request.target, fault: request.fault.fault, detail: answer.detail }, 'drill: fault struck');
+        return answer;
       }
       case 'cluster.leave':
         context.requestLeave();

@@ -4,7 +4,8 @@
 import type { Cib } from '../model/cib.js';
 import { expectedRcOf } from '../model/status.js';
 import { addScores, parseScore } from '../model/score.js';
-import type { AgentSpec } from '../model/config.js';
+import type { AgentSpec, Configuration } from '../model/config.js';
+import type { Transition } from '../scheduler/index.js';
 import { allPrimitives } from '../scheduler/scores.js';
 import { nodeCondition, RoleRank, roleText, type NodeCondition, type SchedNode, type SchedPrimitive, type SchedResource } from '../scheduler/types.js';
 import { unpack } from '../scheduler/unpack.js';
@@ -95,6 +96,30 @@ export function clusterView(cib: Cib, nowS: number): ClusterView {
     nodes: ws.nodes.map((node) => ({ name: node.name, condition: nodeCondition(node) })),
     resources: ws.resources.map((resource) => resourceView(resource, ws.nodes)),
   };
+}
+
+/**
+ * Where a transition stops or demotes resources (planned stops, moves, bans, restarts,
+ * standby): node names by id, for each primitive and for the group and clone holding it.
+ */
+export function plannedDepartures(configuration: Configuration, transition: Transition): Record<string, string[]> {
+  const holders = new Map<string, string[]>();
+  for (const resource of configuration.resources) {
+    if (resource.kind === 'primitive') holders.set(resource.id, [resource.id]);
+    else if (resource.kind === 'group') for (const child of resource.children) holders.set(child.id, [child.id, resource.id]);
+    else if (resource.child.kind === 'primitive') holders.set(resource.child.id, [resource.child.id, resource.id]);
+    else for (const child of resource.child.children) holders.set(child.id, [child.id, resource.child.id, resource.id]);
+  }
+  const leaving = new Map<string, Set<string>>();
+  for (const action of transition.actions) {
+    if ((action.task !== 'stop' && action.task !== 'demote') || action.node === undefined) continue;
+    for (const id of holders.get(action.definitionId) ?? [action.definitionId]) {
+      const nodes = leaving.get(id) ?? new Set<string>();
+      nodes.add(action.node);
+      leaving.set(id, nodes);
+    }
+  }
+  return Object.fromEntries([...leaving].map(([id, nodes]) => [id, [...nodes].sort()]));
 }
 
 export interface FailedAction {

@@ -150,8 +150,9 @@ test('setClusterState down takes a live server out at once; up brings it back af
   try {
     balancer.setClusterState('test', 'b', 'down');
     assert.deepEqual(Object.fromEntries(await tally(port, 6)), { a: 3, c: 3 });
-    assert.equal(statusOf(balancer, 'b'), 'DOWN');
+    assert.equal(statusOf(balancer, 'b'), 'DOWN (cluster)');
     balancer.setClusterState('test', 'b', 'up');
+    assert.notEqual(statusOf(balancer, 'b'), 'UP', 'back from down, b waits for a passing check');
     await eventually('b is UP', () => statusOf(balancer, 'b') === 'UP', 5000);
     assert.ok((await tally(port, 6)).get('b')! >= 1);
   } finally {
@@ -209,7 +210,7 @@ test('maxconn 1 queues a second client until the first leaves', async () => {
   }
 });
 
-test('the stats CSV has HAProxy column names and shows a downed server as DOWN', async () => {
+test('the stats CSV has HAProxy column names and shows a server the cluster took out as DOWN (cluster)', async () => {
   const { balancer, close } = await setup(listen('roundrobin'), () => checked, ['a', 'b']);
   try {
     balancer.setClusterState('test', 'b', 'down');
@@ -220,7 +221,7 @@ test('the stats CSV has HAProxy column names and shows a downed server as DOWN',
     assert.deepEqual(rows.map((row) => [row.pxname, row.svname, row.status]), [
       ['test', 'FRONTEND', 'OPEN'],
       ['test', 'a', 'UP'],
-      ['test', 'b', 'DOWN'],
+      ['test', 'b', 'DOWN (cluster)'],
       ['test', 'BACKEND', 'UP'],
     ]);
   } finally {

@@ -154,7 +154,7 @@ test('server state carries over a reload: admin state, the cluster verdict, a fa
     await balancer.reload(after.config);
     assert.deepEqual(
       ['drained', 'lost', 'dead', 'enabled', 'disabled'].map(status),
-      ['DRAIN', 'DOWN', 'DOWN', 'UP', 'MAINT'],
+      ['DRAIN', 'DOWN (cluster)', 'DOWN', 'UP', 'MAINT'],
     );
     assert.equal(balancer.stats().find((row) => row.svname === 'FRONTEND')?.stot, 0, 'counters start again after a reload');
     assert.deepEqual(Object.fromEntries(await tally(port, 2)), { enabled: 2 });

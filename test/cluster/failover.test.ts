@@ -5,7 +5,7 @@
 // flapping. Kill the DC: a new one takes over and restarts nothing.
 
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -199,4 +199,43 @@ test('with fencing on, a node cut off is fenced (powered off) before its VIP sta
   // Started elsewhere only after the fencing: the start is logged after the fencing.
   assert.notEqual(lab.holdersOf(labVip)[0], victim.name);
   await lab.bootAfterKill(victim);
+});
+
+/** `tandem drill` from the client host, through the control socket of a running node that does not hold the VIP. */
+function drill(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const node = lab.reachable().find((candidate) => !lab.holdersOf(labVip).includes(candidate.name))!;
+  return spawnSync('ip', ['netns', 'exec', lab.client.namespace, process.execPath, cli, 'drill', '--data-dir', node.dataDir, '--probe', `${labVip}:${labServicePort}`, '--http', ...args], { encoding: 'utf8' });
+}
+
+const downtimeOf = (output: string) => Number(/the client saw (\d+) ms of downtime/.exec(output)?.[1] ?? Number.NaN);
+
+test('tandem drill kill-process: the supervised service is killed, restarted where it was, the downtime reported', async (t) => {
+  const holder = lab.holdersOf(labVip)[0]!;
+  const result = drill('--fault', 'kill-process', '--resource', 'p_api-service');
+  assert.equal(result.status, 0, result.stderr);
+  t.diagnostic(result.stdout.trim());
+  assert.match(result.stdout, /drill: killing p_api-service's process group \d+/);
+  assert.ok(downtimeOf(result.stdout) > 0, result.stdout);
+  assert.match(result.stdout, new RegExp(`answered by "${holder}" before, "${holder}" after`));
+  await lab.waitFor('the group to run', () => serviceRunning(lab));
+});
+
+test('tandem drill cut and kill-node: the node holding the VIP is cut off, then powered off; another node answers each time', async (t) => {
+  for (const fault of ['cut', 'kill-node']) {
+    const holder = byName(lab.holdersOf(labVip)[0]!);
+    const result = drill('--fault', fault, '--resource', 'p_api-ip', '--cut-s', '8');
+    assert.equal(result.status, 0, result.stderr);
+    t.diagnostic(result.stdout.trim());
+    assert.match(result.stdout, fault === 'cut' ? /drill: cutting eth0 \(10\.213\.0\.\d+\) for 8\.000 s/ : new RegExp(`drill: ${holder.name} powered off by lab-power`));
+    assert.ok(downtimeOf(result.stdout) > 0, result.stdout);
+    assert.match(result.stdout, new RegExp(`answered by "${holder.name}" before, "(?!${holder.name})node\\d" after`));
+    // Fencing is on: cut off, the node is fenced too; either way it is off now, and boots again.
+    await lab.waitFor(`${holder.name} to be off`, () => !lab.alive(holder), 20_000);
+    lab.fencedOff(holder);
+    await lab.bootAfterKill(holder);
+    await lab.waitFor('the group to run', () => serviceRunning(lab));
+  }
+  const bad = drill('--fault', 'kill-process', '--target', 'node9', '--resource', 'p_api-service');
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^tandem: no node named node9\n$/);
 });

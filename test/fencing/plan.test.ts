@@ -1,9 +1,12 @@
-// Which devices fence a node and in which order, and the fencer trying levels in turn.
+// Which devices fence a node and in which order, the fencer trying levels in turn, and
+// fencing by a node's own watchdog where no device reaches it.
 
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { fenceNode, type FenceAgentCall } from '../../src/fencing/fencer.js';
 import { fencePlan } from '../../src/fencing/plan.js';
+import { everyMemberHasWatchdog, selfFenceWait, watchdogAttribute } from '../../src/fencing/watchdog.js';
+import { emptyCib } from '../../src/model/cib.js';
 import { readCib } from '../../src/formats/cib/index.js';
 
 const cib = readCib(
@@ -41,8 +44,30 @@ test('the fencer goes to the next level when one fails, and says what failed', a
     return { ok: call.type === 'fence_apc', output: call.type === 'fence_apc' ? '' : 'no answer from the BMC' };
   };
   const outcome = await fenceNode(configuration, 'node1', run);
-  assert.deepEqual(outcome, { ok: true, detail: 'pdu' });
+  assert.deepEqual(outcome, { ok: true, method: 'device', detail: 'pdu' });
   assert.deepEqual(calls, ['fence_ipmilan reboot node1', 'fence_apc reboot 4']);
   const nobody = await fenceNode({ ...configuration, resources: [] }, 'node1', run);
   assert.deepEqual(nobody, { ok: false, detail: 'no fencing device can reach node1' });
+});
+
+test('watchdog fencing: only with stonith-watchdog-timeout set, for a node that runs a watchdog, never shorter than its timeout', async () => {
+  const noDevices = { ...emptyCib().configuration, properties: { 'stonith-watchdog-timeout': '10s' } };
+  const waited: number[] = [];
+  const selfFence = (nodeWatchdogMs: number | undefined) => ({ nodeWatchdogMs, wait: async (ms: number) => void waited.push(ms) });
+  const run = async () => ({ ok: true, output: '' });
+  assert.deepEqual(await fenceNode(noDevices, 'node1', run, { selfFence: selfFence(5_000) }), { ok: true, method: 'watchdog', detail: 'watchdog (node1 has reset or stopped everything: 10000 ms since it was lost)' });
+  assert.deepEqual(waited, [10_000]);
+  assert.match((await fenceNode(noDevices, 'node1', run, { selfFence: selfFence(undefined) })).detail, /node1 runs no watchdog/);
+  assert.match((await fenceNode(noDevices, 'node1', run, { selfFence: selfFence(20_000) })).detail, /shorter than node1's watchdog timeout \(20000 ms\)/);
+  assert.match((await fenceNode({ ...noDevices, properties: {} }, 'node1', run, { selfFence: selfFence(5_000) })).detail, /stonith-watchdog-timeout is not set/);
+  assert.deepEqual(selfFenceWait({ 'stonith-watchdog-timeout': '-1' }, 'node1', 3_000), { ok: true, waitMs: 6_000 });
+  assert.equal(waited.length, 1, 'nothing waited for where watchdog fencing does not apply');
+  const members = new Set(['node1', 'node2']);
+  const states = (second: Record<string, string>) => [
+    { uname: 'node1', transientAttributes: { [watchdogAttribute]: '5000' } },
+    { uname: 'node2', transientAttributes: second },
+    { uname: 'node3', transientAttributes: {} },
+  ];
+  assert.equal(everyMemberHasWatchdog(states({ [watchdogAttribute]: '5000' }), members), true);
+  assert.equal(everyMemberHasWatchdog(states({}), members), false);
 });
