@@ -128,15 +128,17 @@ export class Coordinator {
       return outcomes.includes(false);
     }
     if (transition.probes.length > 0) {
-      // What the probes find changes the picture: record it all, then decide again.
-      await Promise.all(
+      // What the probes find changes the picture: record it all, then decide again. A probe
+      // that could not run records nothing and would be asked for again at once: that
+      // counts as a failure, so deciding again backs off.
+      const answers = await Promise.all(
         transition.probes.map((probe) => {
           const request = operationRequest(cib, probe.definitionId, probe.historyId, 'monitor', 0, false);
           return request ? this.options.dispatch(probe.node, request, id) : undefined;
         }),
       );
       this.dirty = true;
-      return false;
+      return answers.includes(undefined);
     }
     const succeeded = await runTransition(
       transition,

@@ -143,7 +143,8 @@ function probes(ws: WorkingSet, primitives: SchedPrimitive[]): Transition['probe
     knownOn.set(historyId, known);
   }
   for (const primitive of primitives) {
-    if (primitive.blocked || !primitive.managed) continue;
+    // An orphan is only stopped where it runs: Pacemaker probes nothing for it.
+    if (primitive.blocked || !primitive.managed || primitive.orphan) continue;
     const historyId = historyIdOf(primitive);
     for (const node of ws.nodes) {
       if (!node.online || knownOn.get(historyId)?.has(node.name)) continue;

@@ -239,3 +239,28 @@ test('tandem drill cut and kill-node: the node holding the VIP is cut off, then 
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^tandem: no node named node9\n$/);
 });
+
+test('a real fence agent from Debian\'s fence-agents (fence_dummy): run with the cluster\'s stonith-action before the VIP starts elsewhere', async () => {
+  const statusFile = join(lab.dir, 'fence_dummy.status');
+  writeFileSync(statusFile, 'on');
+  const file = join(lab.dir, 'fence-dummy.crm');
+  const configuration = labConfiguration().replace('property stonith-enabled=false', 'property stonith-enabled=true stonith-action=off');
+  writeFileSync(file, `${configuration}\nprimitive dummy-power stonith:fence_dummy params type=file status_file="${statusFile}"\n`);
+  const loaded = lab.tandem(lab.reachable()[0]!, 'configure', 'load', file);
+  assert.equal(loaded.status, 0, loaded.stderr);
+  await lab.waitFor('the group and the fencing device to run', () => serviceRunning(lab) && lab.clusterStatus()?.view.resources.some((resource) => resource.id === 'dummy-power' && resource.role === 'Started') === true);
+  const victim = byName(lab.holdersOf(labVip)[0]!);
+  lab.cut(victim);
+  // fence_dummy powers nothing off: the cut node stops the VIP itself when its lease goes.
+  await lab.waitFor('the VIP on another node', () => serviceRunning(lab) && lab.holdersOf(labVip).length === 1 && lab.holdersOf(labVip)[0] !== victim.name);
+  assert.equal(readFileSync(statusFile, 'utf8'), 'off', 'the agent was told to power the node off');
+  const fenced = lab.reachable().flatMap((node) =>
+    readFileSync(join(lab.dir, `${node.name}.log`), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"msg":"node fenced"'))
+      .map((line) => JSON.parse(line) as { target: string; detail: string }),
+  );
+  assert.ok(fenced.some((entry) => entry.target === victim.name && entry.detail === 'dummy-power'), JSON.stringify(fenced));
+  lab.reconnect(victim);
+  await lab.waitFor(`${victim.name} to rejoin`, () => lab.members().includes(victim.name));
+});

@@ -118,8 +118,12 @@ test('without quorum (no-quorum-policy=freeze) nothing new starts, what runs sta
   assert.deepEqual(summary(cib), ['  * Start      b       ( node3 )  due to quorum freeze (blocked)']);
 });
 
-test('a running resource removed from the configuration (an orphan) is stopped', () => {
+test('a running resource removed from the configuration (an orphan) is stopped, and probed nowhere', () => {
   const cib = running();
   cib.configuration.resources = cib.configuration.resources.filter((resource) => resource.id !== 'a');
   assert.deepEqual(summary(cib), ['  * Stop       a       ( node1 )  due to node availability']);
+  // Seen stopped on one node before the node running it: still nothing to probe anywhere.
+  cib.status.nodes.reverse();
+  ran(cib, 'node2', 'a', 'monitor', 7);
+  assert.deepEqual(schedule({ cib, nowS }).probes.filter((probe) => probe.historyId === 'a'), []);
 });
