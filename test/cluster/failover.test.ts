@@ -264,3 +264,22 @@ test('a real fence agent from Debian\'s fence-agents (fence_dummy): run with the
   lab.reconnect(victim);
   await lab.waitFor(`${victim.name} to rejoin`, () => lab.members().includes(victim.name));
 });
+
+test('on-fail=fence: a failed monitor gets its node fenced (powered off), and the service runs elsewhere', async () => {
+  const file = join(lab.dir, 'on-fail-fence.crm');
+  const configuration = labConfiguration()
+    .replace('property stonith-enabled=false', 'property stonith-enabled=true')
+    .replace('op monitor interval="30s" timeout="30s"', 'op monitor interval="30s" timeout="30s" on-fail="fence"');
+  assert.match(configuration, /on-fail="fence"/);
+  writeFileSync(file, `${configuration}\n${lab.fencingDevice('lab-power')}\n`);
+  const loaded = lab.tandem(lab.reachable()[0]!, 'configure', 'load', file);
+  assert.equal(loaded.status, 0, loaded.stderr);
+  await lab.waitFor('the group and the fencing device to run', () => serviceRunning(lab) && lab.clusterStatus()?.view.resources.some((resource) => resource.id === 'lab-power' && resource.role === 'Started') === true);
+  const victim = byName(lab.holdersOf(labVip)[0]!);
+  const pid = Number(readFileSync(join(victim.dataDir, 'run', 'p_api-service.pid'), 'utf8'));
+  process.kill(-pid, 'SIGKILL');
+  await lab.waitFor(`${victim.name} to be fenced`, () => !lab.alive(victim), 20_000);
+  lab.fencedOff(victim);
+  await lab.waitFor('the group on another node', () => serviceRunning(lab) && lab.holdersOf(labVip)[0] !== victim.name);
+  await lab.bootAfterKill(victim);
+});
