@@ -143,9 +143,12 @@ export class Coordinator {
     const succeeded = await runTransition(
       transition,
       async (action) => {
-        const request = operationRequest(cib, action.definitionId, action.historyId, action.task, 0, action.orphan);
+        const request = operationRequest(cib, action.definitionId, action.historyId, action.task, 0, action.orphan, action.meta);
         if (!request || action.node === undefined) return false;
-        return (await this.options.dispatch(action.node, request, id)) === 0;
+        const rc = await this.options.dispatch(action.node, request, id);
+        // A failed notification is noted and passed over, as Pacemaker does; a lost one is not.
+        if (action.task === 'notify' && rc !== undefined && rc !== 0) log.warn({ resource: action.historyId, node: action.node, rc }, 'notification failed; going on');
+        return action.task === 'notify' ? rc !== undefined : rc === 0;
       },
       () => this.active && !this.aborted,
     );

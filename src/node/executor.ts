@@ -32,11 +32,11 @@ export interface OperationRequest {
 }
 
 /** The request for an action on a configured resource, or undefined when it is gone from the configuration. */
-export function operationRequest(cib: Cib, definitionId: string, historyId: string, task: string, intervalMs: number, orphan: boolean): OperationRequest | undefined {
+export function operationRequest(cib: Cib, definitionId: string, historyId: string, task: string, intervalMs: number, orphan: boolean, extraMeta: Record<string, string> = {}): OperationRequest | undefined {
   const primitive = findPrimitive(cib.configuration.resources, definitionId);
-  if (orphan) return { historyId, task, intervalMs, primitive: primitive ?? placeholderPrimitive(historyId), meta: {}, timeoutMs: operationTimeoutMs(cib, undefined, task, intervalMs), orphan };
+  if (orphan) return { historyId, task, intervalMs, primitive: primitive ?? placeholderPrimitive(historyId), meta: extraMeta, timeoutMs: operationTimeoutMs(cib, undefined, task, intervalMs), orphan };
   if (!primitive) return undefined;
-  return { historyId, task, intervalMs, primitive, meta: effectiveMeta(cib, primitive), timeoutMs: operationTimeoutMs(cib, primitive, task, intervalMs), orphan };
+  return { historyId, task, intervalMs, primitive, meta: { ...effectiveMeta(cib, primitive), ...extraMeta }, timeoutMs: operationTimeoutMs(cib, primitive, task, intervalMs), orphan };
 }
 
 function placeholderPrimitive(id: string): Primitive {
@@ -82,7 +82,8 @@ export class Executor {
       const primitive = request.orphan ? this.orphanDefinition(request) : request.primitive;
       const result = await this.options.runAgent({ agent: primitive.agent, action: request.task, instance: request.historyId, params: primitive.params, meta: request.meta, timeoutMs: request.timeoutMs });
       log.info({ resource: request.historyId, operation: request.task, rc: result.rc, timedOut: result.timedOut, durationMs: result.durationMs, ...(request.orphan ? { orphan: true } : {}) }, 'operation finished');
-      if (this.halted) return result.rc;
+      // A notification changes nothing in the resource's state: Pacemaker keeps no history of it.
+      if (this.halted || request.task === 'notify') return result.rc;
       if (request.orphan && result.rc === OcfRc.success) await this.forget(request.historyId);
       else await this.record(primitive, request.historyId, request.task, request.intervalMs, result.rc);
       return result.rc;

@@ -6,6 +6,7 @@ import type { ColocationConstraint, LocationConstraint, OrderConstraint } from '
 import { ActionGraph, createPrimitiveActions, propagate, type SchedAction } from './actions.js';
 import { assignResource, sortForAssignment } from './assign.js';
 import { canRunResources, unpackColocations } from './colocation.js';
+import { addNotifications } from './notify.js';
 import { buildOrderings } from './orderings.js';
 import { applyNodeCriteria, allPrimitives } from './scores.js';
 import { SummaryPrinter, summarisePrimitive, type SummaryItem } from './summary.js';
@@ -32,6 +33,8 @@ export interface PlannedAction {
   optional: boolean;
   runnable: boolean;
   reason?: string;
+  /** Meta values for the agent beyond the resource's own (a clone notification's lists). */
+  meta?: Record<string, string>;
 }
 
 export interface Placement {
@@ -110,11 +113,19 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
 
   const real = graph.actions.filter((action) => !action.pseudo);
   const executed = real.filter((action) => !action.optional && action.runnable);
+  const { actions, order } = addNotifications({
+    resources: ws.resources,
+    actions: executed.map(describe),
+    order: executionOrder(graph, executed),
+    historyIdOf,
+    availableNodes: ws.nodes.filter((node) => canRunResources(node)).map((node) => node.name),
+    allNodes: ws.nodes.map((node) => node.name),
+  });
   return {
     summary: printer.items,
     warnings: ws.warnings,
-    actions: executed.map(describe),
-    order: executionOrder(graph, executed),
+    actions,
+    order,
     blocked: real.filter((action) => !action.optional && !action.runnable && action.node !== undefined).map(describe),
     fencing: ws.fencing.map(({ node, reason }) => ({ node: node.name, reason })),
     probes: probes(ws, ordered),

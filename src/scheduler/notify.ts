@@ -1,0 +1,128 @@
+// Clone notifications (meta notify=true), as Pacemaker sends them: around each kind of
+// change to a clone's instances in a transition (demote, stop, start, promote, in that
+// order), a `notify` action "pre" to the instances active just before, and "post" to those
+// active just after, each with the lists an agent reads (OCF_RESKEY_CRM_meta_notify_*:
+// which instances start, stop, promote, demote, which were active, promoted, unpromoted).
+// Pre-notifications come before the kind's actions, post-notifications after them, and
+// what the clone's actions are ordered with waits for the notifications around them.
+// Pure: a pass over the planned transition.
+
+import type { PlannedAction } from './index.js';
+import { isTrue } from './options.js';
+import { RoleRank, type SchedClone, type SchedPrimitive, type SchedResource } from './types.js';
+
+type Kind = 'demote' | 'stop' | 'start' | 'promote';
+const kinds: Kind[] = ['demote', 'stop', 'start', 'promote'];
+
+interface Entry {
+  instance: string;
+  node: string;
+}
+
+export interface NotifyInput {
+  resources: SchedResource[];
+  actions: PlannedAction[];
+  order: Array<[number, number]>;
+  /** The history id an instance's operations are kept under. */
+  historyIdOf: (primitive: SchedPrimitive) => string;
+  /** Nodes that can run resources now. */
+  availableNodes: string[];
+  allNodes: string[];
+}
+
+const list = (entries: Entry[], field: keyof Entry) => entries.map((entry) => entry[field]).join(' ');
+
+function notifyingClones(resources: SchedResource[]): SchedClone[] {
+  return resources.filter((resource): resource is SchedClone => resource.kind === 'clone' && isTrue(resource.meta.notify));
+}
+
+function instancePrimitives(clone: SchedClone): SchedPrimitive[] {
+  return clone.instances.flatMap((instance) => (instance.kind === 'primitive' ? [instance] : instance.children));
+}
+
+/** The notification lists every notify action of this clone carries in this transition. */
+function notifyMeta(primitives: SchedPrimitive[], changes: Map<Kind, Entry[]>, input: NotifyInput): Record<string, string> {
+  const active = primitives.flatMap((primitive) => primitive.runningOn.map((node) => ({ instance: primitive.id, node: node.name })));
+  const promoted = primitives.filter((primitive) => primitive.role === RoleRank.Promoted).flatMap((primitive) => primitive.runningOn.map((node) => ({ instance: primitive.id, node: node.name })));
+  const unpromoted = primitives.filter((primitive) => primitive.role === RoleRank.Unpromoted).flatMap((primitive) => primitive.runningOn.map((node) => ({ instance: primitive.id, node: node.name })));
+  const inactive = primitives.filter((primitive) => primitive.runningOn.length === 0).map((primitive) => primitive.id);
+  const meta: Record<string, string> = {
+    notify_active_resource: list(active, 'instance'),
+    notify_active_uname: list(active, 'node'),
+    notify_inactive_resource: inactive.join(' '),
+    notify_promoted_resource: list(promoted, 'instance'),
+    notify_promoted_uname: list(promoted, 'node'),
+    notify_unpromoted_resource: list(unpromoted, 'instance'),
+    notify_unpromoted_uname: list(unpromoted, 'node'),
+    // The names agents written for Pacemaker 1.x still read.
+    notify_master_resource: list(promoted, 'instance'),
+    notify_master_uname: list(promoted, 'node'),
+    notify_slave_resource: list(unpromoted, 'instance'),
+    notify_slave_uname: list(unpromoted, 'node'),
+    notify_all_uname: input.allNodes.join(' '),
+    notify_available_uname: input.availableNodes.join(' '),
+  };
+  for (const kind of kinds) {
+    const entries = changes.get(kind) ?? [];
+    meta[`notify_${kind}_resource`] = list(entries, 'instance');
+    meta[`notify_${kind}_uname`] = list(entries, 'node');
+  }
+  return meta;
+}
+
+/** Who runs which instance at each step: active before, less stopped, plus started. */
+function recipients(primitives: SchedPrimitive[], changes: Map<Kind, Entry[]>, kind: Kind, when: 'pre' | 'post'): Entry[] {
+  const key = (entry: Entry) => `${entry.instance}@${entry.node}`;
+  const before = primitives.flatMap((primitive) => primitive.runningOn.map((node) => ({ instance: primitive.id, node: node.name })));
+  const stopped = new Set((changes.get('stop') ?? []).map(key));
+  const afterStops = before.filter((entry) => !stopped.has(key(entry)));
+  const afterStarts = [...afterStops, ...(changes.get('start') ?? [])];
+  const at: Record<Kind, [Entry[], Entry[]]> = {
+    demote: [before, before],
+    stop: [before, afterStops],
+    start: [afterStops, afterStarts],
+    promote: [afterStarts, afterStarts],
+  };
+  return at[kind][when === 'pre' ? 0 : 1];
+}
+
+export function addNotifications(input: NotifyInput): { actions: PlannedAction[]; order: Array<[number, number]> } {
+  const actions = [...input.actions];
+  const order = [...input.order];
+  for (const clone of notifyingClones(input.resources)) {
+    const primitives = instancePrimitives(clone);
+    const byId = new Map(primitives.map((primitive) => [primitive.id, primitive]));
+    const ofKind = new Map<Kind, number[]>();
+    actions.forEach((action, index) => {
+      if (!byId.has(action.resource) || !(kinds as string[]).includes(action.task)) return;
+      ofKind.set(action.task as Kind, [...(ofKind.get(action.task as Kind) ?? []), index]);
+    });
+    if (ofKind.size === 0) continue;
+    const changes = new Map<Kind, Entry[]>([...ofKind].map(([kind, indexes]) => [kind, indexes.map((index) => ({ instance: actions[index]!.resource, node: actions[index]!.node! }))]));
+    const shared = notifyMeta(primitives, changes, input);
+    const cloneActions = new Set([...ofKind.values()].flat());
+    let previousPost: number[] = [];
+    for (const kind of kinds) {
+      const targets = ofKind.get(kind);
+      if (!targets) continue;
+      const notify = (when: 'pre' | 'post') =>
+        recipients(primitives, changes, kind, when).map((entry) => {
+          const primitive = byId.get(entry.instance)!;
+          actions.push({ resource: primitive.id, historyId: input.historyIdOf(primitive), definitionId: primitive.definition.id, orphan: false, task: 'notify', node: entry.node, optional: false, runnable: true, meta: { ...shared, notify_type: when, notify_operation: kind } });
+          return actions.length - 1;
+        });
+      const pre = notify('pre');
+      const post = notify('post');
+      for (const earlier of previousPost) for (const next of [...pre, ...targets]) order.push([earlier, next]);
+      for (const first of pre) for (const target of targets) order.push([first, target]);
+      for (const target of targets) for (const last of post) order.push([target, last]);
+      // What waits for these changes (or comes before them) waits for (or precedes) their notifications too.
+      for (const [first, then] of input.order) {
+        if (targets.includes(first) && !cloneActions.has(then)) for (const last of post) order.push([last, then]);
+        if (targets.includes(then) && !cloneActions.has(first)) for (const early of pre) order.push([first, early]);
+      }
+      previousPost = post.length > 0 ? post : targets;
+    }
+  }
+  return { actions, order };
+}
