@@ -49,7 +49,7 @@ function describe(file: string, proxies: number, summary: ReloadSummary): string
   return `reloaded ${file}: ${proxies} proxies; binds kept: ${list(summary.kept)}; opened: ${list(summary.opened)}; closed: ${list(summary.closed)}`;
 }
 
-export async function runBalancer(options: BalancerCommandOptions, log: (line: string) => void): Promise<void> {
+export async function runBalancer(options: BalancerCommandOptions, log: (line: string) => void, stopped: Promise<string>): Promise<void> {
   const file = options.configFile;
   const tied = tiedBackends(options.resources ?? []);
   if (tied.size > 0 && options.clusterDataDir === undefined) throw new InputError('--resource needs --cluster-data-dir (the local tandem node\'s data directory)');
@@ -106,15 +106,7 @@ export async function runBalancer(options: BalancerCommandOptions, log: (line: s
     );
   };
   process.on('SIGHUP', onHangUp);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const stop = (received: NodeJS.Signals) => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      resolve(received);
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+  const signal = await stopped;
   process.off('SIGHUP', onHangUp);
   log(`${signal}: closing listeners and connections`);
   closeServers();

@@ -99,9 +99,10 @@ export function registerClusterCommands(program: Command, defaultDataDir: string
     await initCluster(choicesFrom(options));
   });
   memberOptions(cluster.command('join').description('join this node to a cluster through a node already in it (runs it)'), defaultDataDir)
-    .requiredOption('--peer <addr[:port]>', 'a node already in the cluster (its etcd client port, 2379 by default)')
-    .action(async (options: MemberOptions & { peer: string }) => {
-      await joinCluster({ ...choicesFrom(options), peer: options.peer });
+    .option('--peer <addr[:port]>', 'a node already in the cluster (its etcd client port, 2379 by default); not needed with --etcd')
+    .action(async (options: MemberOptions & { peer?: string }) => {
+      if (!options.peer && options.etcd.length === 0) throw new InputError('tandem cluster join needs --peer ADDR (a node already in the cluster), or --etcd URL (the existing etcd cluster)');
+      await joinCluster({ ...choicesFrom(options), ...(options.peer ? { peer: options.peer } : {}) });
     });
   cluster
     .command('start')

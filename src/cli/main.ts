@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { simulateCommand } from './simulate.js';
 import { renderReport } from './status.js';
 import { registerClusterCommands } from './cluster.js';
+import { untilStopSignal } from './stop-signal.js';
 import { leaseTtlOption, portOption, watchdogTimeoutOption } from './options.js';
 import { describeReport, runDrill, type DrillFaultName, type DrillOptions } from '../drill/command.js';
 
@@ -217,7 +218,7 @@ program
     const statsPort = options.statsPort === undefined ? undefined : Number(options.statsPort);
     if (statsPort !== undefined && !(Number.isInteger(statsPort) && statsPort > 0 && statsPort < 65_536)) throw new InputError(`--stats-port ${options.statsPort}: expected a TCP port (1-65535)`);
     const cluster = options.clusterDataDir !== undefined ? { clusterDataDir: options.clusterDataDir } : {};
-    await runBalancer({ configFile: options.config, ...(statsPort !== undefined ? { statsPort } : {}), ...(options.adminSocket !== undefined ? { adminSocket: options.adminSocket } : {}), ...cluster, resources: options.resource }, (line) => process.stdout.write(`${line}\n`));
+    await runBalancer({ configFile: options.config, ...(statsPort !== undefined ? { statsPort } : {}), ...(options.adminSocket !== undefined ? { adminSocket: options.adminSocket } : {}), ...cluster, resources: options.resource }, (line) => process.stdout.write(`${line}\n`), untilStopSignal());
   });
 
 program
@@ -244,7 +245,7 @@ program
   .option('--timeout-s <seconds>', 'how long a query may take before the node counts as not synced', '10')
   .option('--available-when-donor', 'answer 200 while the node is a donor (wsrep_local_state 2)')
   .action(async (flags: ClustercheckFlags) => {
-    await runClustercheck(clustercheckOptions(flags), (line) => process.stdout.write(`${line}\n`));
+    await runClustercheck(clustercheckOptions(flags), (line) => process.stdout.write(`${line}\n`), untilStopSignal());
   });
 
 program

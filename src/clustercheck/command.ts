@@ -39,7 +39,7 @@ export function clustercheckOptions(flags: ClustercheckFlags): ClustercheckComma
   return { ...(flags.bind === undefined ? {} : { host: flags.bind }), port, availableWhenDonor: flags.availableWhenDonor === true, client };
 }
 
-export async function runClustercheck(options: ClustercheckCommandOptions, log: (line: string) => void): Promise<void> {
+export async function runClustercheck(options: ClustercheckCommandOptions, log: (line: string) => void, stopped: Promise<string>): Promise<void> {
   const source = new MysqlClientSource(options.client);
   const server = await serveClustercheck(source, {
     ...(options.host === undefined ? {} : { host: options.host }),
@@ -48,15 +48,7 @@ export async function runClustercheck(options: ClustercheckCommandOptions, log: 
     changed: (answer) => log(`answering ${answer.status}: ${answer.reason}`),
   });
   log(`clustercheck on ${options.host ?? '*'}:${options.port}, asking '${options.client.command}'${options.availableWhenDonor ? ' (a donor counts as available)' : ''}`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const stop = (received: NodeJS.Signals) => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      resolve(received);
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+  const signal = await stopped;
   log(`${signal}: stopping`);
   server.close();
   server.closeAllConnections();

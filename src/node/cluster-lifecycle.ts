@@ -101,7 +101,7 @@ export async function initCluster(choices: MemberChoices): Promise<void> {
 }
 
 /** Another node: its etcd member added through `peer` (an address of a node already in), then the same as start. */
-export async function joinCluster(choices: MemberChoices & { peer: string }): Promise<void> {
+export async function joinCluster(choices: MemberChoices & { peer?: string }): Promise<void> {
   refuseIfMember(choices.dataDir);
   const log = clusterLog(choices.name ?? hostname());
   const { settings, member } = await prepareJoin(choices, log);
@@ -109,8 +109,9 @@ export async function joinCluster(choices: MemberChoices & { peer: string }): Pr
 }
 
 /** The cluster's name and lease learnt through the peer; with an own etcd member, that member added, started and promoted. */
-async function prepareJoin(choices: MemberChoices & { peer: string }, log: Logger): Promise<{ settings: ClusterSettings; member?: EtcdMember }> {
-  const seedEndpoints = choices.etcdEndpoints.length ? choices.etcdEndpoints : [`https://${choices.peer.includes(':') ? choices.peer : `${choices.peer}:${choices.clientPort ?? defaultClientPort}`}`];
+async function prepareJoin(choices: MemberChoices & { peer?: string }, log: Logger): Promise<{ settings: ClusterSettings; member?: EtcdMember }> {
+  const peer = choices.peer ?? '';
+  const seedEndpoints = choices.etcdEndpoints.length ? choices.etcdEndpoints : [`https://${peer.includes(':') ? peer : `${peer}:${choices.clientPort ?? defaultClientPort}`}`];
   const seed = etcdClient(seedEndpoints, loadCredentials(choices.credentialsDir));
   try {
     const joined = await findCluster(seed, choices.clusterName).catch((error: Error) => {
@@ -129,7 +130,7 @@ async function prepareJoin(choices: MemberChoices & { peer: string }, log: Logge
     const initialCluster = await addLearner(seed, draft.nodeName, peerUrl);
     const settings: ClusterSettings = { ...draft, etcd: { ...own, initialCluster } };
     writeSettings(choices.dataDir, settings);
-    log.info({ through: choices.peer, cluster: joined.name, initialCluster }, 'etcd member added as a learner');
+    log.info({ through: peer, cluster: joined.name, initialCluster }, 'etcd member added as a learner');
     const member = new EtcdMember(settings, choices.dataDir, log);
     member.start();
     try {

@@ -252,7 +252,8 @@ test('the seed haproxy.cfg, moved onto loopback, loads and serves through `tande
   writeFileSync(file, text);
   const statsPort = await freePort();
   const log: string[] = [];
-  const running = runBalancer({ configFile: file, statsPort }, (line) => log.push(line));
+  let stop: (signal: string) => void = () => undefined;
+  const running = runBalancer({ configFile: file, statsPort }, (line) => log.push(line), new Promise((resolve) => (stop = resolve)));
   try {
     await eventually('the balancer is listening', () => log.some((line) => line.startsWith('balancing 14 proxies')), 5000);
     assert.ok(log.includes(`${file}:7: warning: global 'pidfile' is valid HAProxy but tandem does not implement it; kept as written`), log.join('\n'));
@@ -270,7 +271,7 @@ test('the seed haproxy.cfg, moved onto loopback, loads and serves through `tande
     const page = await httpGet(statsPort, '/');
     assert.equal(page.body.match(/<th class="pxname" colspan="17">/g)?.length, 14, 'a table per proxy');
   } finally {
-    process.emit('SIGTERM');
+    stop('SIGTERM');
     await running;
     await Promise.all([...backends.values(), ...clusterchecks].map((backend) => backend.close()));
     rmSync(dir, { recursive: true, force: true });
