@@ -20,10 +20,11 @@ test('a fault plan is the seed\'s: the same seed, the same plan; another seed, a
   assert.ok(plan.every((step) => step.holdMs >= 500 && step.holdMs <= 5_000 && step.restMs >= 0 && step.restMs <= 3_000));
 });
 
-for (const [seed, fencing] of [[11, 'device'], [12, 'off'], [17, 'watchdog']] as const) {
+// Seeds whose three steps strike two nodes at once at least once, and crash a daemon where fencing is on.
+for (const [seed, fencing] of [[43, 'device'], [8, 'off'], [17, 'watchdog']] as const) {
   test(`seed ${seed}, fencing ${fencing}: never two holders, and it settles where the status says`, async () => {
     const lines: string[] = [];
-    const report = await runChaosLab({ seed, steps: 4, nodes: 3, fencing, keep: false }, (line) => lines.push(line));
+    const report = await runChaosLab({ seed, steps: 3, nodes: 3, fencing, keep: false }, (line) => lines.push(line));
     assert.deepEqual(report.violations, [], lines.join('\n'));
     assert.ok(report.settled, lines.join('\n'));
     assert.equal(report.final.p_vip.length, 1);
