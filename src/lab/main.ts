@@ -29,8 +29,15 @@ export function labConfiguration(example: 'api.crm' | 'vip.crm' = 'api.crm'): st
 
 /** Nothing pending, and the VIP runs. */
 export function serviceRunning(lab: LabCluster): boolean {
+  return serviceHolder(lab) !== undefined;
+}
+
+/** The one node holding the VIP while nothing is pending. The hosts are read once: a VIP that moves between two reads cannot make a holder up. */
+export function serviceHolder(lab: LabCluster): string | undefined {
+  const holders = lab.holdersOf(labVip);
+  if (holders.length !== 1) return undefined;
   const status = lab.clusterStatus();
-  return status !== undefined && status.pending.length === 0 && lab.holdersOf(labVip).length === 1;
+  return status !== undefined && status.pending.length === 0 ? holders[0] : undefined;
 }
 
 /** The lab did not get where it should: the message says where, the logs are kept. */
