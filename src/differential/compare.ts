@@ -17,7 +17,15 @@ export interface CaseResult {
   match: boolean;
   /** Set when tandem threw: a bug, always a mismatch. */
   error?: string;
+  /** crm_simulate crashed, or refused an injection: there is nothing to compare with. */
+  skipped?: boolean;
 }
+
+/**
+ * crm_simulate stopped on one of its own fatal assertions before printing a transition, or
+ * could not inject an operation (an anonymous clone's id that no history names yet).
+ */
+export class PacemakerCrashed extends Error {}
 
 export function normaliseLine(line: string): string {
   return line
@@ -61,6 +69,7 @@ export function crmSimulateArgs(testCase: DifferentialCase, file: string): strin
   const args = ['-x', file, '-S'];
   for (const node of testCase.nodeUp) args.push('--node-up', node);
   for (const node of testCase.nodeDown) args.push('--node-down', node);
+  for (const node of testCase.nodeFail) args.push('--node-fail', node);
   for (const spec of testCase.opInject) args.push('--op-inject', spec);
   return args;
 }
@@ -78,6 +87,11 @@ export function runPacemaker(testCase: DifferentialCase, nowS: number): string[]
       timeout: 60_000,
     });
     if (result.error) throw result.error;
+    if (!result.stdout.includes('Transition Summary:') && /fatal assertion/.test(result.stdout + result.stderr)) {
+      throw new PacemakerCrashed(`crm_simulate crashed: ${/\S*assertion[^\n]*/.exec(result.stdout + result.stderr)?.[0] ?? ''}`);
+    }
+    const refused = /Invalid resource name: \S+/.exec(result.stdout + result.stderr);
+    if (refused) throw new PacemakerCrashed(`crm_simulate could not inject: ${refused[0]}`);
     return parseTransitionSummary(result.stdout);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -85,12 +99,18 @@ export function runPacemaker(testCase: DifferentialCase, nowS: number): string[]
 }
 
 export function runTandem(testCase: DifferentialCase, nowS: number): string[] {
-  const result = runSimulation(testCase.cib, { nodeUp: testCase.nodeUp, nodeDown: testCase.nodeDown, nodeFail: [], standby: [], opInject: testCase.opInject }, nowS);
+  const result = runSimulation(testCase.cib, { nodeUp: testCase.nodeUp, nodeDown: testCase.nodeDown, nodeFail: testCase.nodeFail, standby: [], opInject: testCase.opInject }, nowS);
   return summaryLines(result.transition);
 }
 
 export function compareCase(testCase: DifferentialCase, nowS: number): CaseResult {
-  const pacemaker = runPacemaker(testCase, nowS);
+  let pacemaker: string[];
+  try {
+    pacemaker = runPacemaker(testCase, nowS);
+  } catch (error) {
+    if (!(error instanceof PacemakerCrashed)) throw error;
+    return { testCase, pacemaker: [error.message], tandem: [], match: false, skipped: true };
+  }
   let tandem: string[];
   try {
     tandem = runTandem(testCase, nowS);

@@ -1,10 +1,12 @@
 // Random clusters for the differential test against Pacemaker: nodes, primitives, groups,
 // clones, promotable clones, constraints, stickiness, standby, current placement and
-// injected failures, all from a seed, so any case can be replayed.
+// injected failures, all from a seed, so any case can be replayed. The features in
+// features.ts come from a second stream of the same seed, layered on these.
 
 import { emptyCib, type Cib } from '../model/cib.js';
-import type { Constraint, Operation, Primitive, Resource, Role } from '../model/config.js';
+import type { Clone, Constraint, Operation, Primitive, Resource, Role } from '../model/config.js';
 import { transitionKeyFor, transitionMagicFor, type NodeState, type OperationRecord, type ResourceHistory } from '../model/status.js';
+import { cloneFeatures, clusterFeatures, collectiveFeatures, constraintFeatures, fencingFeatures, historyFailures, historyTimeS, maybeGroupChild, primitiveFeatures } from './features.js';
 
 /** A small, fast, seeded PRNG (mulberry32): the same seed gives the same cases anywhere. */
 export class Random {
@@ -37,11 +39,19 @@ export class Random {
   }
 }
 
+/**
+ * The time cases are scheduled at: this run's start. Generated failures are stamped
+ * relative to it, and crm_simulate stamps the failures it injects with the wall clock.
+ */
+export const caseTimeS = Math.floor(Date.now() / 1000);
+
 export interface DifferentialCase {
   seed: number;
   cib: Cib;
   nodeUp: string[];
   nodeDown: string[];
+  /** Nodes that fail (crm_simulate's --node-fail): to be fenced. */
+  nodeFail: string[];
   opInject: string[];
 }
 
@@ -54,13 +64,13 @@ function op(owner: string, name: string, intervalS: number, role?: Role): Operat
   return operation;
 }
 
-function primitive(id: string, promotable: boolean, random: Random): Primitive {
+function primitive(id: string, promotable: boolean, random: Random, extra: Random): Primitive {
   const meta: Record<string, string> = {};
   if (random.chance(0.2)) meta['resource-stickiness'] = random.pick(stickiness);
   if (random.chance(0.1)) meta['migration-threshold'] = String(random.int(1, 3));
   if (random.chance(0.05)) meta['target-role'] = 'Stopped';
   const ops = promotable ? [op(id, 'monitor', 10, 'Promoted'), op(id, 'monitor', 11, 'Unpromoted')] : [op(id, 'monitor', 10)];
-  return {
+  const made: Primitive = {
     kind: 'primitive',
     id,
     agent: { class: 'ocf', provider: 'pacemaker', type: promotable ? 'Stateful' : 'Dummy' },
@@ -70,24 +80,31 @@ function primitive(id: string, promotable: boolean, random: Random): Primitive {
     ops,
     extra: {},
   };
+  primitiveFeatures(made, promotable, extra);
+  return made;
 }
 
-function generateResources(random: Random): Resource[] {
+function generateResources(random: Random, extra: Random, nodeCount: number): Resource[] {
   const resources: Resource[] = [];
   const count = random.int(1, 6);
   for (let index = 0; index < count; index += 1) {
     const kind = random.pick(['primitive', 'primitive', 'primitive', 'group', 'clone', 'promotable'] as const);
     const id = `r${index}`;
-    if (kind === 'primitive') resources.push(primitive(id, false, random));
+    if (kind === 'primitive') resources.push(primitive(id, false, random, extra));
     else if (kind === 'group') {
-      const members = Array.from({ length: random.int(2, 3) }, (_, member) => primitive(`${id}m${member}`, false, random));
-      resources.push({ kind: 'group', id, children: members, meta: {}, params: {}, extra: {} });
+      const members = Array.from({ length: random.int(2, 3) }, (_, member) => primitive(`${id}m${member}`, false, random, extra));
+      const meta: Record<string, string> = {};
+      collectiveFeatures(meta, extra);
+      resources.push({ kind: 'group', id, children: members, meta, params: {}, extra: {} });
     } else {
       const promotable = kind === 'promotable';
       const meta: Record<string, string> = promotable ? { promotable: 'true' } : {};
       if (random.chance(0.3)) meta['clone-max'] = String(random.int(1, 3));
       if (random.chance(0.2)) meta.interleave = 'true';
-      resources.push({ kind: 'clone', id, promotable, legacyMaster: false, child: primitive(`${id}c`, promotable, random), meta, params: {}, extra: {} });
+      const clone: Clone = { kind: 'clone', id, promotable, legacyMaster: false, child: primitive(`${id}c`, promotable, random, extra), meta, params: {}, extra: {} };
+      cloneFeatures(clone, nodeCount, extra);
+      maybeGroupChild(clone, (memberId) => primitive(memberId, promotable, extra, extra), extra);
+      resources.push(clone);
     }
   }
   return resources;
@@ -141,7 +158,7 @@ function record(historyId: string, operation: string, rc: number, callId: number
     rc,
     opStatus: 0,
     intervalMs,
-    lastRcChange: 1_700_000_000,
+    lastRcChange: historyTimeS,
     transitionKey,
     transitionMagic: transitionMagicFor(0, rc, transitionKey),
     // The digest Pacemaker computes for an agent with no parameters, as crm_simulate records it.
@@ -150,7 +167,7 @@ function record(historyId: string, operation: string, rc: number, callId: number
 }
 
 /** Where things run now: each primitive (or clone instance) started on a random online node. */
-function generateHistory(random: Random, resources: Resource[], states: NodeState[]): void {
+function generateHistory(random: Random, extra: Random, resources: Resource[], states: NodeState[]): void {
   const online = states.filter((state) => state.inCluster);
   let callId = 1;
   const add = (state: NodeState, p: Primitive, historyId: string, ops: OperationRecord[]) => {
@@ -160,12 +177,18 @@ function generateHistory(random: Random, resources: Resource[], states: NodeStat
   for (const resource of resources) {
     if (!random.chance(0.6) || online.length === 0) continue;
     if (resource.kind === 'clone') {
-      const p = primitivesOf(resource)[0]!;
       const promotedNode = resource.promotable && random.chance(0.5) ? random.pick(online) : undefined;
+      // A unique clone's instances have their own history ids, and a node may run several.
+      const unique = resource.meta['globally-unique'] === 'true';
+      let instance = 0;
       for (const state of online) {
         if (!random.chance(0.7)) continue;
         const promoted = state === promotedNode;
-        add(state, p, p.id, [record(p.id, promoted ? 'promote' : 'start', 0, callId++)]);
+        const copies = unique ? extra.int(1, Number(resource.meta['clone-node-max'] ?? '1')) : 1;
+        for (let copy = 0; copy < copies; copy += 1) {
+          const suffix = unique ? `:${instance++}` : '';
+          for (const p of primitivesOf(resource)) add(state, p, p.id + suffix, [record(p.id + suffix, promoted && copy === 0 ? 'promote' : 'start', 0, callId++)]);
+        }
       }
       continue;
     }
@@ -175,6 +198,7 @@ function generateHistory(random: Random, resources: Resource[], states: NodeStat
   // Everything else has been probed and found stopped on some of the online nodes.
   for (const state of online) {
     for (const resource of resources) {
+      if (resource.meta['globally-unique'] === 'true') continue;
       for (const p of primitivesOf(resource)) {
         if (state.resources.some((history) => history.id === p.id) || !random.chance(0.5)) continue;
         add(state, p, p.id, [record(p.id, 'monitor', 7, callId++)]);
@@ -185,6 +209,7 @@ function generateHistory(random: Random, resources: Resource[], states: NodeStat
 
 export function generateCase(seed: number): DifferentialCase {
   const random = new Random(seed);
+  const extra = new Random(seed ^ 0x5bd1e995);
   const cib = emptyCib();
   const nodeCount = random.int(2, 5);
   const nodes = Array.from({ length: nodeCount }, (_, index) => `node${index + 1}`);
@@ -198,8 +223,10 @@ export function generateCase(seed: number): DifferentialCase {
     utilization: {},
     extra: {},
   }));
-  cib.configuration.resources = generateResources(random);
+  cib.configuration.resources = generateResources(random, extra, nodeCount);
   cib.configuration.constraints = generateConstraints(random, cib.configuration.resources, nodes);
+  constraintFeatures(cib.configuration.constraints, cib.configuration.resources, nodes, extra);
+  clusterFeatures(cib, extra);
   cib.status.nodes = nodes.map((name, index) => ({
     id: String(index + 1),
     uname: name,
@@ -217,20 +244,24 @@ export function generateCase(seed: number): DifferentialCase {
   for (const resource of cib.configuration.resources) {
     if (resource.kind !== 'clone' || !resource.promotable) continue;
     for (const state of cib.status.nodes) {
-      if (random.chance(0.6)) state.transientAttributes[`master-${resource.child.id}`] = random.pick(['5', '10', '100', '1']);
+      if (!random.chance(0.6)) continue;
+      const score = random.pick(['5', '10', '100', '1']);
+      for (const p of primitivesOf(resource)) state.transientAttributes[`master-${p.id}`] = score;
     }
   }
-  generateHistory(random, cib.configuration.resources, cib.status.nodes);
+  generateHistory(random, extra, cib.configuration.resources, cib.status.nodes);
+  historyFailures(cib.status.nodes, extra);
 
   const onlineNodes = cib.status.nodes.filter((state) => state.inCluster).map((state) => state.uname);
   const offlineNodes = cib.status.nodes.filter((state) => !state.inCluster).map((state) => state.uname);
   const running = cib.status.nodes.flatMap((state) => state.resources.filter((history) => history.ops.some((o) => o.rc === 0)).map((history) => ({ node: state.uname, id: history.id })));
-  const testCase: DifferentialCase = { seed, cib, nodeUp: [], nodeDown: [], opInject: [] };
+  const testCase: DifferentialCase = { seed, cib, nodeUp: [], nodeDown: [], nodeFail: [], opInject: [] };
   if (offlineNodes.length > 0 && random.chance(0.3)) testCase.nodeUp.push(random.pick(offlineNodes));
   if (onlineNodes.length > 1 && random.chance(0.25)) testCase.nodeDown.push(random.pick(onlineNodes.slice(1)));
   if (running.length > 0 && random.chance(0.35)) {
     const victim = random.pick(running);
     testCase.opInject.push(random.chance(0.7) ? `${victim.id}_monitor_10000@${victim.node}=${random.pick([1, 7])}` : `${victim.id}_start_0@${victim.node}=1`);
   }
+  fencingFeatures(testCase, extra);
   return testCase;
 }

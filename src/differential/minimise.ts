@@ -26,7 +26,7 @@ function withoutResource(testCase: DifferentialCase, index: number): Differentia
     return !mentions(constraint.first?.id) && !mentions(constraint.then?.id);
   });
   for (const state of next.cib.status.nodes) state.resources = state.resources.filter((history) => !ids.has(history.id.replace(/:\d+$/, '')));
-  next.opInject = next.opInject.filter((spec) => ![...ids].some((id) => spec.startsWith(`${id}_`)));
+  next.opInject = next.opInject.filter((spec) => ![...ids].some((id) => spec.startsWith(`${id}_`) || spec.startsWith(`${id}:`)));
   return next;
 }
 
@@ -36,6 +36,7 @@ function candidates(testCase: DifferentialCase): DifferentialCase[] {
   testCase.opInject.forEach((_, index) => list.push({ ...structuredClone(testCase), opInject: drop(testCase.opInject, index) }));
   testCase.nodeUp.forEach((_, index) => list.push({ ...structuredClone(testCase), nodeUp: drop(testCase.nodeUp, index) }));
   testCase.nodeDown.forEach((_, index) => list.push({ ...structuredClone(testCase), nodeDown: drop(testCase.nodeDown, index) }));
+  testCase.nodeFail.forEach((_, index) => list.push({ ...structuredClone(testCase), nodeFail: drop(testCase.nodeFail, index) }));
   testCase.cib.configuration.resources.forEach((_, index) => list.push(withoutResource(testCase, index)));
   testCase.cib.configuration.constraints.forEach((_, index) => {
     const next = structuredClone(testCase);
@@ -63,7 +64,8 @@ export function minimise(testCase: DifferentialCase, nowS: number): Differential
       if (attempts >= maxAttempts) break;
       let differs: boolean;
       try {
-        differs = !compareCase(candidate, nowS).match;
+        const result = compareCase(candidate, nowS);
+        differs = !result.match && !result.skipped;
       } catch {
         continue;
       }

@@ -18,12 +18,17 @@ export interface SchedAction {
   reason: string | undefined;
 }
 
+/** Pacemaker's ordering flags (enum pe_ordering) that tandem's orderings use. */
 export const Flag = {
   impliesThen: 1,
   impliesFirst: 2,
   runnableLeft: 4,
   restart: 8,
   promotedImpliesFirst: 16,
+  /** Set on every configured ordering; Pacemaker drops an ordering of two actions already ordered with a flag in common. */
+  optional: 32,
+  /** symmetrical=false: "then" may not happen while "first" cannot run, and nothing more. */
+  asymmetrical: 64,
 } as const;
 
 export interface Ordering {
@@ -36,6 +41,18 @@ export class ActionGraph {
   readonly actions: SchedAction[] = [];
   readonly orderings: Ordering[] = [];
   private readonly byResource = new Map<SchedResource, SchedAction[]>();
+  private readonly orderingsBefore = new Map<SchedAction, Ordering[]>();
+  private readonly orderingsAfter = new Map<SchedAction, Ordering[]>();
+
+  /** Orderings where the action is "then", newest first (as Pacemaker walks them). */
+  before(action: SchedAction): readonly Ordering[] {
+    return this.orderingsBefore.get(action) ?? [];
+  }
+
+  /** Orderings where the action is "first", newest first. */
+  after(action: SchedAction): readonly Ordering[] {
+    return this.orderingsAfter.get(action) ?? [];
+  }
 
   find(resource: SchedResource, task: Task, node?: SchedNode): SchedAction[] {
     const list = this.byResource.get(resource) ?? [];
@@ -59,7 +76,15 @@ export class ActionGraph {
 
   order(first: SchedAction, then: SchedAction, flags: number): void {
     if (first === then) return;
-    this.orderings.push({ first, then, flags });
+    const after = this.orderingsAfter.get(first) ?? [];
+    if (after.some((existing) => existing.then === then && (existing.flags & flags) !== 0)) return;
+    const ordering = { first, then, flags };
+    this.orderings.push(ordering);
+    after.unshift(ordering);
+    this.orderingsAfter.set(first, after);
+    const before = this.orderingsBefore.get(then) ?? [];
+    before.unshift(ordering);
+    this.orderingsBefore.set(then, before);
   }
 }
 
@@ -68,16 +93,31 @@ export function nextRoleOf(primitive: SchedPrimitive): RoleRank {
   return primitive.assigned ? RoleRank.Started : RoleRank.Stopped;
 }
 
+/** With no-quorum-policy=demote, a running promotable instance carries on unpromoted; anything else stops. */
+function demoteKeepsRunning(ws: WorkingSet, primitive: SchedPrimitive): boolean {
+  return !ws.haveQuorum && ws.options.noQuorumPolicy === 'demote' && (primitive.role === RoleRank.Promoted || primitive.role === RoleRank.Unpromoted);
+}
+
+/** Why a start or promote cannot run without quorum, if it cannot (Pacemaker's effective_quorum_policy). */
 function quorumBlocks(ws: WorkingSet, primitive: SchedPrimitive): string | undefined {
-  if (ws.haveQuorum) return undefined;
-  if (ws.options.noQuorumPolicy === 'stop' || ws.options.noQuorumPolicy === 'demote' || ws.options.noQuorumPolicy === 'suicide') return 'no quorum';
-  if (ws.options.noQuorumPolicy === 'freeze' && (primitive.runningOn.length === 0 || nextRoleOf(primitive) > primitive.role)) return 'quorum freeze';
+  if (ws.haveQuorum || demoteKeepsRunning(ws, primitive)) return undefined;
+  const policy = ws.options.noQuorumPolicy;
+  if (policy === 'stop' || policy === 'demote' || policy === 'suicide') return 'no quorum';
+  if (policy === 'freeze' && (primitive.runningOn.length === 0 || nextRoleOf(primitive) > primitive.role)) return 'quorum freeze';
   return undefined;
+}
+
+/** An action, required if asked for, except that an unmanaged resource's are made optional (custom_action). */
+function ensureAction(graph: ActionGraph, primitive: SchedPrimitive, task: Task, node: SchedNode | undefined, optional: boolean): SchedAction {
+  const action = graph.ensure(primitive, task, node, optional || !primitive.managed);
+  if (!primitive.managed) action.optional = true;
+  return action;
 }
 
 /** Creates a primitive's actions as Pacemaker's native_create_actions walks its roles. */
 export function createPrimitiveActions(ws: WorkingSet, graph: ActionGraph, primitive: SchedPrimitive): void {
   primitive.nextRole = nextRoleOf(primitive);
+  if (demoteKeepsRunning(ws, primitive) && primitive.nextRole > RoleRank.Unpromoted) primitive.nextRole = RoleRank.Unpromoted;
   if (primitive.blocked) return;
   const current = primitive.runningOn[0];
   const chosen = primitive.assigned;
@@ -88,7 +128,7 @@ export function createPrimitiveActions(ws: WorkingSet, graph: ActionGraph, primi
   const stopOptional = !needStop;
   // Down from the current role to stopped (optional unless a stop is needed).
   if (primitive.role === RoleRank.Promoted) {
-    for (const node of primitive.runningOn) graph.ensure(primitive, 'demote', node, stopOptional);
+    for (const node of primitive.runningOn) ensureAction(graph, primitive, 'demote', node, stopOptional);
   }
   if (primitive.role > RoleRank.Stopped) createStops(graph, primitive, stopOptional);
   // Back up to the current role where it will run.
@@ -99,7 +139,7 @@ export function createPrimitiveActions(ws: WorkingSet, graph: ActionGraph, primi
   // Required steps from the current role to the next one.
   if (primitive.nextRole !== primitive.role) {
     if (primitive.nextRole === RoleRank.Stopped) {
-      if (primitive.role === RoleRank.Promoted) for (const node of primitive.runningOn) graph.ensure(primitive, 'demote', node, false);
+      if (primitive.role === RoleRank.Promoted) for (const node of primitive.runningOn) ensureAction(graph, primitive, 'demote', node, false);
       createStops(graph, primitive, false);
     } else if (primitive.role === RoleRank.Stopped) {
       createStart(ws, graph, primitive, chosen, false);
@@ -107,15 +147,20 @@ export function createPrimitiveActions(ws: WorkingSet, graph: ActionGraph, primi
     } else if (primitive.nextRole === RoleRank.Promoted) {
       createPromote(ws, graph, primitive, chosen, false);
     } else if (primitive.role === RoleRank.Promoted) {
-      for (const node of primitive.runningOn) graph.ensure(primitive, 'demote', node, false);
+      for (const node of primitive.runningOn) ensureAction(graph, primitive, 'demote', node, false);
     }
   }
   if (primitive.nextRole !== RoleRank.Stopped && chosen) createStart(ws, graph, primitive, chosen, true);
+  // Scheduling its recurring monitors looks an unmanaged resource's start up again, which
+  // makes it optional again; in maintenance no monitor is scheduled.
+  if (!primitive.managed && !primitive.maintenance && chosen && primitive.definition.ops.some((op) => op.name === 'monitor' && op.intervalMs > 0)) {
+    for (const start of graph.find(primitive, 'start', chosen)) start.optional = true;
+  }
 }
 
 function createStops(graph: ActionGraph, primitive: SchedPrimitive, optional: boolean): void {
   for (const node of primitive.runningOn) {
-    const stop = graph.ensure(primitive, 'stop', node, optional);
+    const stop = ensureAction(graph, primitive, 'stop', node, optional);
     if (primitive.assigned === undefined) stop.reason ??= 'node availability';
     if (!primitive.managed) stop.runnable = false;
   }
@@ -131,8 +176,17 @@ function createStart(ws: WorkingSet, graph: ActionGraph, primitive: SchedPrimiti
   if (!optional && start.runnable) start.optional = false;
 }
 
+/**
+ * A promote where it will run, unless it cannot start there: then none (the summary finds
+ * the one its clone's orderings make on no node, which cannot run).
+ */
 function createPromote(ws: WorkingSet, graph: ActionGraph, primitive: SchedPrimitive, node: SchedNode | undefined, optional: boolean): void {
-  const promote = graph.ensure(primitive, 'promote', node, optional);
+  if (node) createStart(ws, graph, primitive, node, true);
+  if (graph.find(primitive, 'start', node).some((start) => !start.runnable)) {
+    for (const promote of graph.find(primitive, 'promote', node)) promote.runnable = false;
+    return;
+  }
+  const promote = ensureAction(graph, primitive, 'promote', node, optional);
   const blocked = quorumBlocks(ws, primitive);
   if (blocked && promote.runnable) {
     promote.runnable = false;
@@ -140,67 +194,17 @@ function createPromote(ws: WorkingSet, graph: ActionGraph, primitive: SchedPrimi
   }
 }
 
-/** Sets a flag change's reason the way Pacemaker words it, unless one is already set. */
-function because(action: SchedAction, change: 'required' | 'unrunnable', cause: SchedAction): void {
-  if (action.resource === cause.resource) return;
-  action.reason ??= `${change} ${cause.resource.id} ${cause.task}`;
-}
-
-/** Applies orderings until no flag changes, bounded by the number of possible changes. */
 /**
- * A clone's completion pseudo-action as seen from one "then" action: it is required only
- * if an instance on the then-action's node really acts, and runnable if any instance can.
+ * A node being fenced stops (and demotes) what it runs by being fenced: those actions
+ * become pseudo-actions, runnable yet executed by nobody; an unmanaged resource's are left
+ * as they are (Pacemaker's native_stop_constraints).
  */
-function firstFlags(first: SchedAction, then: SchedAction, members: Map<SchedAction, SchedAction[]>): { optional: boolean; runnable: boolean } {
-  const list = members.get(first);
-  if (!list) return first;
-  const relevant = then.node ? list.filter((member) => member.node === then.node) : list;
-  return { optional: first.optional && !relevant.some((member) => !member.optional), runnable: first.runnable };
-}
-
-export function propagate(graph: ActionGraph, anyOf: Map<SchedAction, SchedAction[]>): void {
-  const limit = (graph.actions.length * 2 + 1) * (graph.orderings.length + anyOf.size + 1);
-  for (let round = 0; round < limit; round += 1) {
-    let changed = false;
-    for (const { first, then, flags } of graph.orderings) {
-      const seen = firstFlags(first, then, anyOf);
-      if (flags & Flag.impliesThen && !seen.optional && then.optional) {
-        then.optional = false;
-        because(then, 'required', first);
-        changed = true;
-      }
-      if (flags & Flag.runnableLeft && !seen.runnable && then.runnable) {
-        then.runnable = false;
-        because(then, 'unrunnable', first);
-        changed = true;
-      }
-      if (flags & Flag.impliesFirst && !then.optional && first.optional) {
-        first.optional = false;
-        because(first, 'required', then);
-        changed = true;
-      }
-      if (flags & Flag.promotedImpliesFirst && !then.optional && first.optional && first.resource.kind === 'primitive' && first.resource.role === RoleRank.Promoted) {
-        first.optional = false;
-        changed = true;
-      }
-      if (flags & Flag.restart && first.optional && then.resource.kind === 'primitive' && then.resource.managed) {
-        const shutdown = !then.runnable && then.resource.runningOn.length > 0;
-        const recover = !then.optional;
-        if ((shutdown || recover) && (first.runnable || !then.optional)) {
-          first.optional = false;
-          changed = true;
-        }
-      }
-    }
-    for (const [pseudo, members] of anyOf) {
-      if (pseudo.task !== 'running' && pseudo.task !== 'promoted') continue;
-      const runnable = members.some((member) => member.runnable);
-      if (pseudo.runnable && !runnable) {
-        pseudo.runnable = false;
-        changed = true;
-      }
-    }
-    if (!changed) return;
+export function implyByFencing(ws: WorkingSet, graph: ActionGraph): void {
+  const fenced = new Set(ws.fencing.map(({ node }) => node));
+  for (const action of graph.actions) {
+    if (action.resource.kind !== 'primitive' || !action.resource.managed || !action.node || !fenced.has(action.node)) continue;
+    if (action.task !== 'stop' && action.task !== 'demote') continue;
+    action.pseudo = true;
+    action.runnable = true;
   }
-  throw new Error(`ordering propagation did not settle within ${limit} rounds`);
 }

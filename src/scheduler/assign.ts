@@ -15,6 +15,7 @@ import {
   type SchedResource,
 } from './types.js';
 import type { WorkingSet } from './unpack.js';
+import { banInsufficientCapacity, compareNodeCapacities, consumeCapacity } from './utilization.js';
 
 export function currentNode(primitive: SchedPrimitive): SchedNode | undefined {
   return primitive.runningOn[0];
@@ -40,6 +41,8 @@ export function sortNodes(ws: WorkingSet, scores: NodeScores, active: SchedNode 
     const diff = effective(b) - effective(a);
     if (diff !== 0) return diff;
     if (ws.options.placementStrategy !== 'minimal') {
+      const capacity = ws.options.placementStrategy === 'balanced' ? compareNodeCapacities(a.node, b.node) : 0;
+      if (capacity !== 0) return capacity;
       const load = a.node.assignedCount - b.node.assignedCount;
       if (load !== 0) return load;
       if (active === a.node) return -1;
@@ -60,10 +63,13 @@ export function assignToNode(primitive: SchedPrimitive, node: SchedNode | undefi
   primitive.assigned = node;
   primitive.assignedScore = score;
   node.assignedCount += 1;
+  consumeCapacity(node, primitive);
   return true;
 }
 
 function chooseNode(ws: WorkingSet, primitive: SchedPrimitive, prefer: SchedNode | undefined): boolean {
+  const roomiest = banInsufficientCapacity(ws, primitive);
+  prefer ??= roomiest;
   const sorted = sortNodes(ws, primitive.allowed, currentNode(primitive));
   const best = sorted[0];
   let chosen: { node: SchedNode; score: number } | undefined;
@@ -181,14 +187,16 @@ export function assignPrimitive(ws: WorkingSet, primitive: SchedPrimitive, prefe
   primitive.allocating = true;
   applyOwnColocations(ws, primitive);
   mergeDependentsScores(ws, primitive);
+  // Fencing on but no device: nothing is managed once it comes to placing it (an instance
+  // beyond clone-max is never placed, so it is still stopped).
+  if (ws.options.stonithEnabled && !ws.haveFencingDevice) primitive.managed = false;
 
-  if (primitive.nextRole === RoleRank.Stopped || primitive.targetRole === RoleRank.Stopped) {
-    assignToNode(primitive, undefined, -INFINITY, true);
-  } else if (!primitive.managed) {
+  if (!primitive.managed) {
+    // Left alone: it stays where it is, in the role it has, whatever it was meant to be.
     const node = currentNode(primitive);
     assignToNode(primitive, node, primitive.allowed.get(node?.name ?? '') ?? 0, true);
-    if (!node) primitive.nextRole = RoleRank.Stopped;
-  } else if (ws.options.stopAllResources) {
+    primitive.nextRole = node ? primitive.role : RoleRank.Stopped;
+  } else if (primitive.nextRole === RoleRank.Stopped || primitive.targetRole === RoleRank.Stopped || ws.options.stopAllResources) {
     assignToNode(primitive, undefined, -INFINITY, true);
   } else {
     chooseNode(ws, primitive, prefer);
@@ -229,7 +237,15 @@ export function assignGroup(ws: WorkingSet, group: SchedGroup, prefer: SchedNode
  */
 export function sortForAssignment(ws: WorkingSet): SchedResource[] {
   if (ws.options.placementStrategy === 'default') return [...ws.resources];
-  const nodes = [...ws.nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Nodes as pcmk__sort_nodes orders them before anything is assigned: those that can run
+  // resources first, the roomiest first (balanced), then by name.
+  const nodes = [...ws.nodes].sort((a, b) => {
+    const available = Number(canRunResources(b)) - Number(canRunResources(a));
+    if (available !== 0) return available;
+    const capacity = ws.options.placementStrategy === 'balanced' ? compareNodeCapacities(a, b) : 0;
+    if (capacity !== 0) return capacity;
+    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  });
   const merged = new Map<SchedResource, NodeScores>();
   for (const resource of ws.resources) {
     merged.set(resource, mergeWeights(ws, resource, undefined, '#uname', 1, { forward: true, init: true }));

@@ -5,7 +5,7 @@
 import type { ColocationConstraint, ResourceSet } from '../model/config.js';
 import { INFINITY, addScores, parseScore } from '../model/score.js';
 import { isTrue } from './options.js';
-import { RoleRank, type NodeScores, type SchedColocation, type SchedNode, type SchedResource } from './types.js';
+import { RoleRank, type NodeScores, type SchedColocation, type SchedGroup, type SchedNode, type SchedResource } from './types.js';
 import { roleRank, type WorkingSet } from './unpack.js';
 
 /** Marks a node as unusable during a positive-only merge (Pacemaker's INFINITY_HACK). */
@@ -165,9 +165,6 @@ export interface MergeFlags {
   positive?: boolean;
 }
 
-function lastMember(resource: SchedResource): SchedResource | undefined {
-  return resource.kind === 'group' ? resource.children[resource.children.length - 1] : undefined;
-}
 
 /**
  * Folds the node preferences of resources colocated with `resource` (or, forward, that it
@@ -175,14 +172,12 @@ function lastMember(resource: SchedResource): SchedResource | undefined {
  */
 export function mergeWeights(ws: WorkingSet, resource: SchedResource, nodes: NodeScores | undefined, attribute: string, factor: number, flags: MergeFlags, merging: Set<SchedResource> = new Set()): NodeScores {
   if (merging.has(resource)) return nodes ?? new Map();
+  if (resource.kind === 'group') return mergeGroupWeights(ws, resource, nodes, attribute, factor, flags, merging);
   merging.add(resource);
-  const last = lastMember(resource);
   let work: NodeScores;
   if (flags.init) {
-    work = last ? mergeWeights(ws, last, undefined, attribute, factor, flags, merging) : new Map(resource.allowed);
+    work = new Map(resource.allowed);
     flags = { ...flags, init: false };
-  } else if (last) {
-    work = mergeWeights(ws, last, new Map(nodes), attribute, factor, flags, merging);
   } else {
     work = new Map(nodes);
     addScoresMatchingAttribute(ws, work, resource, attribute, factor, flags.positive === true);
@@ -190,7 +185,7 @@ export function mergeWeights(ws: WorkingSet, resource: SchedResource, nodes: Nod
 
   if (canRunAny(work, ws)) {
     const multiplier = factor < 0 ? -1 : 1;
-    const list = flags.forward ? resource.colocationsAsDependent : (last ?? resource).colocationsAsPrimary;
+    const list = flags.forward ? resource.colocationsAsDependent : resource.colocationsAsPrimary;
     for (const colocation of [...list]) {
       if (!flags.forward && !colocation.influence) continue;
       const other = flags.forward ? colocation.primary : colocation.dependent;
@@ -205,5 +200,25 @@ export function mergeWeights(ws: WorkingSet, resource: SchedResource, nodes: Nod
     for (const [name, weight] of work) if (weight === UNUSABLE) work.set(name, 1);
   }
   merging.delete(resource);
+  return work;
+}
+
+/**
+ * A group's preferences are its first member's (whose colocations reach the other members),
+ * then those of what is colocated with the group itself (pcmk__group_add_colocated_node_scores).
+ * Sorting resources (forward, from nothing) starts from its last member instead, whose
+ * colocations lead back through the others, then takes what the group is colocated with.
+ */
+function mergeGroupWeights(ws: WorkingSet, group: SchedGroup, nodes: NodeScores | undefined, attribute: string, factor: number, flags: MergeFlags, merging: Set<SchedResource>): NodeScores {
+  merging.add(group);
+  const sorting = flags.forward === true && flags.init === true;
+  const member = sorting ? group.children[group.children.length - 1] : group.children[0];
+  let work = member ? mergeWeights(ws, member, nodes, attribute, factor, flags, merging) : new Map(nodes ?? group.allowed);
+  const own = sorting ? group.colocationsAsDependent : group.colocationsAsPrimary;
+  for (const colocation of own) {
+    const other = sorting ? colocation.primary : colocation.dependent;
+    work = mergeWeights(ws, other, work, colocation.nodeAttribute, colocation.score / INFINITY, { ...flags, init: false }, merging);
+  }
+  merging.delete(group);
   return work;
 }

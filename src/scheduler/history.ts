@@ -20,6 +20,8 @@ export interface NodeHistory {
   startPending: boolean;
   /** The agent says the resource cannot run on this node (not installed, no permission). */
   bannedHere: boolean;
+  /** A stop failed here: it may not run here again (until cleaned up). */
+  stopFailed: boolean;
   /** The agent says the configuration is wrong: it can run nowhere. */
   bannedEverywhere: boolean;
 }
@@ -29,8 +31,10 @@ function isProbe(record: OperationRecord): boolean {
 }
 
 function onFailFor(record: OperationRecord, ops: Operation[], stonithEnabled: boolean): OnFail {
-  const configured = ops.find((op) => op.name === record.operation && op.intervalMs === record.intervalMs)?.onFail;
-  if (configured !== undefined) return configured.toLowerCase() as OnFail;
+  const configured = ops.find((op) => op.name === record.operation && op.intervalMs === record.intervalMs)?.onFail?.toLowerCase();
+  // Pacemaker resets on-fail=fence to stop while fencing is disabled.
+  if (configured === 'fence' && !stonithEnabled) return 'stop';
+  if (configured !== undefined) return configured as OnFail;
   if (record.operation === 'stop') return stonithEnabled ? 'fence' : 'block';
   return 'restart';
 }
@@ -43,7 +47,18 @@ function byCallId(a: OperationRecord, b: OperationRecord): number {
   return a.callId - b.callId;
 }
 
-export function replayHistory(records: OperationRecord[], ops: Operation[], stonithEnabled: boolean): NodeHistory {
+export interface ReplayContext {
+  /** The resource's configured operations (for their on-fail). */
+  ops: Operation[];
+  stonithEnabled: boolean;
+  /** An unmanaged resource's monitor that finds it not running only tells that it is stopped. */
+  managed: boolean;
+  /** Which failures are past the resource's failure-timeout: ignored as if they had never happened. */
+  expired: (record: OperationRecord) => boolean;
+}
+
+/** Replays the records in order (call id, pending ones last). */
+export function replayHistory(records: OperationRecord[], { ops, stonithEnabled, managed, expired }: ReplayContext): NodeHistory {
   const state: NodeHistory = {
     role: RoleRank.Unknown,
     failed: false,
@@ -53,6 +68,7 @@ export function replayHistory(records: OperationRecord[], ops: Operation[], ston
     stopAfterFailure: false,
     startPending: false,
     bannedHere: false,
+    stopFailed: false,
     bannedEverywhere: false,
   };
   let onFail: OnFail | undefined;
@@ -73,9 +89,17 @@ export function replayHistory(records: OperationRecord[], ops: Operation[], ston
     }
     if (record.opStatus === OpStatus.cancelled) continue;
     const failure = classify(record);
+    if (failure !== 'ok' && expired(record)) continue;
     if (failure === 'ok') {
       applySuccess(state, record);
       if (clearsPastFailure(record, onFail)) onFail = clearFailure(onFail);
+      continue;
+    }
+    // A recurring monitor that finds it not running where it was not running, or for an
+    // unmanaged resource, only says it is stopped (determine_op_status).
+    if (record.rc === OcfRc.notRunning && record.intervalMs > 0 && (!managed || state.role === RoleRank.Stopped)) {
+      state.role = RoleRank.Stopped;
+      if (!managed) onFail = undefined;
       continue;
     }
     // "Not running" from any one-time operation means it is stopped now (for a stop, that
@@ -85,13 +109,20 @@ export function replayHistory(records: OperationRecord[], ops: Operation[], ston
       if (record.operation !== 'stop') onFail = worseOnFail(onFail, onFailFor(record, ops, stonithEnabled));
       continue;
     }
+    const thisOnFail = onFailFor(record, ops, stonithEnabled);
+    // on-fail=ignore: Pacemaker pretends the operation had the result it expected.
+    if (thisOnFail === 'ignore') {
+      applySuccess(state, { ...record, rc: expectedRcOf(record) ?? OcfRc.success });
+      if (clearsPastFailure(record, onFail)) onFail = clearFailure(onFail);
+      continue;
+    }
     if (failure === 'hard') state.bannedHere = true;
     if (failure === 'fatal') state.bannedEverywhere = true;
+    if (record.operation === 'stop') state.stopFailed = true;
     if (isProbe(record) && record.rc === OcfRc.errInstalled) {
       state.role = RoleRank.Stopped;
       continue;
     }
-    const thisOnFail = onFailFor(record, ops, stonithEnabled);
     onFail = worseOnFail(onFail, thisOnFail);
     if (record.operation === 'promote' || record.operation === 'demote' || record.rc === OcfRc.failedPromoted) {
       state.role = RoleRank.Promoted;

@@ -3,11 +3,13 @@
 
 import type { Cib } from '../model/cib.js';
 import type { ColocationConstraint, LocationConstraint, OrderConstraint } from '../model/config.js';
-import { ActionGraph, createPrimitiveActions, propagate, type SchedAction } from './actions.js';
+import { ActionGraph, createPrimitiveActions, implyByFencing, type SchedAction } from './actions.js';
 import { assignResource, sortForAssignment } from './assign.js';
+import { createCollectiveActions } from './collective.js';
 import { canRunResources, unpackColocations } from './colocation.js';
 import { addNotifications } from './notify.js';
 import { buildOrderings } from './orderings.js';
+import { Propagation } from './propagate.js';
 import { applyNodeCriteria, allPrimitives } from './scores.js';
 import { SummaryPrinter, summarisePrimitive, type SummaryItem } from './summary.js';
 import { nodeCondition, roleText, type NodeCondition, type ScoreNote, type SchedPrimitive, type SchedResource } from './types.js';
@@ -104,9 +106,13 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
 
   const graph = new ActionGraph();
   const ordered = assignmentOrder.flatMap((resource) => allPrimitives(resource));
-  for (const primitive of ordered) createPrimitiveActions(ws, graph, primitive);
-  const anyOf = buildOrderings(ws, graph, orders);
-  propagate(graph, anyOf);
+  for (const resource of assignmentOrder) {
+    for (const primitive of allPrimitives(resource)) createPrimitiveActions(ws, graph, primitive);
+    createCollectiveActions(graph, resource);
+  }
+  implyByFencing(ws, graph);
+  buildOrderings(ws, graph, orders);
+  new Propagation(graph).run();
 
   const printer = new SummaryPrinter();
   for (const primitive of ordered) summarisePrimitive(printer, graph, primitive);

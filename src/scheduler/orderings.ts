@@ -1,13 +1,16 @@
-// Orderings between actions: each primitive's own (stop before start, demote before stop,
-// start before promote), a group's member chain, a clone's instances, and the configured
-// order constraints (with their symmetrical inverse).
+// Orderings between actions, as Pacemaker makes them: the configured order constraints (with
+// their symmetrical inverse), each primitive's own (stop before start, demote before stop,
+// start before promote), a group's member chain and a clone's instances, with the
+// collectives' pseudo-actions between them.
 
 import type { ActionName, OrderConstraint, ResourceSet } from '../model/config.js';
 import { parseScore } from '../model/score.js';
 import { ActionGraph, Flag, type SchedAction, type Task } from './actions.js';
 import { allPrimitives } from './scores.js';
 import { RoleRank, type SchedClone, type SchedGroup, type SchedPrimitive, type SchedResource } from './types.js';
+import { instanceLocation } from './instances.js';
 import type { WorkingSet } from './unpack.js';
+import { consumeCapacity } from './utilization.js';
 
 const doneTask: Record<ActionName, Task> = { start: 'running', stop: 'stopped', promote: 'promoted', demote: 'demoted' };
 const inverse: Record<ActionName, ActionName> = { start: 'stop', stop: 'start', promote: 'demote', demote: 'promote' };
@@ -25,13 +28,11 @@ function primitiveActions(graph: ActionGraph, primitive: SchedPrimitive, task: A
   return [graph.ensure(primitive, task, undefined, true)];
 }
 
-function pseudo(graph: ActionGraph, resource: SchedGroup | SchedClone, task: Task): SchedAction {
-  return graph.ensure(resource, task, undefined, true, true);
-}
-
+/** A primitive's own orderings; an unmanaged one has none. */
 function primitiveInternal(graph: ActionGraph, primitive: SchedPrimitive): void {
+  if (!primitive.managed) return;
   for (const stop of graph.find(primitive, 'stop')) {
-    for (const start of graph.find(primitive, 'start')) graph.order(stop, start, Flag.impliesThen | Flag.restart);
+    for (const start of graph.find(primitive, 'start')) graph.order(stop, start, Flag.optional | Flag.impliesThen | Flag.restart);
     for (const demote of graph.find(primitive, 'demote')) graph.order(demote, stop, Flag.promotedImpliesFirst);
   }
   for (const start of graph.find(primitive, 'start')) {
@@ -39,70 +40,134 @@ function primitiveInternal(graph: ActionGraph, primitive: SchedPrimitive): void 
   }
 }
 
+/** Orders two resources' actions, making a missing "first" one as Pacemaker's rsc_order_first does. */
+function orderResources(graph: ActionGraph, first: SchedResource, firstTask: Task, then: SchedResource, thenTask: Task, flags: number): void {
+  const firsts = first.kind === 'primitive' && first !== then ? primitiveActions(graph, first, firstTask as ActionName) : graph.find(first, firstTask);
+  const thens = graph.find(then, thenTask);
+  for (const a of firsts) for (const b of thens) graph.order(a, b, flags);
+}
+
+/** A group's members start in order and stop in reverse; its pseudo-actions stand for them (group_internal_constraints). */
 function groupInternal(graph: ActionGraph, group: SchedGroup): void {
-  const running = pseudo(graph, group, 'running');
-  const stopped = pseudo(graph, group, 'stopped');
-  pseudo(graph, group, 'start');
-  pseudo(graph, group, 'stop');
+  const promotable = group.parent?.promotable === true;
+  orderResources(graph, group, 'stopped', group, 'start', Flag.optional);
+  orderResources(graph, group, 'start', group, 'running', Flag.runnableLeft);
+  orderResources(graph, group, 'stop', group, 'stopped', Flag.runnableLeft);
   let previous: SchedPrimitive | undefined;
   for (const child of group.children) {
-    for (const start of primitiveActions(graph, child, 'start')) graph.order(start, running, Flag.runnableLeft | Flag.impliesThen);
-    for (const stop of graph.find(child, 'stop')) graph.order(stop, stopped, 0);
+    const stop = previous ? 0 : Flag.optional;
+    const stopped = previous ? 0 : Flag.impliesThen;
+    const started = Flag.runnableLeft | Flag.impliesThen;
+    if (promotable) {
+      orderResources(graph, group, 'demote', child, 'demote', stop);
+      orderResources(graph, child, 'demote', group, 'demoted', stopped);
+      orderResources(graph, child, 'promote', group, 'promoted', started);
+      orderResources(graph, group, 'promote', child, 'promote', 0);
+    }
+    orderResources(graph, group, 'start', child, 'start', 0);
+    orderResources(graph, group, 'stop', child, 'stop', stop);
+    orderResources(graph, child, 'stop', group, 'stopped', stopped);
+    orderResources(graph, child, 'start', group, 'running', started);
     if (previous) {
-      for (const first of primitiveActions(graph, previous, 'start')) {
-        for (const then of graph.find(child, 'start')) graph.order(first, then, Flag.impliesThen | Flag.runnableLeft);
-      }
-      for (const first of graph.find(child, 'stop')) {
-        for (const then of graph.find(previous, 'stop')) graph.order(first, then, Flag.restart);
-      }
-      for (const first of graph.find(previous, 'promote')) {
-        for (const then of graph.find(child, 'promote')) graph.order(first, then, Flag.impliesThen | Flag.runnableLeft);
+      orderResources(graph, previous, 'start', child, 'start', Flag.impliesThen | Flag.runnableLeft);
+      orderResources(graph, child, 'stop', previous, 'stop', Flag.optional | Flag.restart);
+      if (promotable) {
+        orderResources(graph, previous, 'promote', child, 'promote', Flag.impliesThen | Flag.runnableLeft);
+        orderResources(graph, child, 'demote', previous, 'demote', Flag.optional);
       }
     }
     previous = child;
   }
 }
 
-/** A clone's "running" is runnable when any instance will run. */
-function cloneInternal(graph: ActionGraph, clone: SchedClone, anyOf: Map<SchedAction, SchedAction[]>): void {
-  for (const task of ['start', 'stop', 'promote', 'demote'] as const) pseudo(graph, clone, task);
-  const running = pseudo(graph, clone, 'running');
-  const promoted = pseudo(graph, clone, 'promoted');
-  const starts: SchedAction[] = [];
-  const promotes: SchedAction[] = [];
-  for (const instance of clone.instances) {
-    const members = allPrimitives(instance);
-    const last = members[members.length - 1];
-    if (!last || !last.assigned) continue;
-    starts.push(...graph.find(last, 'start'));
-    promotes.push(...graph.find(last, 'promote'));
+/** A clone's pseudo-actions stand for its instances; an ordered clone's instances go one by one (clone_internal_constraints). */
+function cloneInternal(graph: ActionGraph, clone: SchedClone): void {
+  orderResources(graph, clone, 'stopped', clone, 'start', Flag.optional);
+  orderResources(graph, clone, 'start', clone, 'running', Flag.runnableLeft);
+  orderResources(graph, clone, 'stop', clone, 'stopped', Flag.runnableLeft);
+  if (clone.promotable) {
+    orderResources(graph, clone, 'demoted', clone, 'stop', Flag.optional);
+    orderResources(graph, clone, 'running', clone, 'promote', Flag.runnableLeft);
   }
-  anyOf.set(running, starts);
-  anyOf.set(promoted, promotes.filter((action) => action.resource.kind === 'primitive' && action.resource.nextRole >= 4));
-  const stopped = pseudo(graph, clone, 'stopped');
-  const demoted = pseudo(graph, clone, 'demoted');
-  const members = clone.instances.flatMap((instance) => allPrimitives(instance));
-  anyOf.set(stopped, members.flatMap((primitive) => graph.find(primitive, 'stop')));
-  anyOf.set(demoted, members.flatMap((primitive) => graph.find(primitive, 'demote')));
+  let previous: SchedPrimitive | SchedGroup | undefined;
+  for (const instance of clone.instances) {
+    orderResources(graph, clone, 'start', instance, 'start', Flag.runnableLeft);
+    orderResources(graph, instance, 'start', clone, 'running', 0);
+    if (clone.ordered && previous) orderResources(graph, previous, 'start', instance, 'start', Flag.optional);
+    orderResources(graph, clone, 'stop', instance, 'stop', 0);
+    orderResources(graph, instance, 'stop', clone, 'stopped', 0);
+    if (clone.ordered && previous) orderResources(graph, instance, 'stop', previous, 'stop', Flag.optional);
+    previous = instance;
+  }
+  if (clone.promotable) promotableInternal(graph, clone);
+}
+
+/** A promotable clone's promotions and demotions, around its starts and stops (pcmk__order_promotable_instances). */
+function promotableInternal(graph: ActionGraph, clone: SchedClone): void {
+  const pairs: Array<[Task, Task]> = [['stopped', 'start'], ['stopped', 'promote'], ['demoted', 'start'], ['running', 'promote'], ['demoted', 'stop'], ['demote', 'demoted'], ['demoted', 'promote']];
+  for (const [first, then] of pairs) orderResources(graph, clone, first, clone, then, Flag.optional);
+  let previous: SchedPrimitive | SchedGroup | undefined;
+  for (const instance of clone.instances) {
+    orderResources(graph, instance, 'demote', instance, 'promote', Flag.optional);
+    orderResources(graph, clone, 'promote', instance, 'promote', Flag.optional);
+    orderResources(graph, instance, 'promote', clone, 'promoted', Flag.optional);
+    if (clone.ordered && previous) orderResources(graph, previous, 'promote', instance, 'promote', Flag.optional);
+    orderResources(graph, clone, 'demote', instance, 'demote', 0);
+    orderResources(graph, instance, 'demote', clone, 'demoted', 0);
+    if (clone.ordered && previous) orderResources(graph, instance, 'demote', previous, 'demote', Flag.optional);
+    previous = instance;
+  }
 }
 
 /** The action standing for "first has done `task`": a collective's completion pseudo-action. */
 function firstActions(graph: ActionGraph, resource: SchedResource, task: ActionName): SchedAction[] {
   if (resource.kind === 'primitive') return primitiveActions(graph, resource, task);
-  return [pseudo(graph, resource, doneTask[task])];
+  return graph.find(resource, doneTask[task]);
 }
 
-/** The actions an ordering's "then" side reaches: for a collective, every member's action. */
-function thenActions(graph: ActionGraph, resource: SchedResource, task: ActionName): SchedAction[] {
+/**
+ * An interleaved instance with no instance of the clone it must follow on its node may not
+ * be active at all: it is unassigned, its starts cannot run and its stops are required.
+ */
+function inhibit(graph: ActionGraph, instance: SchedPrimitive | SchedGroup): void {
+  for (const primitive of allPrimitives(instance)) {
+    if (primitive.assigned) {
+      primitive.assigned.assignedCount -= 1;
+      consumeCapacity(primitive.assigned, primitive, -1);
+    }
+    primitive.assigned = undefined;
+    primitive.nextRole = RoleRank.Stopped;
+    for (const start of graph.find(primitive, 'start')) start.runnable = false;
+    for (const stop of graph.find(primitive, 'stop')) stop.optional = false;
+  }
+}
+
+/**
+ * The actions an ordering's "then" side reaches: a collective's pseudo-action (which passes
+ * it on to the members), except that an interleaved clone after another clone takes it
+ * instance by instance (and, for a mandatory start or promote, keeps instances with no
+ * partner on their node from being active).
+ */
+function thenActions(graph: ActionGraph, first: SchedResource, resource: SchedResource, firstTask: ActionName, task: ActionName, flags: number): SchedAction[] {
   if (resource.kind === 'primitive') return graph.find(resource, task);
-  const primitives = resource.kind === 'group' ? resource.children : resource.instances.flatMap((instance) => allPrimitives(instance));
-  return primitives.flatMap((primitive) => graph.find(primitive, task));
+  if (resource.kind === 'clone' && resource.interleave && first.kind === 'clone') {
+    if (flags & (Flag.impliesThen | Flag.runnableLeft) && (firstTask === 'start' || firstTask === 'promote')) {
+      for (const instance of resource.instances) {
+        const node = instanceLocation(instance);
+        if (!first.instances.some((partner) => node !== undefined && instanceLocation(partner) === node)) inhibit(graph, instance);
+      }
+    }
+    return resource.instances.flatMap((instance) => allPrimitives(instance)).flatMap((primitive) => graph.find(primitive, task));
+  }
+  return graph.find(resource, task);
 }
 
-function flagsFor(kind: string, firstTask: ActionName, inverseSide: boolean): number {
-  if (kind !== 'Mandatory') return 0;
-  if (inverseSide) return Flag.impliesFirst;
-  return Flag.impliesThen | (firstTask === 'start' || firstTask === 'promote' ? Flag.runnableLeft : 0);
+/** Pacemaker's flags for a configured ordering (ordering_flags_for_kind). */
+function flagsFor(kind: string, firstTask: ActionName, side: 'asymmetric' | 'symmetric' | 'inverse'): number {
+  if (kind !== 'Mandatory') return Flag.optional;
+  if (side === 'asymmetric') return Flag.optional | Flag.asymmetrical;
+  if (side === 'inverse') return Flag.optional | Flag.impliesFirst;
+  return Flag.optional | Flag.impliesThen | (firstTask === 'start' || firstTask === 'promote' ? Flag.runnableLeft : 0);
 }
 
 function orderKind(constraint: OrderConstraint): string {
@@ -115,13 +180,11 @@ function addOrder(ws: WorkingSet, graph: ActionGraph, kind: string, symmetrical:
   const first = ws.byId.get(firstId);
   const then = ws.byId.get(thenId);
   if (!first || !then || first === then) return;
-  const forward = flagsFor(kind, firstTask, false);
-  if (forward !== 0) {
-    for (const a of firstActions(graph, first, firstTask)) for (const b of thenActions(graph, then, thenTask)) graph.order(a, b, forward);
-  }
-  if (symmetrical && kind === 'Mandatory') {
-    const backward = flagsFor(kind, inverse[thenTask], true);
-    for (const a of firstActions(graph, then, inverse[thenTask])) for (const b of thenActions(graph, first, inverse[firstTask])) graph.order(a, b, backward);
+  const forward = flagsFor(kind, firstTask, symmetrical ? 'symmetric' : 'asymmetric');
+  for (const a of firstActions(graph, first, firstTask)) for (const b of thenActions(graph, first, then, firstTask, thenTask, forward)) graph.order(a, b, forward);
+  if (symmetrical) {
+    const backward = flagsFor(kind, inverse[thenTask], 'inverse');
+    for (const a of firstActions(graph, then, inverse[thenTask])) for (const b of thenActions(graph, then, first, inverse[thenTask], inverse[firstTask], backward)) graph.order(a, b, backward);
   }
 }
 
@@ -142,25 +205,28 @@ function setPairs(sets: ResourceSet[], defaultAction: ActionName): Array<[string
   return pairs;
 }
 
-export function buildOrderings(ws: WorkingSet, graph: ActionGraph, constraints: OrderConstraint[]): Map<SchedAction, SchedAction[]> {
-  const anyOf = new Map<SchedAction, SchedAction[]>();
-  for (const primitive of ws.primitives) primitiveInternal(graph, primitive);
-  const visit = (resource: SchedResource) => {
-    if (resource.kind === 'group') groupInternal(graph, resource);
-    if (resource.kind === 'clone') {
-      for (const instance of resource.instances) visit(instance);
-      cloneInternal(graph, resource, anyOf);
-    }
-  };
-  for (const resource of ws.resources) visit(resource);
+/** Every ordering: the configured constraints first (as Pacemaker creates them), then each resource's own. */
+export function buildOrderings(ws: WorkingSet, graph: ActionGraph, constraints: OrderConstraint[]): void {
   for (const constraint of constraints) {
     const kind = orderKind(constraint);
-    const symmetrical = constraint.symmetrical ?? kind === 'Mandatory';
+    // Symmetrical by default, except Serialize, which never is.
+    const symmetrical = kind !== 'Serialize' && (constraint.symmetrical ?? true);
     if (constraint.first && constraint.then) {
       addOrder(ws, graph, kind, symmetrical, constraint.first.id, constraint.first.action ?? 'start', constraint.then.id, constraint.then.action ?? constraint.first.action ?? 'start');
     } else if (constraint.sets) {
       for (const [first, firstTask, then, thenTask] of setPairs(constraint.sets, 'start')) addOrder(ws, graph, kind, symmetrical, first, firstTask, then, thenTask);
     }
   }
-  return anyOf;
+  const visit = (resource: SchedResource) => {
+    if (resource.kind === 'primitive') primitiveInternal(graph, resource);
+    if (resource.kind === 'group') {
+      for (const child of resource.children) primitiveInternal(graph, child);
+      groupInternal(graph, resource);
+    }
+    if (resource.kind === 'clone') {
+      for (const instance of resource.instances) visit(instance);
+      cloneInternal(graph, resource);
+    }
+  };
+  for (const resource of ws.resources) visit(resource);
 }

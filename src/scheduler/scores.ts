@@ -3,6 +3,7 @@
 
 import type { LocationConstraint } from '../model/config.js';
 import { INFINITY, addScores, parseScore } from '../model/score.js';
+import { failCount } from './failures.js';
 import { ruleMatches, ruleScore } from './rules.js';
 import { RoleRank, type SchedNode, type SchedPrimitive, type SchedResource } from './types.js';
 import { roleRank, type WorkingSet } from './unpack.js';
@@ -15,17 +16,28 @@ export function addLocation(resource: SchedResource, node: SchedNode, score: num
   if (resource.kind === 'clone') for (const instance of resource.instances) addLocation(instance, node, score, reason);
 }
 
+/**
+ * A location constraint's score for a node (group_rsc_location): a group passes it to its
+ * first member only, the others following that one, and lists the node for them with 0;
+ * a clone passes it to every instance.
+ */
+function applyLocation(resource: SchedResource, node: SchedNode, score: number, reason: string): void {
+  if (resource.kind === 'primitive') {
+    addLocation(resource, node, score, reason);
+    return;
+  }
+  resource.allowed.set(node.name, addScores(resource.allowed.get(node.name) ?? 0, score));
+  resource.notes.push({ node: node.name, score, reason });
+  if (resource.kind === 'group') resource.children.forEach((child, index) => addLocation(child, node, index === 0 ? score : 0, reason));
+  else for (const instance of resource.instances) applyLocation(instance, node, score, reason);
+}
+
 export function allPrimitives(resource: SchedResource): SchedPrimitive[] {
   if (resource.kind === 'primitive') return [resource];
   if (resource.kind === 'group') return resource.children;
   return resource.instances.flatMap((instance) => allPrimitives(instance));
 }
 
-function topLevel(resource: SchedResource): SchedResource {
-  let current: SchedResource = resource;
-  while (current.kind !== 'clone' && current.parent !== undefined) current = current.parent;
-  return current;
-}
 
 /** Role-specific location scores (role=Promoted), applied when choosing promotions. */
 export interface PromotedLocation {
@@ -78,6 +90,9 @@ export function applyNodeCriteria(ws: WorkingSet, locations: LocationConstraint[
   if (ws.options.symmetricCluster) {
     for (const resource of ws.resources) for (const node of ws.nodes) addLocation(resource, node, 0, 'symmetric cluster');
   }
+  for (const resource of ws.resources) {
+    if (resource.kind === 'primitive' && resource.orphan) for (const node of ws.nodes) addLocation(resource, node, -INFINITY, 'no longer configured: it may run nowhere');
+  }
   for (const constraint of locations) {
     const role = ruleRole(constraint);
     for (const target of locationTargets(constraint, ws)) {
@@ -90,25 +105,11 @@ export function applyNodeCriteria(ws: WorkingSet, locations: LocationConstraint[
         promotedScores.set(clone.id, table);
         continue;
       }
-      for (const [node, score] of scores) addLocation(target, node, score, `location constraint ${constraint.id}`);
+      for (const [node, score] of scores) applyLocation(target, node, score, `location constraint ${constraint.id}`);
     }
   }
   for (const primitive of ws.primitives) applyStickinessAndFailures(primitive, ws);
   return promotedScores;
-}
-
-function failCount(primitive: SchedPrimitive, node: SchedNode, ws: WorkingSet): number {
-  const name = primitive.parent?.kind === 'clone' && !primitive.parent.globallyUnique ? primitive.definition.id : primitive.id;
-  const countPrefix = `fail-count-${name}`;
-  const timePrefix = `last-failure-${name}`;
-  let count = 0;
-  let lastFailureS = 0;
-  for (const [key, value] of Object.entries(node.attributes)) {
-    if (key === countPrefix || key.startsWith(countPrefix + '#')) count = addScores(count, parseScore(value) ?? 0);
-    if (key === timePrefix || key.startsWith(timePrefix + '#')) lastFailureS = Math.max(lastFailureS, Number(value) || 0);
-  }
-  const expired = primitive.failureTimeoutMs > 0 && lastFailureS > 0 && ws.nowS >= lastFailureS + primitive.failureTimeoutMs / 1000;
-  return expired ? 0 : count;
 }
 
 function applyStickinessAndFailures(primitive: SchedPrimitive, ws: WorkingSet): void {
@@ -121,13 +122,14 @@ function applyStickinessAndFailures(primitive: SchedPrimitive, ws: WorkingSet): 
   for (const node of ws.nodes) {
     if (primitive.hardErrorNodes.has(node.name)) addLocation(primitive, node, -INFINITY, 'the agent cannot run here (hard error)');
     if (primitive.configurationError) addLocation(primitive, node, -INFINITY, 'the agent reported a configuration error');
-    const failures = failCount(primitive, node, ws);
+    const failures = failCount(primitive, node, ws.nowS);
     if (failures <= 0 || primitive.migrationThreshold <= 0) continue;
     if (primitive.migrationThreshold - failures <= 0) {
-      const banned = primitive.parent?.kind === 'clone' && primitive.parent.globallyUnique ? primitive : topLevel(primitive);
+      // An anonymous clone's instances are interchangeable: the whole clone is kept away.
+      const clone = primitive.parent?.kind === 'clone' ? primitive.parent : primitive.parent?.parent;
+      const banned = clone && !clone.globallyUnique ? clone : primitive;
       addLocation(banned, node, -INFINITY, `${failures} failure(s) reached migration-threshold=${primitive.migrationThreshold}`);
     }
   }
 }
 
-export { failCount };

@@ -66,8 +66,9 @@ export class SummaryPrinter {
   }
 }
 
+/** The first action made for a task there (or on no node yet), as Pacemaker's pe__resource_actions finds it. */
 function firstOf(graph: ActionGraph, primitive: SchedPrimitive, task: 'start' | 'stop' | 'promote' | 'demote', node: SchedNode | undefined): SchedAction | undefined {
-  return graph.find(primitive, task, node)[0];
+  return graph.find(primitive, task).find((action) => node === undefined || action.node === node || action.node === undefined);
 }
 
 /** What crm_simulate says about one primitive (Pacemaker's rsc_action_default). */

@@ -31,10 +31,14 @@ export interface SchedNode {
   shutdown: boolean;
   /** Failed or lost without being fenced: nothing runs there, and what ran there is in doubt. */
   unclean: boolean;
+  /** Why it must be fenced, in Pacemaker's words (the first reason found). */
+  fenceReason: string | undefined;
   /** Permanent and transient attributes merged, plus #uname / #id / #kind. */
   attributes: Record<string, string>;
   /** Resources assigned in this run, used to spread equal-score resources. */
   assignedCount: number;
+  /** Utilization capacity left after what is assigned in this run (placement-strategy). */
+  capacity: Map<string, number>;
 }
 
 /** A score contribution remembered for `--explain`. */
@@ -53,8 +57,12 @@ export interface SchedPrimitive {
   parent: SchedGroup | SchedClone | undefined;
   meta: Record<string, string>;
   managed: boolean;
+  /** In maintenance (maintenance-mode, its own maintenance meta, or running on a node in maintenance). */
+  maintenance: boolean;
   stickiness: number;
   migrationThreshold: number;
+  /** Utilization attributes: what it takes from a node's capacity (placement-strategy). */
+  utilization: Map<string, number>;
   failureTimeoutMs: number;
   priority: number;
   targetRole: RoleRank;

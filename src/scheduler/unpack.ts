@@ -6,7 +6,10 @@ import type { Clone, Group, Primitive, Resource, Role } from '../model/config.js
 import { parseDurationMs } from '../model/duration.js';
 import { INFINITY, parseScore } from '../model/score.js';
 import { isNodeOnline, type NodeState, type ResourceHistory } from '../model/status.js';
-import { replayHistory } from './history.js';
+import { failureExpired } from './failures.js';
+import { replayHistory, type NodeHistory } from './history.js';
+import { addLocation } from './scores.js';
+import { parseUtilization } from './utilization.js';
 import { clusterOptions, isTrue, type ClusterOptions } from './options.js';
 import {
   RoleRank,
@@ -30,8 +33,12 @@ export interface WorkingSet {
   byId: Map<string, SchedResource>;
   /** Every primitive, clone instances included, in configuration order. */
   primitives: SchedPrimitive[];
-  /** Nodes that must be fenced, with the reason Pacemaker gives. */
+  /** Nodes that must be fenced, with the reason Pacemaker gives, newest fencing first (as Pacemaker lists them). */
   fencing: Array<{ node: SchedNode; reason: string }>;
+  /** Nodes in the order they were found unclean (their fencing made). */
+  uncleanOrder: SchedNode[];
+  /** A fencing device is configured (or every node has a watchdog): without one, nothing is managed while fencing is on. */
+  haveFencingDevice: boolean;
   colocations: SchedColocation[];
   /** Problems with the configuration that the scheduler works around, worded for operators. */
   warnings: string[];
@@ -80,6 +87,7 @@ function unpackNodes(cib: Cib, options: ClusterOptions): SchedNode[] {
     // A node never seen (with startup-fencing, the default) or one that left without a clean shutdown.
     const neverSeen = state === undefined && flagOn(cib.configuration.properties['startup-fencing'], true);
     const failedMember = neverSeen || (state !== undefined && !online && state.expected === 'member' && state.inCluster !== true);
+    const unclean = options.stonithEnabled && failedMember;
     return {
       name: definition.uname,
       id: definition.id,
@@ -87,9 +95,11 @@ function unpackNodes(cib: Cib, options: ClusterOptions): SchedNode[] {
       standby: isTrue(attributes.standby),
       maintenance: isTrue(attributes.maintenance) || options.maintenanceMode,
       shutdown: state?.transientAttributes.shutdown !== undefined && state.transientAttributes.shutdown !== '0',
-      unclean: options.stonithEnabled && failedMember,
+      unclean,
+      fenceReason: unclean ? (neverSeen ? 'node is unclean' : 'peer is no longer part of the cluster') : undefined,
       attributes,
       assignedCount: 0,
+      capacity: parseUtilization(definition.utilization),
     };
   });
 }
@@ -114,6 +124,11 @@ function commonSettings(meta: Record<string, string>) {
   };
 }
 
+/** Managed as configured (is-managed, maintenance, maintenance-mode), before its history says otherwise. */
+function configuredManaged(meta: Record<string, string>, options: ClusterOptions): boolean {
+  return commonSettings(meta).managed && !options.maintenanceMode && !isTrue(meta.maintenance);
+}
+
 function makePrimitive(definition: Primitive, id: string, parent: SchedGroup | SchedClone | undefined, meta: Record<string, string>, options: ClusterOptions): SchedPrimitive {
   const common = commonSettings(meta);
   const limited = common.targetRole === RoleRank.Stopped || common.targetRole === RoleRank.Unpromoted;
@@ -124,9 +139,11 @@ function makePrimitive(definition: Primitive, id: string, parent: SchedGroup | S
     parent,
     meta,
     ...common,
-    managed: common.managed && !options.maintenanceMode && !isTrue(meta.maintenance),
+    managed: configuredManaged(meta, options),
+    maintenance: options.maintenanceMode || isTrue(meta.maintenance),
     stickiness: parseScore(meta['resource-stickiness'] ?? meta['default-resource-stickiness'] ?? '0') ?? 0,
     migrationThreshold: parseScore(meta['migration-threshold'] ?? String(INFINITY)) ?? INFINITY,
+    utilization: parseUtilization(definition.utilization),
     failureTimeoutMs: parseDurationMs(meta['failure-timeout'] ?? '0') ?? 0,
     runningOn: [],
     role: RoleRank.Stopped,
@@ -209,6 +226,10 @@ function makeClone(definition: Clone, ws: WorkingSet, sources: MetaSources): Sch
     colocationsAsDependent: [],
     colocationsAsPrimary: [],
   };
+  if (!clone.globallyUnique && clone.cloneNodeMax > 1) {
+    ws.warnings.push(`Ignoring clone-node-max for ${clone.id} because anonymous clones support only one instance per node`);
+    clone.cloneNodeMax = 1;
+  }
   const childParentMeta = { ...meta };
   delete childParentMeta.priority;
   instanceSources.set(clone, { parentMeta: childParentMeta, sources });
@@ -269,6 +290,8 @@ export function unpack(cib: Cib, nowS: number): WorkingSet {
     byId: new Map(),
     primitives: [],
     fencing: [],
+    uncleanOrder: [],
+    haveFencingDevice: false,
     colocations: [],
     warnings: [],
     promotedLocations: new Map(),
@@ -279,16 +302,32 @@ export function unpack(cib: Cib, nowS: number): WorkingSet {
     ws.resources.push(built);
     indexResource(built, ws);
   }
-  unpackStatus(cib, ws);
-  if (options.stonithEnabled && !options.haveWatchdog && !ws.primitives.some((primitive) => primitive.definition.agent.class === 'stonith')) {
+  ws.haveFencingDevice = options.haveWatchdog || ws.primitives.some((primitive) => primitive.definition.agent.class === 'stonith');
+  if (options.stonithEnabled && !ws.haveFencingDevice) {
     // Pacemaker will not start or recover anything it could not fence for (a watchdog on every node can).
     ws.warnings.push('Resource start-up disabled since no STONITH resources have been defined: configure a fencing device or set stonith-enabled=false');
-    for (const primitive of ws.primitives) primitive.managed = false;
   }
-  for (const node of ws.nodes) {
-    if (node.unclean) ws.fencing.push({ node, reason: 'peer is no longer part of the cluster' });
+  for (const state of cib.status.nodes) {
+    const node = ws.nodeByName.get(state.uname);
+    if (node?.unclean) ws.uncleanOrder.push(node);
+  }
+  unpackStatus(cib, ws);
+  // A node never seen gets its fencing only when the actions are scheduled.
+  for (const node of ws.nodes) if (node.unclean && !ws.uncleanOrder.includes(node)) ws.uncleanOrder.push(node);
+  for (const node of [...ws.uncleanOrder].reverse()) {
+    if (ws.haveFencingDevice && haveManaged(ws) && canFence(ws, node)) ws.fencing.push({ node, reason: node.fenceReason ?? 'node is unclean' });
   }
   return ws;
+}
+
+/** Pacemaker fences nobody until there is a resource to manage (any_managed_resources). */
+function haveManaged(ws: WorkingSet): boolean {
+  return ws.resources.some((resource) => (resource.kind === 'primitive' ? resource.managed : configuredManaged(resource.meta, ws.options)));
+}
+
+/** Without quorum, only a node still in the membership may be fenced, unless no-quorum-policy=ignore (pe_can_fence). */
+function canFence(ws: WorkingSet, node: SchedNode): boolean {
+  return ws.haveQuorum || ws.options.noQuorumPolicy === 'ignore' || node.online;
 }
 
 /** Which primitive a history entry belongs to: a plain primitive, or an instance of a clone. */
@@ -302,7 +341,8 @@ function resolveHistoryOwner(ws: WorkingSet, historyId: string, node: SchedNode,
     instance.kind === 'primitive' ? instance : instance.children.find((member) => member.definition.id === baseId),
   );
   const exact = candidates.find((candidate) => candidate?.id === historyId);
-  if (exact && owner.globallyUnique) return exact;
+  // A unique instance beyond clone-max is no instance at all: an orphan of its own (orphanFor).
+  if (owner.globallyUnique) return exact;
   // An anonymous clone's history goes to the instance already on this node, else the first free one.
   const sameNodeInstance = owner.instances.findIndex((instance) => instanceKnownOn(instance, node));
   if (sameNodeInstance >= 0) return candidates[sameNodeInstance];
@@ -333,34 +373,74 @@ function unpackStatus(cib: Cib, ws: WorkingSet): void {
   for (const state of cib.status.nodes) {
     const node = ws.nodeByName.get(state.uname);
     if (!node) continue;
-    // A node that left cleanly stopped what it ran; an unclean one may still run it.
-    if (!node.online && !node.unclean) continue;
+    // A node that left cleanly stopped what it ran, as far as anyone can tell without
+    // fencing; with fencing on, what its history says runs there gets it fenced.
+    if (!node.online && !node.unclean && !ws.options.stonithEnabled) continue;
     const claimed = new Set<SchedPrimitive>();
     for (const history of state.resources) {
       const owner = resolveHistoryOwner(ws, history.id, node, claimed);
-      const primitive = owner ?? (replayHistory(history.ops, [], ws.options.stonithEnabled).role > RoleRank.Stopped ? orphanFor(ws, history) : undefined);
+      const primitive = owner ?? (replayHistory(history.ops, { ops: [], stonithEnabled: ws.options.stonithEnabled, managed: true, expired: () => false }).role > RoleRank.Stopped ? orphanFor(ws, history) : undefined);
       if (!primitive) continue;
       claimed.add(primitive);
       primitive.knownOn.add(node.name);
-      const replay = replayHistory(history.ops, primitive.definition.ops, ws.options.stonithEnabled);
-      if (replay.bannedHere) primitive.hardErrorNodes.add(node.name);
-      if (replay.bannedEverywhere) primitive.configurationError = true;
-      if (replay.fenceNode && ws.options.stonithEnabled) {
-        node.unclean = true;
-      }
-      if (replay.standbyNode) node.standby = true;
-      // on-fail=stop holds after the stop, until the failure is cleaned up.
-      if (replay.stopAfterFailure) primitive.targetRole = RoleRank.Stopped;
-      if (replay.role === RoleRank.Started && isPromotableInstance(primitive)) replay.role = RoleRank.Unpromoted;
-      if (replay.role > RoleRank.Stopped) {
-        primitive.runningOn.push(node);
-        if (replay.role > primitive.role) primitive.role = replay.role;
-        if (replay.failed) primitive.failed = true;
-        if (replay.blocked) primitive.blocked = true;
-        if (replay.startPending) primitive.startPending = true;
-      }
+      const replay = replayHistory(history.ops, {
+        ops: primitive.definition.ops,
+        stonithEnabled: ws.options.stonithEnabled,
+        managed: primitive.managed,
+        expired: (record) => failureExpired(primitive, node, record, ws.nowS),
+      });
+      applyReplay(ws, node, primitive, replay);
     }
   }
+}
+
+function markUnclean(ws: WorkingSet, node: SchedNode, reason: string): void {
+  if (node.unclean) return;
+  node.unclean = true;
+  node.fenceReason = reason;
+  ws.uncleanOrder.push(node);
+}
+
+/** What a primitive's history on a node says about it and the node (Pacemaker's process_rsc_state). */
+function applyReplay(ws: WorkingSet, node: SchedNode, primitive: SchedPrimitive, replay: NodeHistory): void {
+  if (replay.bannedHere) primitive.hardErrorNodes.add(node.name);
+  if (replay.bannedEverywhere) primitive.configurationError = true;
+  if (replay.stopFailed) addLocation(primitive, node, -INFINITY, 'its stop failed here');
+  if (replay.role === RoleRank.Started && isPromotableInstance(primitive)) replay.role = RoleRank.Unpromoted;
+  const running = replay.role > RoleRank.Stopped;
+  // Believed to run on a node that is down: only fencing the node makes sure it does not.
+  if (running && !node.online && !node.maintenance && primitive.managed) markUnclean(ws, node, `${primitive.id} is thought to be active there`);
+  // On a node to be fenced, a failure needs no handling of its own: the fencing stops it.
+  const handleFailure = !node.unclean;
+  if (handleFailure) {
+    if (replay.fenceNode && ws.options.stonithEnabled) markUnclean(ws, node, `${primitive.id} failed there`);
+    if (replay.standbyNode) node.standby = true;
+    // on-fail=stop holds after the stop, until the failure is cleaned up.
+    if (replay.stopAfterFailure) stopAfterFailure(ws, primitive);
+  }
+  if (!running) return;
+  primitive.runningOn.push(node);
+  const blocked = handleFailure && replay.blocked;
+  // What runs on a node in maintenance, or failed with on-fail=block, is left alone, unmanaged.
+  if (node.maintenance || blocked) primitive.managed = false;
+  if (node.maintenance) primitive.maintenance = true;
+  if (blocked) primitive.blocked = true;
+  if (!primitive.managed) addLocation(primitive, node, INFINITY, 'not managed: it stays where it runs');
+  if (replay.role > primitive.role) primitive.role = replay.role;
+  if (handleFailure && replay.failed) primitive.failed = true;
+  if (replay.startPending) primitive.startPending = true;
+}
+
+/**
+ * on-fail=stop: the resource stays stopped and may start nowhere; an anonymous clone's
+ * instances are interchangeable, so the whole clone is kept from starting.
+ */
+function stopAfterFailure(ws: WorkingSet, primitive: SchedPrimitive): void {
+  primitive.targetRole = RoleRank.Stopped;
+  const parent = primitive.parent;
+  const clone = parent?.kind === 'clone' ? parent : parent?.parent;
+  const banned = clone && !clone.globallyUnique ? clone : primitive;
+  for (const node of ws.nodes) addLocation(banned, node, -INFINITY, 'on-fail=stop: it will not be started under current conditions');
 }
 
 /** A promotable clone's instance that is merely started is in the unpromoted role. */
@@ -375,9 +455,9 @@ function isPromotableInstance(primitive: SchedPrimitive): boolean {
  * must be stopped wherever it still runs (Pacemaker does the same).
  */
 function orphanFor(ws: WorkingSet, history: ResourceHistory): SchedPrimitive | undefined {
-  if (ws.byId.has(history.id.replace(/:\d+$/, ''))) return undefined;
   const existing = ws.byId.get(history.id);
   if (existing?.kind === 'primitive') return existing;
+  if (existing) return undefined;
   const agent = history.provider !== undefined ? { class: history.class, provider: history.provider, type: history.type } : { class: history.class, type: history.type };
   const definition: Primitive = { kind: 'primitive', id: history.id, agent, params: {}, meta: {}, utilization: {}, ops: [], extra: {} };
   const orphan = makePrimitive(definition, history.id, undefined, { 'target-role': 'Stopped' }, ws.options);

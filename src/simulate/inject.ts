@@ -42,8 +42,12 @@ function setMembership(cib: Cib, name: string, up: boolean, expected: 'member' |
 }
 
 export const nodeUp = (cib: Cib, name: string): Cib => setMembership(cib, name, true, 'member');
-/** A clean shutdown: what ran there was stopped. */
-export const nodeDown = (cib: Cib, name: string): Cib => setMembership(cib, name, false, 'down');
+/** A clean shutdown: what ran there was stopped, and (as crm_simulate does) its history and transient attributes go. */
+export function nodeDown(cib: Cib, name: string): Cib {
+  const next = setMembership(cib, name, false, 'down');
+  Object.assign(nodeState(next, name), { resources: [], transientAttributes: {} });
+  return next;
+}
 /** A failure: the node left without stopping anything, so it must be fenced. */
 export const nodeFail = (cib: Cib, name: string): Cib => setMembership(cib, name, false, 'member');
 

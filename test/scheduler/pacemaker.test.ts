@@ -11,7 +11,7 @@ import { runSimulation, summaryLines } from '../../src/cli/simulate.js';
 import { crmSimulateArgs, runPacemaker } from '../../src/differential/compare.js';
 import { readCib, writeCib } from '../../src/formats/cib/index.js';
 import type { Cib } from '../../src/model/cib.js';
-import { generateCase, type DifferentialCase } from '../../src/differential/generate.js';
+import { caseTimeS, generateCase, type DifferentialCase } from '../../src/differential/generate.js';
 import { describeFailure, runDifferential } from '../../src/differential/report.js';
 import { readCrm } from '../../src/formats/crm/index.js';
 import { emptyCib } from '../../src/model/cib.js';
@@ -23,7 +23,7 @@ function seedCase(stonith: boolean): DifferentialCase {
   const cib = emptyCib();
   cib.configuration = readCrm(seedText, 'openstack.crm').configuration;
   if (!stonith) cib.configuration.properties['stonith-enabled'] = 'false';
-  return { seed: 0, cib, nodeUp: ['node1', 'node2'], nodeDown: [], opInject: [] };
+  return { seed: 0, cib, nodeUp: ['node1', 'node2'], nodeDown: [], nodeFail: [], opInject: [] };
 }
 
 for (const stonith of [true, false]) {
@@ -35,7 +35,7 @@ for (const stonith of [true, false]) {
     if (!stonith) assert.ok(tandem.some((line) => /Start\s+p_api-ip\s+\( node1 \)/.test(line)));
     // Continue from the state Pacemaker itself saved after that transition.
     const after = pacemakerSaved(start);
-    const failover: DifferentialCase = { seed: 0, cib: after, nodeUp: [], nodeDown: ['node1'], opInject: [] };
+    const failover: DifferentialCase = { seed: 0, cib: after, nodeUp: [], nodeDown: ['node1'], nodeFail: [], opInject: [] };
     assert.deepEqual(runTandem(failover), runPacemaker(failover, nowS));
   });
 }
@@ -59,7 +59,7 @@ function runTandem(testCase: DifferentialCase): string[] {
 }
 
 test('300 random clusters: tandem and crm_simulate agree', () => {
-  const report = runDifferential(300, 1, nowS);
+  const report = runDifferential(300, 1, caseTimeS);
   const errors = report.failures.filter((failure) => failure.error !== undefined);
   assert.deepEqual(errors.map(describeFailure), [], 'tandem must never throw on a valid cluster');
   const rate = report.matches / report.cases;

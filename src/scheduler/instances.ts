@@ -1,0 +1,71 @@
+// A clone's instances (a primitive or a group each): where they run, their roles, and the
+// order Pacemaker assigns them in.
+
+import { canRunResources } from './colocation.js';
+import { allPrimitives } from './scores.js';
+import { RoleRank, type SchedClone, type SchedGroup, type SchedNode, type SchedPrimitive } from './types.js';
+
+export type Instance = SchedPrimitive | SchedGroup;
+
+export function instanceNodes(instance: Instance): SchedNode[] {
+  const nodes: SchedNode[] = [];
+  for (const primitive of allPrimitives(instance)) for (const node of primitive.runningOn) if (!nodes.includes(node)) nodes.push(node);
+  return nodes;
+}
+
+export function instanceLocation(instance: Instance): SchedNode | undefined {
+  if (instance.kind === 'primitive') return instance.assigned;
+  const first = instance.children[0];
+  return first?.assigned;
+}
+
+export function instanceRole(instance: Instance, future: boolean): RoleRank {
+  const primitives = allPrimitives(instance);
+  let role = RoleRank.Unknown;
+  for (const primitive of primitives) {
+    const value = future ? primitive.nextRole : primitive.role;
+    if (value > role) role = value;
+  }
+  return role;
+}
+
+export function instanceFailed(instance: Instance): boolean {
+  return allPrimitives(instance).some((primitive) => primitive.failed);
+}
+
+/** Whether the instance's own scores (a group's, not its members') allow the node. */
+function allowedOn(instance: Instance, node: SchedNode | undefined): boolean {
+  if (!node) return true;
+  const score = instance.allowed.get(node.name);
+  return score !== undefined && score >= 0;
+}
+
+/** The order instances are assigned in (Pacemaker's pcmk__cmp_instance). */
+export function compareInstances(clone: SchedClone, a: Instance, b: Instance): number {
+  const nodesA = instanceNodes(a);
+  const nodesB = instanceNodes(b);
+  if (nodesA.length > 0 && nodesB.length > 0 && nodesA.length !== nodesB.length) return nodesA.length - nodesB.length;
+  let nodeA = nodesA[0];
+  let nodeB = nodesB[0];
+  const canA = allowedOn(a, nodeA);
+  const canB = allowedOn(b, nodeB);
+  if (canA !== canB) return canA ? -1 : 1;
+  if (!canA) nodeA = undefined;
+  if (!canB) nodeB = undefined;
+  if (a.priority !== b.priority) return b.priority - a.priority;
+  if (!nodeA && !nodeB) return instanceNumber(a) - instanceNumber(b);
+  if (!nodeA) return 1;
+  if (!nodeB) return -1;
+  const availableA = canRunResources(nodeA);
+  if (availableA !== canRunResources(nodeB)) return availableA ? -1 : 1;
+  const parentA = clone.allowed.has(nodeA.name);
+  if (parentA !== clone.allowed.has(nodeB.name)) return parentA ? -1 : 1;
+  const failedA = instanceFailed(a);
+  if (failedA !== instanceFailed(b)) return failedA ? 1 : -1;
+  return instanceNumber(a) - instanceNumber(b);
+}
+
+export function instanceNumber(instance: Instance): number {
+  return Number(instance.id.slice(instance.id.lastIndexOf(':') + 1));
+}
+

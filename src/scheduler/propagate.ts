@@ -1,0 +1,117 @@
+// How orderings make actions required ("Restart ... due to required X start") or
+// unrunnable ("... due to unrunnable X start (blocked)"), walked as Pacemaker walks them
+// (pcmk__update_action_for_orderings): every action newest first, each change re-walking
+// what it affects at once, so that the first cause to reach an action names its reason.
+
+import { Flag, type ActionGraph, type Ordering, type SchedAction } from './actions.js';
+import { isCollectiveAction, orderingFlags, reachedMembers, type ActionFlags } from './collective.js';
+import { instanceLocation } from './instances.js';
+import { RoleRank } from './types.js';
+
+/** Sets a flag change's reason the way Pacemaker words it, unless one is already set. */
+function because(action: SchedAction, change: 'required' | 'unrunnable', cause: SchedAction): void {
+  if (action.resource === cause.resource) return;
+  action.reason ??= `${change} ${cause.resource.id} ${cause.task}`;
+}
+
+function require(action: SchedAction, cause: SchedAction): void {
+  if (!action.optional) return;
+  action.optional = false;
+  because(action, 'required', cause);
+}
+
+function disable(action: SchedAction, cause: SchedAction): void {
+  if (!action.runnable) return;
+  action.runnable = false;
+  because(action, 'unrunnable', cause);
+}
+
+/** symmetrical=false: a "then" that would act while "first" cannot run is blocked. */
+function asymmetric(first: SchedAction, firstRunnable: boolean, then: SchedAction): void {
+  if (firstRunnable) return;
+  const resource = then.resource;
+  if (then.optional && resource.kind === 'primitive') {
+    if (resource.role === RoleRank.Stopped && then.task === 'stop') return;
+    if (resource.role >= RoleRank.Started && then.task === 'start' && resource.runningOn.length === 1 && resource.runningOn[0] === then.node) return;
+  }
+  require(then, first);
+  disable(then, first);
+}
+
+/** "Stop before start" and a group's stops: a restart stops first; a stop that cannot run blocks the start. */
+function restartOrdering(first: SchedAction, then: SchedAction): void {
+  const restart = !then.optional;
+  const stopOnly = !then.runnable && then.resource.kind === 'primitive' && then.resource.managed && first.resource === then.resource;
+  if (!restart && !stopOnly) return;
+  if (first.runnable || !then.optional) require(first, then);
+  if (!first.optional && !first.runnable) disable(then, first);
+}
+
+/** An unmanaged, blocked resource's stop that cannot run keeps what is ordered after it from running. */
+function blockedStop(first: SchedAction, then: SchedAction): boolean {
+  const resource = first.resource;
+  return resource.kind === 'primitive' && !resource.managed && resource.blocked && !first.runnable && first.task === 'stop' && then.runnable;
+}
+
+export class Propagation {
+  constructor(private readonly graph: ActionGraph) {}
+
+  run(): void {
+    for (let index = this.graph.actions.length - 1; index >= 0; index -= 1) this.update(this.graph.actions[index]!);
+  }
+
+  /** Applies every ordering where the action is "then", and what its changes imply. */
+  private update(then: SchedAction): void {
+    let thenChanged = false;
+    for (const ordering of this.graph.before(then)) {
+      const first = ordering.first;
+      const changed = this.apply(ordering);
+      thenChanged = changed.then || thenChanged;
+      if (changed.first) {
+        for (const next of this.graph.after(first)) this.update(next.then);
+        this.update(first);
+      }
+    }
+    if (thenChanged) {
+      this.update(then);
+      for (const next of this.graph.after(then)) this.update(next.then);
+    }
+  }
+
+  /**
+   * One ordering's effects, and which side they changed. Reading a collective's flags (both
+   * sides' are read) may mark its pseudo-action on the way, which (as in Pacemaker) is no
+   * change of the ordering's. A group's start counts as being where the group will run.
+   */
+  private apply({ first, then, flags }: Ordering): { first: boolean; then: boolean } {
+    const where = (action: SchedAction) => (action.resource.kind === 'group' && action.task === 'start' ? instanceLocation(action.resource) : action.node);
+    const seen = orderingFlags(this.graph, first, where(then));
+    orderingFlags(this.graph, then, where(first));
+    const [optional, runnable] = [first.optional, first.runnable];
+    let thenChanged = this.applyTo(first, seen, then, flags);
+    // Checked once the ordering is applied, for "then" itself (not the members it stands for).
+    if (flags & (Flag.impliesThen | Flag.impliesFirst | Flag.restart) && blockedStop(first, then)) {
+      then.runnable = false;
+      thenChanged = true;
+    }
+    return { first: first.optional !== optional || first.runnable !== runnable, then: thenChanged };
+  }
+
+  /**
+   * One ordering's effects on a "then" action, in Pacemaker's order (and, for a
+   * collective's pseudo-action, on the members it stands for); true when anything changed.
+   */
+  private applyTo(first: SchedAction, seen: ActionFlags, then: SchedAction, flags: number): boolean {
+    const [optional, runnable] = [then.optional, then.runnable];
+    if (flags & Flag.impliesThen && then.optional && !seen.optional) require(then, first);
+    if (flags & Flag.restart) restartOrdering(first, then);
+    if (flags & Flag.impliesFirst && !then.optional && !seen.optional) require(first, then);
+    if (flags & Flag.promotedImpliesFirst && !then.optional && then.resource.kind === 'primitive' && then.resource.role === RoleRank.Promoted) require(first, then);
+    if (flags & Flag.runnableLeft && then.runnable && !seen.runnable) disable(then, first);
+    if (flags & Flag.asymmetrical) asymmetric(first, seen.runnable, then);
+    let changed = then.optional !== optional || then.runnable !== runnable;
+    if (changed && then.resource.kind !== 'clone' && then.resource.parent) this.update(then);
+    if (isCollectiveAction(then)) for (const member of reachedMembers(this.graph, then)) changed = this.applyTo(first, seen, member, flags) || changed;
+    return changed;
+  }
+}
