@@ -69,7 +69,8 @@ async function tandemSeries(leaseTtlMs: number, fault: Fault): Promise<Series> {
     await lab.destroy(true);
     throw new Error(`${(error as Error).message} (logs kept in ${lab.dir})`);
   }
-  await lab.destroy();
+  // TANDEM_KEEP_TEST_DIR keeps the nodes' logs, to see where the time went.
+  await lab.destroy(process.env.TANDEM_KEEP_TEST_DIR !== undefined);
   return { system: `tandem, ${leaseTtlMs / 1000} s leases`, fault, drills };
 }
 

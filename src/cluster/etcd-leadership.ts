@@ -39,7 +39,7 @@ export class LeadershipPlacement {
     private readonly credentials?: IOptions['credentials'],
   ) {}
 
-  /** Hands etcd's leadership over where `load` says it costs least; at most one attempt at a time. */
+  /** Hands etcd's leadership over where `load` says it costs least, among the cluster's members (`preference`); at most one attempt at a time. */
   async rebalance(load: ReadonlyMap<string, number>, preference: string[], dc: string): Promise<void> {
     if (this.busy) return;
     this.busy = true;
@@ -49,8 +49,9 @@ export class LeadershipPlacement {
       const status = await this.client.maintenance.status(options());
       const leader = members.find((member) => member.ID === status.leader);
       if (!leader) return;
-      // A learner (a member still joining) cannot lead.
-      const voters = members.filter((member) => !member.isLearner).map((member) => member.name);
+      // A learner (a member still joining) cannot lead; nor can a dead node's member, and
+      // while a transfer to it waits, etcd's leader refuses every write.
+      const voters = members.filter((member) => !member.isLearner && preference.includes(member.name)).map((member) => member.name);
       const targetName = leadershipTarget(leader.name, voters, load, preference, dc);
       const target = members.find((member) => member.name === targetName);
       if (!target) return;
