@@ -9,6 +9,8 @@ import type { Cib } from '../model/cib.js';
 import { schedule, type Transition } from '../scheduler/index.js';
 import { clusterOptions } from '../scheduler/options.js';
 import type { ClusterStore } from '../store/store.js';
+import { clusterView, type ClusterView } from '../status/view.js';
+import { drainDelayMs } from './drain.js';
 import { operationRequest, type OperationRequest } from './executor.js';
 import { runTransition } from './graph.js';
 
@@ -140,11 +142,18 @@ export class Coordinator {
       this.dirty = true;
       return answers.includes(undefined);
     }
+    let view: ClusterView | undefined;
+    const seen = () => (view ??= clusterView(cib, nowS));
     const succeeded = await runTransition(
       transition,
       async (action) => {
         const request = operationRequest(cib, action.definitionId, action.historyId, action.task, 0, action.orphan, action.meta);
         if (!request || action.node === undefined) return false;
+        const drainMs = drainDelayMs(cib, seen, action);
+        if (drainMs > 0) {
+          log.info({ resource: action.historyId, node: action.node, operation: action.task, drainMs }, 'draining before the stop');
+          await new Promise((resolve) => setTimeout(resolve, drainMs));
+        }
         const rc = await this.options.dispatch(action.node, request, id);
         // A failed notification is noted and passed over, as Pacemaker does; a lost one is not.
         if (action.task === 'notify' && rc !== undefined && rc !== 0) log.warn({ resource: action.historyId, node: action.node, rc }, 'notification failed; going on');
