@@ -8,7 +8,7 @@ import type { NodeAction, ResourceAction } from '../admin/commands.js';
 import { call } from '../api/client.js';
 import type { Request } from '../api/protocol.js';
 import { runNode } from '../node/daemon.js';
-import { LabFailure, runLab } from '../lab/main.js';
+import { LabFailure, defaultLabHosts, runLab } from '../lab/main.js';
 import { runChaosLab } from '../lab/chaos.js';
 import type { ChaosFencing } from '../lab/invariants.js';
 import { makeCredentials } from '../cluster/credentials.js';
@@ -132,19 +132,21 @@ registerClusterCommands(program, defaultDataDir);
 
 program
   .command('lab')
-  .description('tandem\'s main job on this machine: a cluster of nodes in network namespaces, the guide\'s API VIP and a service, failover drills with the downtime a client saw (needs root)')
+  .description('tandem\'s main job on this machine: a cluster of nodes (network namespaces as root, else processes on loopback addresses), the guide\'s API VIP and a service, failover drills with the downtime a client saw')
   .option('--nodes <n>', 'how many nodes', '3')
+  .option('--hosts <kind>', 'netns (network namespaces, root only) or loopback (processes on 127.0.0.x)', defaultLabHosts())
   .option('--drills <n>', 'how many failover drills', '1')
   .option('--fault <kind>', 'kill (power off the active node), cut (cut its network, processes alive), or both in turn', 'kill')
   .option('--keep', 'keep the data and logs directory')
-  .action(async (options: { nodes: string; drills: string; fault: string; keep?: boolean }) => {
+  .action(async (options: { nodes: string; drills: string; fault: string; hosts: string; keep?: boolean }) => {
     const nodes = Number(options.nodes);
     const drills = Number(options.drills);
     if (!Number.isInteger(nodes) || nodes < 2 || nodes > 9) throw new InputError(`--nodes ${options.nodes}: expected 2 to 9`);
     if (!Number.isInteger(drills) || drills < 0 || drills > 100) throw new InputError(`--drills ${options.drills}: expected 0 to 100`);
     if (options.fault !== 'kill' && options.fault !== 'cut' && options.fault !== 'both') throw new InputError(`--fault ${options.fault}: expected kill, cut or both`);
+    if (options.hosts !== 'netns' && options.hosts !== 'loopback') throw new InputError(`--hosts ${options.hosts}: expected netns or loopback`);
     const faults: Fault[] = options.fault === 'both' ? ['kill', 'cut'] : [options.fault];
-    await runLab({ nodes, drills, faults, keep: options.keep === true }, (line) => process.stdout.write(line + '\n'));
+    await runLab({ nodes, drills, faults, hosts: options.hosts, keep: options.keep === true }, (line) => process.stdout.write(line + '\n'));
   });
 
 program

@@ -13,7 +13,7 @@ import type { DrillHosts, Fault } from './drill.js';
 import { LabNetwork, labSubnet, type LabHost } from './netns.js';
 import { waitFor } from './wait.js';
 
-const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+export const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 export const probeScript = fileURLToPath(new URL('./probe.js', import.meta.url));
 export const helloScript = fileURLToPath(new URL('./hello.js', import.meta.url));
 const fenceScript = fileURLToPath(new URL('./fence-lab.js', import.meta.url));
@@ -51,6 +51,7 @@ export class LabCluster implements DrillHosts {
   readonly nodes: LabNode[] = [];
   readonly client: LabHost;
   readonly dir: string;
+  readonly vip = labVip;
   readonly credentials: CredentialFiles;
   private readonly ownDir: boolean;
   /** Each node's watchdog "hardware", outside the node so that it outlives it. */
@@ -97,25 +98,8 @@ export class LabCluster implements DrillHosts {
   }
 
   startEtcd(node: LabNode): void {
-    const initialCluster = this.nodes.map((member) => `${member.name}=https://${member.address}:${etcdPeerPort}`).join(',');
-    const { caCert, cert, key } = this.credentials;
-    node.etcd = this.spawnIn(node, `${node.name}-etcd.log`, [
-      'etcd',
-      '--name', node.name,
-      '--data-dir', join(this.dir, `${node.name}-etcd`),
-      '--listen-client-urls', `https://${node.address}:${etcdClientPort},https://127.0.0.1:${etcdClientPort}`,
-      '--advertise-client-urls', `https://${node.address}:${etcdClientPort}`,
-      '--listen-peer-urls', `https://${node.address}:${etcdPeerPort}`,
-      '--initial-advertise-peer-urls', `https://${node.address}:${etcdPeerPort}`,
-      '--initial-cluster', initialCluster,
-      '--initial-cluster-token', `tandem-lab-${this.network.suffix}`,
-      '--heartbeat-interval', String(etcdHeartbeatMs),
-      '--election-timeout', String(etcdElectionMs),
-      // A member cut off and back must not depose the leader with the terms it ran up alone.
-      '--pre-vote',
-      '--cert-file', cert, '--key-file', key, '--trusted-ca-file', caCert, '--client-cert-auth',
-      '--peer-cert-file', cert, '--peer-key-file', key, '--peer-trusted-ca-file', caCert, '--peer-client-cert-auth',
-    ]);
+    const listen = [`https://${node.address}:${etcdClientPort}`, `https://127.0.0.1:${etcdClientPort}`];
+    node.etcd = this.spawnIn(node, `${node.name}-etcd.log`, labEtcdCommand(node, this.nodes, listen, join(this.dir, `${node.name}-etcd`), `tandem-lab-${this.network.suffix}`, this.credentials));
   }
 
   watchdogDevice(node: LabNode): string {
@@ -134,13 +118,10 @@ export class LabCluster implements DrillHosts {
   startDaemon(node: LabNode): void {
     const agentDir = this.agentDir(node);
     mkdirSync(agentDir, { recursive: true });
+    const watchdog = this.options.watchdogTimeoutMs ? ['--watchdog', this.watchdogDevice(node), '--watchdog-timeout-ms', String(this.options.watchdogTimeoutMs)] : [];
     // Each node talks to its own etcd member, as each Pacemaker node to its own Corosync.
-    const endpoints = [`https://127.0.0.1:${etcdClientPort}`];
-    node.daemon = this.spawnIn(
-      node,
-      `${node.name}.log`,
-      ['env', `HA_RSCTMP=${agentDir}`, `TANDEM_FENCE_PATH=${join(this.dir, 'fence')}`, `TANDEM_LOG_LEVEL=${process.env.TANDEM_LOG_LEVEL ?? 'info'}`, `HA_VARRUN=${agentDir}`, process.execPath, cli, 'node', '--data-dir', node.dataDir, '--name', node.name, '--address', node.address, '--credentials', this.credentialsDir, ...endpoints.flatMap((endpoint) => ['--etcd', endpoint]), ...(this.options.leaseTtlMs ? ['--lease-ttl-ms', String(this.options.leaseTtlMs)] : []), ...(this.options.watchdogTimeoutMs ? ['--watchdog', this.watchdogDevice(node), '--watchdog-timeout-ms', String(this.options.watchdogTimeoutMs)] : [])],
-    );
+    const command = labDaemonCommand(node, `https://127.0.0.1:${etcdClientPort}`, agentDir, this.credentialsDir, this.options.leaseTtlMs, [`TANDEM_FENCE_PATH=${join(this.dir, 'fence')}`], watchdog);
+    node.daemon = this.spawnIn(node, `${node.name}.log`, command);
   }
 
   /** Runs `tandem ARGS` against a node's daemon. */
@@ -310,7 +291,7 @@ export interface LabStatus {
 }
 
 /** Sends a signal and waits for the exit; SIGKILL when it takes longer than `limitMs`. */
-function stopProcess(child: ChildProcess, signal: NodeJS.Signals, limitMs: number): Promise<void> {
+export function stopProcess(child: ChildProcess, signal: NodeJS.Signals, limitMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
@@ -323,3 +304,32 @@ function stopProcess(child: ChildProcess, signal: NodeJS.Signals, limitMs: numbe
 }
 
 export const labVip = `${labSubnet}.50`;
+
+/** etcd's command line for a lab member at `node.address`, its clients served at `listen`. */
+export function labEtcdCommand(node: { name: string; address: string }, members: ReadonlyArray<{ name: string; address: string }>, listen: string[], dataDir: string, token: string, credentials: CredentialFiles): string[] {
+  const { caCert, cert, key } = credentials;
+  return [
+    'etcd',
+    '--name', node.name,
+    '--data-dir', dataDir,
+    '--listen-client-urls', listen.join(','),
+    '--advertise-client-urls', `https://${node.address}:${etcdClientPort}`,
+    '--listen-peer-urls', `https://${node.address}:${etcdPeerPort}`,
+    '--initial-advertise-peer-urls', `https://${node.address}:${etcdPeerPort}`,
+    '--initial-cluster', members.map((member) => `${member.name}=https://${member.address}:${etcdPeerPort}`).join(','),
+    '--initial-cluster-token', token,
+    '--heartbeat-interval', String(etcdHeartbeatMs),
+    '--election-timeout', String(etcdElectionMs),
+    // A member cut off and back must not depose the leader with the terms it ran up alone.
+    '--pre-vote',
+    '--cert-file', cert, '--key-file', key, '--trusted-ca-file', caCert, '--client-cert-auth',
+    '--peer-cert-file', cert, '--peer-key-file', key, '--peer-trusted-ca-file', caCert, '--peer-client-cert-auth',
+  ];
+}
+
+/** tandem's command line for a lab node talking to etcd at `endpoint`, its agents' state in `agentDir`. */
+export function labDaemonCommand(node: { name: string; address: string; dataDir: string }, endpoint: string, agentDir: string, credentialsDir: string, leaseTtlMs: number | undefined, environment: string[] = [], extra: string[] = []): string[] {
+  const lease = leaseTtlMs ? ['--lease-ttl-ms', String(leaseTtlMs)] : [];
+  const logLevel = `TANDEM_LOG_LEVEL=${process.env.TANDEM_LOG_LEVEL ?? 'info'}`;
+  return ['env', `HA_RSCTMP=${agentDir}`, `HA_VARRUN=${agentDir}`, logLevel, ...environment, process.execPath, cli, 'node', '--data-dir', node.dataDir, '--name', node.name, '--address', node.address, '--credentials', credentialsDir, '--etcd', endpoint, ...lease, ...extra];
+}

@@ -1,14 +1,16 @@
-// `tandem lab`: tandem's main job on one machine. Three nodes (network namespaces, each
-// with an etcd member and a tandem daemon) and a client; the guide's API VIP with a
-// service behind it; the status; a failover drill that kills the active node hard and
-// prints the downtime the client saw; the node comes back; everything is cleaned up.
+// `tandem lab`: tandem's main job on one machine. Three nodes (network namespaces as
+// root, each with an etcd member and a tandem daemon, and a client; otherwise processes on
+// loopback addresses, loopback.ts); the guide's API VIP with a service behind it; the
+// status; a failover drill that kills the active node hard and prints the downtime the
+// client saw; the node comes back; everything is cleaned up.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../model/errors.js';
-import { LabCluster, helloScript, labVip } from './cluster.js';
-import { failoverDrill, type Fault } from './drill.js';
+import { LabCluster, helloScript, type LabStatus } from './cluster.js';
+import { failoverDrill, type DrillHosts, type Fault } from './drill.js';
+import { LoopbackLab, loopbackVip } from './loopback.js';
 import { canMakeNamespaces } from './netns.js';
 
 const examples = fileURLToPath(new URL('../../../examples/lab/', import.meta.url));
@@ -20,21 +22,48 @@ export interface LabRunOptions {
   /** Faults used in turn, one per drill. */
   faults: Fault[];
   keep: boolean;
+  /** Network namespaces (root only) or processes on loopback addresses. */
+  hosts: 'netns' | 'loopback';
 }
 
-/** A lab example (api.crm: VIP and service as a group; vip.crm: the VIP moves, the service runs everywhere) with the service's command filled in. */
-export function labConfiguration(example: 'api.crm' | 'vip.crm' = 'api.crm'): string {
-  return readFileSync(`${examples}${example}`, 'utf8').replace('@HELLO@', `exec ${process.execPath} ${helloScript} ${labServicePort} $TANDEM_NODE`);
+/** What a lab run needs of its hosts, namespaces or loopback. */
+interface RunnableLab<Node extends { name: string }> extends DrillHosts {
+  readonly dir: string;
+  readonly vip: string;
+  readonly nodes: Node[];
+  start(): Promise<void>;
+  tandem(node: Node, ...args: string[]): { status: number | null; stdout: string; stderr: string };
+  clusterStatus(): LabStatus | undefined;
+  members(): string[];
+  reachable(): Node[];
+  waitFor(what: string, condition: () => boolean, limitMs?: number): Promise<void>;
+  bootAfterKill(node: Node): Promise<void>;
+  destroy(keepDir: boolean): Promise<void>;
 }
+
+/** The hosts the lab runs on by default: namespaces when it may make them. */
+export const defaultLabHosts = (): LabRunOptions['hosts'] => (canMakeNamespaces() ? 'netns' : 'loopback');
+
+/**
+ * A lab example (api.crm: VIP and service as a group; vip.crm: the VIP moves, the service
+ * runs everywhere; loopback.crm: the service holds the address itself) with the service's
+ * command filled in.
+ */
+export function labConfiguration(example: 'api.crm' | 'vip.crm' | 'loopback.crm' = 'api.crm'): string {
+  const address = example === 'loopback.crm' ? ` ${loopbackVip}` : '';
+  return readFileSync(`${examples}${example}`, 'utf8').replace('@HELLO@', `exec ${process.execPath} ${helloScript} ${labServicePort} $TANDEM_NODE${address}`);
+}
+
+type ServedLab = Pick<RunnableLab<{ name: string }>, 'holdersOf' | 'clusterStatus'> & { readonly vip: string };
 
 /** Nothing pending, and the VIP runs. */
-export function serviceRunning(lab: LabCluster): boolean {
+export function serviceRunning(lab: ServedLab): boolean {
   return serviceHolder(lab) !== undefined;
 }
 
 /** The one node holding the VIP while nothing is pending. The hosts are read once: a VIP that moves between two reads cannot make a holder up. */
-export function serviceHolder(lab: LabCluster): string | undefined {
-  const holders = lab.holdersOf(labVip);
+export function serviceHolder(lab: ServedLab): string | undefined {
+  const holders = lab.holdersOf(lab.vip);
   if (holders.length !== 1) return undefined;
   const status = lab.clusterStatus();
   return status !== undefined && status.pending.length === 0 ? holders[0] : undefined;
@@ -44,26 +73,36 @@ export function serviceHolder(lab: LabCluster): string | undefined {
 export class LabFailure extends Error {}
 
 export async function runLab(options: LabRunOptions, print: (line: string) => void): Promise<void> {
-  if (!canMakeNamespaces()) throw new InputError('tandem lab makes network namespaces as hosts: run it as root on Linux with iproute2 (ip netns)');
-  const lab = new LabCluster({ nodes: options.nodes });
+  if (options.hosts === 'netns' && !canMakeNamespaces()) throw new InputError('tandem lab --hosts netns makes network namespaces as hosts: run it as root on Linux with iproute2 (ip netns), or use --hosts loopback');
+  if (options.hosts === 'netns') {
+    const lab = new LabCluster({ nodes: options.nodes });
+    print(`== ${options.nodes} nodes in network namespaces, each with an etcd member and a tandem node (data and logs: ${lab.dir})`);
+    await runDrills(lab, 'api.crm', options, print, (node) => lab.reconnect(node), 'power off (kill -9 of every process, link down)');
+    return;
+  }
+  if (options.faults.includes('cut')) print('== a network cut needs network namespaces (run as root): every drill powers the node off');
+  const lab = new LoopbackLab(options.nodes, 'p_api-service');
+  print(`== ${options.nodes} nodes as processes on loopback addresses, each with an etcd member and a tandem node; the service holds ${loopbackVip} itself (data and logs: ${lab.dir})`);
+  await runDrills(lab, 'loopback.crm', { ...options, faults: ['kill'] }, print, () => undefined, 'power off (kill -9 of its etcd, tandem and what tandem started)');
+}
+
+async function runDrills<Node extends { name: string }>(lab: RunnableLab<Node>, example: 'api.crm' | 'loopback.crm', options: LabRunOptions, print: (line: string) => void, reconnect: (node: Node) => void, powerOffText: string): Promise<void> {
   let failed = false;
   try {
-    print(`== ${options.nodes} nodes in network namespaces, each with an etcd member and a tandem node (data and logs: ${lab.dir})`);
     await lab.start();
     const first = lab.nodes[0]!;
-    const file = join(lab.dir, 'api.crm');
-    print(loadConfiguration(lab, file));
+    print(loadConfiguration(lab, first, example));
     await lab.waitFor('the API group to start', () => serviceRunning(lab));
     print(lab.tandem(first, 'status').stdout);
     for (let run = 1; run <= options.drills; run++) {
       const fault = options.faults[(run - 1) % options.faults.length]!;
-      print(`== drill ${run}/${options.drills}: ${fault === 'kill' ? 'power off (kill -9 of every process, link down)' : 'network cut at the switch (processes alive, its own link up)'} of the node serving ${labVip}:${labServicePort}`);
-      const drill = await failoverDrill(lab, labVip, labServicePort, fault);
+      print(`== drill ${run}/${options.drills}: ${fault === 'kill' ? powerOffText : 'network cut at the switch (processes alive, its own link up)'} of the node serving ${lab.vip}:${labServicePort}`);
+      const drill = await failoverDrill(lab, lab.vip, labServicePort, fault);
       print(`   ${new Date(drill.faultMs).toISOString().slice(11, 23)} ${drill.from} -> ${drill.to}: the client saw ${drill.downtimeMs} ms of downtime (${drill.failedAttempts} failed attempts, one every 20 ms); VIP seen on at most ${drill.mostHolders} node(s) at once${drill.etcdLeaderHit ? '; the etcd leader was on that node, so an etcd election came first' : ''}`);
       await lab.waitFor('the API group to run again', () => serviceRunning(lab));
       const fallen = lab.nodes.find((node) => node.name === drill.from)!;
       if (fault === 'kill') await lab.bootAfterKill(fallen);
-      else lab.reconnect(fallen);
+      else reconnect(fallen);
       await lab.waitFor(`${fallen.name} to be back`, () => lab.members().includes(fallen.name));
       print(`   ${fallen.name} is back in the cluster; the service stays where it is (no flapping)`);
     }
@@ -76,9 +115,10 @@ export async function runLab(options: LabRunOptions, print: (line: string) => vo
   }
 }
 
-function loadConfiguration(lab: LabCluster, file: string): string {
-  writeFileSync(file, labConfiguration());
-  const result = lab.tandem(lab.nodes[0]!, 'configure', 'load', file);
+function loadConfiguration<Node extends { name: string }>(lab: RunnableLab<Node>, node: Node, example: 'api.crm' | 'loopback.crm'): string {
+  const file = join(lab.dir, example);
+  writeFileSync(file, labConfiguration(example));
+  const result = lab.tandem(node, 'configure', 'load', file);
   if (result.status !== 0) throw new Error(`loading ${file} failed: ${result.stderr}`);
   return result.stdout.trim();
 }
