@@ -6,6 +6,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { OcfRc } from '../model/status.js';
 import { builtinMetadata } from './metadata.js';
 import type { AgentCall, AgentResult } from './ocf.js';
@@ -54,6 +55,17 @@ function sameNetwork(a: number, b: number, prefixLength: number): boolean {
   return Math.floor(a / size) === Math.floor(b / size);
 }
 
+/**
+ * The addresses of the interfaces that are up, as the kernel gives them to this process at
+ * no cost: enough to place an address being started (one spawn less on the failover path).
+ */
+function upInterfaces(): Interface[] {
+  return Object.entries(networkInterfaces()).flatMap(([nic, entries]) =>
+    (entries ?? []).filter((entry) => entry.family === 'IPv4').map((entry) => ({ nic, address: entry.address, prefixLength: Number(entry.cidr?.split('/')[1] ?? 32) })),
+  );
+}
+
+/** Every IPv4 address configured, on interfaces up or down (what stop and monitor must see). */
 async function interfaces(timeoutMs: number): Promise<Interface[]> {
   const { output } = await run('ip', ['-o', '-4', 'addr', 'show'], timeoutMs);
   const found: Interface[] = [];
@@ -78,10 +90,9 @@ function problemWith(call: AgentCall): string | undefined {
 }
 
 /** Where the address goes: the given nic, or the interface whose network holds it. */
-async function placement(call: AgentCall, timeoutMs: number): Promise<Placement | string> {
+function placement(call: AgentCall, all: Interface[]): Placement | string {
   const ip = call.params.ip!;
   const target = toNumber(ip)!;
-  const all = await interfaces(timeoutMs);
   const present = all.find((entry) => entry.address === ip);
   if (present && (!call.params.nic || present.nic === call.params.nic)) return { nic: present.nic, prefixLength: present.prefixLength, present: true };
   const own = all.filter((entry) => entry.address !== ip);
@@ -108,7 +119,7 @@ export async function runVipAgent(call: AgentCall): Promise<AgentResult> {
   const problem = problemWith(call);
   if (call.action === 'validate-all') return result(problem ? OcfRc.errConfigured : OcfRc.success, problem ?? '');
   if (problem) return result(call.action === 'stop' || call.action === 'monitor' ? OcfRc.notRunning : OcfRc.errConfigured, problem);
-  const where = await placement(call, call.timeoutMs);
+  const where = placement(call, call.action === 'start' ? upInterfaces() : await interfaces(call.timeoutMs));
   const ip = call.params.ip!;
   switch (call.action) {
     case 'monitor':
@@ -117,7 +128,9 @@ export async function runVipAgent(call: AgentCall): Promise<AgentResult> {
       if (typeof where === 'string') return result(OcfRc.errConfigured, where);
       if (!where.present) {
         const added = await run('ip', ['addr', 'add', `${ip}/${where.prefixLength}`, 'dev', where.nic], call.timeoutMs);
-        if (added.status !== 0) return result(OcfRc.errGeneric, `ip addr add ${ip}/${where.prefixLength} dev ${where.nic}: ${added.output.trim()}`);
+        // Already there (on an interface that is down, which the list of those up leaves out): as good.
+        const present = /File exists/.test(added.output);
+        if (added.status !== 0 && !present) return result(OcfRc.errGeneric, `ip addr add ${ip}/${where.prefixLength} dev ${where.nic}: ${added.output.trim()}`);
       }
       announce(where.nic, ip, Number(call.params.arp_count ?? 5), Number(call.params.arp_interval ?? 200));
       return result(OcfRc.success);
