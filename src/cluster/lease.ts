@@ -77,8 +77,12 @@ export class LeaseKeeper {
   /** Grants a new lease and keeps it alive until `stop` or until it is lost. */
   async acquire(): Promise<string> {
     this.stop();
+    // Granted through the way keepalives will go: its connection is made before the lease
+    // counts down, not by the first keepalive (a TLS handshake to etcd's leader on a busy
+    // machine could eat the margin of a fresh lease).
+    const target = await this.keepaliveClient();
     const sentMs = this.nowMs();
-    const granted = await this.client.leaseClient.leaseGrant({ TTL: this.timing.leaseTtlMs / 1000 }, { deadline: new Date(Date.now() + this.timing.callTimeoutMs) });
+    const granted = await target.leaseClient.leaseGrant({ TTL: this.timing.leaseTtlMs / 1000 }, { deadline: new Date(Date.now() + this.timing.callTimeoutMs) });
     this.leaseId = granted.ID;
     this.renewedUntil(sentMs + Number(granted.TTL) * 1000);
     this.keepaliveTimer = setInterval(() => this.sendKeepalive(), this.timing.keepaliveIntervalMs);
