@@ -3,7 +3,10 @@
 // the transition, without simulating its execution) on the same
 // CIB XML in the same run. Prints both and the ratio.
 //
-//   node dist/bench/scheduler/main.js [--sizes 100,1000,10000] [--runs 3]
+//   node dist/bench/scheduler/main.js [--sizes 100,1000,10000] [--runs 3] [--crm-limit-min 30]
+//
+// crm_simulate is stopped after --crm-limit-min minutes (at 10,000 resources it can take
+// longer than that); the table then shows the limit as a lower bound.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -91,12 +94,13 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-function timeCrmSimulate(file: string, timeoutMs: number): number | undefined {
+/** Milliseconds crm_simulate took; 'timed out' when it was stopped at the time limit; undefined when it failed. */
+function timeCrmSimulate(file: string, timeoutMs: number): number | 'timed out' | undefined {
   const started = performance.now();
   try {
     execFileSync('crm_simulate', ['-x', file, '-R', '-Q'], { stdio: 'ignore', timeout: timeoutMs });
-  } catch {
-    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? 'timed out' : undefined;
   }
   return performance.now() - started;
 }
@@ -106,6 +110,8 @@ function main(): void {
   const runsArg = process.argv.indexOf('--runs');
   const sizes = (sizesArg > 0 ? process.argv[sizesArg + 1]! : '100,1000,10000').split(',').map(Number);
   const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
+  const limitArg = process.argv.indexOf('--crm-limit-min');
+  const limitMs = (limitArg > 0 ? Number(process.argv[limitArg + 1]) : 30) * 60_000;
   const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-'));
   const nowS = Math.floor(Date.now() / 1000);
   console.log(`bench/scheduler: ${nodeCount} nodes, median of ${runs} runs (crm_simulate: 1 run above 1,000 resources)`);
@@ -128,14 +134,18 @@ function main(): void {
       }
       const pacemakerRuns = size > 1000 ? 1 : runs;
       const pacemakerTimes: number[] = [];
-      for (let run = 0; run < pacemakerRuns; run += 1) {
-        const elapsed = timeCrmSimulate(file, 30 * 60_000);
-        if (elapsed !== undefined) pacemakerTimes.push(elapsed);
+      let timedOut = false;
+      for (let run = 0; run < pacemakerRuns && !timedOut; run += 1) {
+        const elapsed = timeCrmSimulate(file, limitMs);
+        if (elapsed === 'timed out') timedOut = true;
+        else if (elapsed !== undefined) pacemakerTimes.push(elapsed);
       }
       const tandemTotal = median(totalTimes);
       const pacemaker = pacemakerTimes.length > 0 ? median(pacemakerTimes) : Number.NaN;
-      const ratio = Number.isNaN(pacemaker) ? 'n/a' : `${(pacemaker / tandemTotal).toFixed(1)}x`;
-      console.log(`${String(size).padStart(9)} | ${median(scheduleTimes).toFixed(1).padStart(18)} | ${tandemTotal.toFixed(1).padStart(24)} | ${Number.isNaN(pacemaker) ? 'failed'.padStart(15) : pacemaker.toFixed(1).padStart(15)} | ${ratio}`);
+      // A crm_simulate stopped at the limit took longer than the limit: the ratio is at least that.
+      const pacemakerText = timedOut ? `>${limitMs.toFixed(0)}` : Number.isNaN(pacemaker) ? 'failed' : pacemaker.toFixed(1);
+      const ratio = timedOut ? `>${(limitMs / tandemTotal).toFixed(0)}x` : Number.isNaN(pacemaker) ? 'n/a' : `${(pacemaker / tandemTotal).toFixed(1)}x`;
+      console.log(`${String(size).padStart(9)} | ${median(scheduleTimes).toFixed(1).padStart(18)} | ${tandemTotal.toFixed(1).padStart(24)} | ${pacemakerText.padStart(15)} | ${ratio}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -40,7 +40,8 @@ export interface Ordering {
 export class ActionGraph {
   readonly actions: SchedAction[] = [];
   readonly orderings: Ordering[] = [];
-  private readonly byResource = new Map<SchedResource, SchedAction[]>();
+  /** Each resource's actions by task, in creation order. */
+  private readonly byResource = new Map<SchedResource, Map<Task, SchedAction[]>>();
   private readonly orderingsBefore = new Map<SchedAction, Ordering[]>();
   private readonly orderingsAfter = new Map<SchedAction, Ordering[]>();
 
@@ -54,21 +55,31 @@ export class ActionGraph {
     return this.orderingsAfter.get(action) ?? [];
   }
 
-  find(resource: SchedResource, task: Task, node?: SchedNode): SchedAction[] {
-    const list = this.byResource.get(resource) ?? [];
-    return list.filter((action) => action.task === task && (node === undefined || action.node === node));
+  /** A resource's actions for a task (on a node, if given), oldest first; the list is the graph's own, not to be changed. */
+  find(resource: SchedResource, task: Task, node?: SchedNode): readonly SchedAction[] {
+    const list = this.byResource.get(resource)?.get(task);
+    if (!list) return [];
+    return node === undefined ? list : list.filter((action) => action.node === node);
   }
 
   /** Finds or creates an action; asking for a required one makes an existing one required. */
   ensure(resource: SchedResource, task: Task, node: SchedNode | undefined, optional: boolean, pseudo = false): SchedAction {
-    const list = this.byResource.get(resource) ?? [];
-    let action = list.find((candidate) => candidate.task === task && candidate.node === node);
+    let tasks = this.byResource.get(resource);
+    if (!tasks) {
+      tasks = new Map();
+      this.byResource.set(resource, tasks);
+    }
+    let list = tasks.get(task);
+    if (!list) {
+      list = [];
+      tasks.set(task, list);
+    }
+    let action = list.find((candidate) => candidate.node === node);
     if (!action) {
       action = { index: this.actions.length, resource, task, node, pseudo, optional: true, runnable: pseudo || node !== undefined, reason: undefined };
       if (!pseudo && node !== undefined && !node.online) action.runnable = false;
       this.actions.push(action);
       list.push(action);
-      this.byResource.set(resource, list);
     }
     if (!optional) action.optional = false;
     return action;

@@ -14,6 +14,8 @@ import {
   type SchedPrimitive,
   type SchedResource,
 } from './types.js';
+import { glibListSort } from './node-table.js';
+import { copyScores } from './scores.js';
 import type { WorkingSet } from './unpack.js';
 import { banInsufficientCapacity, compareNodeCapacities, consumeCapacity } from './utilization.js';
 
@@ -29,16 +31,21 @@ function runningOn(resource: SchedResource): SchedNode[] {
   return nodes;
 }
 
-/** Sorts nodes best first, as Pacemaker's sort_node_weight does. */
+/**
+ * Sorts nodes best first, as Pacemaker's pcmk__sort_nodes sorts the list it makes of a
+ * resource's node table (in the table's listing order, with GLib's merge sort: balanced
+ * placement's capacity comparison is not transitive, so both decide the result).
+ */
 export function sortNodes(ws: WorkingSet, scores: NodeScores, active: SchedNode | undefined): Array<{ node: SchedNode; score: number }> {
-  const entries: Array<{ node: SchedNode; score: number }> = [];
-  for (const [name, score] of scores) {
-    const node = ws.nodeByName.get(name);
-    if (node) entries.push({ node, score });
+  // A node that cannot run resources sorts as if banned.
+  const entries: Array<{ node: SchedNode; score: number; effective: number }> = [];
+  for (let index = ws.nodeTableOrder.length - 1; index >= 0; index -= 1) {
+    const node = ws.nodeTableOrder[index]!;
+    const score = scores.get(node.name);
+    if (score !== undefined) entries.push({ node, score, effective: canRunResources(node) ? score : -INFINITY });
   }
-  const effective = (entry: { node: SchedNode; score: number }) => (canRunResources(entry.node) ? entry.score : -INFINITY);
-  return entries.sort((a, b) => {
-    const diff = effective(b) - effective(a);
+  return glibListSort(entries, (a, b) => {
+    const diff = b.effective - a.effective;
     if (diff !== 0) return diff;
     if (ws.options.placementStrategy !== 'minimal') {
       const capacity = ws.options.placementStrategy === 'balanced' ? compareNodeCapacities(a.node, b.node) : 0;
@@ -129,8 +136,10 @@ export function colocationMatchScores(ws: WorkingSet, dependent: SchedResource, 
   if (primaryNode === undefined && colocation.score < 0) return;
   const attribute = colocation.nodeAttribute;
   const value = primaryNode?.attributes[attribute];
-  const work = new Map(dependent.allowed);
-  for (const [name, weight] of work) {
+  const work = copyScores(dependent.allowed);
+  // forEach rather than for-of: this runs for every colocated resource, and iterating
+  // entries allocates for each of them.
+  work.forEach((weight, name) => {
     const node = ws.nodeByName.get(name);
     if (primaryNode === undefined) {
       work.set(name, addScores(-colocation.score, weight));
@@ -139,12 +148,12 @@ export function colocationMatchScores(ws: WorkingSet, dependent: SchedResource, 
     } else if (colocation.score >= INFINITY) {
       work.set(name, -INFINITY);
     }
-  }
+  });
   if (canRunAny(work, ws) || colocation.score <= -INFINITY || colocation.score >= INFINITY) {
-    for (const [name, weight] of work) {
+    work.forEach((weight, name) => {
       const before = dependent.allowed.get(name) ?? 0;
       if (weight !== before) dependent.notes.push({ node: name, score: weight - before, reason: `colocation ${colocation.id} with ${colocation.primary.id}` });
-    }
+    });
     dependent.allowed = work;
   }
 }
@@ -158,23 +167,27 @@ export function assignResource(ws: WorkingSet, resource: SchedResource, prefer: 
 /** Applies a resource's own colocations, assigning each primary first. */
 export function applyOwnColocations(ws: WorkingSet, resource: SchedResource): void {
   for (const colocation of [...resource.colocationsAsDependent]) {
-    const archive = colocation.dependentRole >= RoleRank.Promoted || (colocation.score < 0 && colocation.score > -INFINITY) ? new Map(resource.allowed) : undefined;
+    const archive = colocation.dependentRole >= RoleRank.Promoted || (colocation.score < 0 && colocation.score > -INFINITY) ? copyScores(resource.allowed) : undefined;
     assignResource(ws, colocation.primary, undefined);
     applyColocation(ws, resource, colocation.primary, colocation);
     if (archive && !canRunAny(resource.allowed, ws)) resource.allowed = archive;
   }
 }
 
-/** Pulls a resource toward where the resources colocated with it would like to run. */
+/**
+ * Pulls a resource toward where the resources colocated with it would like to run. The
+ * resource itself is not marked as being merged, so a colocation loop leads back to it and
+ * merges its own scores too (as Pacemaker's merge does).
+ */
 export function mergeDependentsScores(ws: WorkingSet, resource: SchedResource): void {
   for (const colocation of [...resource.colocationsAsPrimary]) {
     if (!colocation.influence) continue;
-    const before = new Map(resource.allowed);
-    resource.allowed = mergeWeights(ws, colocation.dependent, resource.allowed, colocation.nodeAttribute, colocation.score / INFINITY, { rollback: true }, new Set([resource]));
-    for (const [name, weight] of resource.allowed) {
+    const before = copyScores(resource.allowed);
+    resource.allowed = mergeWeights(ws, colocation.dependent, resource.allowed, colocation.nodeAttribute, colocation.score / INFINITY, { rollback: true });
+    resource.allowed.forEach((weight, name) => {
       const old = before.get(name) ?? 0;
       if (weight !== old) resource.notes.push({ node: name, score: weight - old, reason: `preference of ${colocation.dependent.id}, which runs with it (${colocation.id})` });
-    }
+    });
   }
 }
 
@@ -237,9 +250,10 @@ export function assignGroup(ws: WorkingSet, group: SchedGroup, prefer: SchedNode
  */
 export function sortForAssignment(ws: WorkingSet): SchedResource[] {
   if (ws.options.placementStrategy === 'default') return [...ws.resources];
-  // Nodes as pcmk__sort_nodes orders them before anything is assigned: those that can run
-  // resources first, the roomiest first (balanced), then by name.
-  const nodes = [...ws.nodes].sort((a, b) => {
+  // Nodes as pcmk__sort_nodes orders Pacemaker's node list (sorted by name) before anything
+  // is assigned: those that can run resources first, the roomiest first (balanced), then by name.
+  const byName = [...ws.nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const nodes = glibListSort(byName, (a, b) => {
     const available = Number(canRunResources(b)) - Number(canRunResources(a));
     if (available !== 0) return available;
     const capacity = ws.options.placementStrategy === 'balanced' ? compareNodeCapacities(a, b) : 0;

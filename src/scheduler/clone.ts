@@ -13,7 +13,7 @@ import {
 import { canRunResources, mergeWeights } from './colocation.js';
 import { compareInstances, instanceLocation, instanceNodes, instanceNumber, instanceRole, type Instance } from './instances.js';
 import { addPromotionScores, setInstanceRoles } from './promotion.js';
-import { allPrimitives } from './scores.js';
+import { allPrimitives, copyScores } from './scores.js';
 import {
   RoleRank,
   type NodeScores,
@@ -21,7 +21,6 @@ import {
   type SchedColocation,
   type SchedNode,
   type SchedPrimitive,
-  type SchedResource,
 } from './types.js';
 import type { WorkingSet } from './unpack.js';
 import { consumeCapacity } from './utilization.js';
@@ -68,7 +67,7 @@ function assignInstance(ws: WorkingSet, clone: SchedClone, instance: Instance, p
     if (score === undefined || score < 0) return false;
   }
   limitInstance(ws, clone, instance, counts, clone.cloneNodeMax);
-  const backup = new Map(instance.allowed);
+  const backup = copyScores(instance.allowed);
   assignResource(ws, instance, prefer);
   const chosen = instanceLocation(instance);
   if (chosen && prefer && chosen !== prefer) {
@@ -119,9 +118,10 @@ export function assignClone(ws: WorkingSet, clone: SchedClone, _prefer: SchedNod
   if (clone.promotable) addPromotionScores(ws, clone);
   clone.allocating = true;
   for (const colocation of clone.colocationsAsDependent) assignResource(ws, colocation.primary, undefined);
+  // As for a primitive (mergeDependentsScores), the clone is not marked as being merged.
   for (const colocation of clone.colocationsAsPrimary) {
     if (!colocation.influence) continue;
-    clone.allowed = mergeWeights(ws, colocation.dependent, clone.allowed, colocation.nodeAttribute, colocation.score / INFINITY, { rollback: true, positive: true }, new Set([clone]));
+    clone.allowed = mergeWeights(ws, colocation.dependent, clone.allowed, colocation.nodeAttribute, colocation.score / INFINITY, { rollback: true, positive: true });
   }
   const ordered = [...clone.instances].sort((a, b) => compareInstances(clone, a, b));
   clone.instances = ordered;
@@ -133,10 +133,9 @@ export function assignClone(ws: WorkingSet, clone: SchedClone, _prefer: SchedNod
   clone.allocating = false;
 }
 
-/** Nodes where a resource will be (in the given role, if any). */
-function locationOf(resource: SchedResource, role: RoleRank): SchedNode[] {
+/** Nodes where instances will be (in the given role, if any). */
+function locationOf(instances: Instance[], role: RoleRank): SchedNode[] {
   const nodes: SchedNode[] = [];
-  const instances: Instance[] = resource.kind === 'clone' ? resource.instances : [resource];
   for (const instance of instances) {
     const node = instanceLocation(instance);
     if (!node) continue;
@@ -151,7 +150,7 @@ export function applyColocationWithClone(ws: WorkingSet, dependent: SchedPrimiti
   if (clone.provisional) return;
   if (clone.promotable && colocation.primaryRole !== RoleRank.Unknown) {
     if (!dependent.provisional) return;
-    const nodes = locationOf(clone, colocation.primaryRole);
+    const nodes = locationOf(clone.instances, colocation.primaryRole);
     if (colocation.score < INFINITY) {
       for (const node of nodes) {
         for (const [name, weight] of dependent.allowed) {
@@ -177,7 +176,9 @@ export function applyColocationWithClone(ws: WorkingSet, dependent: SchedPrimiti
     return;
   }
   if (colocation.score >= INFINITY) {
-    excludeNodes(dependent, locationOf(clone, RoleRank.Unknown), clone, false);
+    // An instance left alone after a failure (blocked) holds no place for what must run with it.
+    const placed = clone.instances.filter((instance) => !allPrimitives(instance).some((primitive) => primitive.blocked));
+    excludeNodes(dependent, locationOf(placed, RoleRank.Unknown), clone, false);
     return;
   }
   for (const instance of clone.instances) applyColocation(ws, dependent, instance, colocation);

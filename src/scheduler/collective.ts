@@ -9,8 +9,18 @@ import { allPrimitives } from './scores.js';
 import { RoleRank, type SchedClone, type SchedGroup, type SchedNode, type SchedPrimitive, type SchedResource } from './types.js';
 
 export interface ActionFlags {
-  optional: boolean;
-  runnable: boolean;
+  readonly optional: boolean;
+  readonly runnable: boolean;
+}
+
+/** Every combination of flags, made once: reading flags happens for every ordering, again and again. */
+const flagValues: ReadonlyArray<ReadonlyArray<ActionFlags>> = [
+  [{ optional: false, runnable: false }, { optional: false, runnable: true }],
+  [{ optional: true, runnable: false }, { optional: true, runnable: true }],
+];
+
+function flagsOf(optional: boolean, runnable: boolean): ActionFlags {
+  return flagValues[Number(optional)]![Number(runnable)]!;
 }
 
 export type Collective = SchedGroup | SchedClone;
@@ -75,7 +85,7 @@ export function createCollectiveActions(graph: ActionGraph, resource: SchedResou
 
 /** The newest action of a primitive for a task (on a node, when one is given), as find_first_action finds it. */
 function memberAction(graph: ActionGraph, primitive: SchedPrimitive, task: Task, node: SchedNode | undefined): SchedAction | undefined {
-  const actions = graph.find(primitive, task).filter((action) => node === undefined || action.node === node);
+  const actions = graph.find(primitive, task, node);
   return actions[actions.length - 1];
 }
 
@@ -93,33 +103,34 @@ function instanceAction(graph: ActionGraph, instance: SchedPrimitive | SchedGrou
  */
 export function summaryFlags(graph: ActionGraph, pseudo: SchedAction, node: SchedNode | undefined): ActionFlags {
   const resource = pseudo.resource as Collective;
-  const flags = { optional: true, runnable: true };
+  let optional = true;
+  let runnable = true;
   if (resource.kind === 'group') {
     const task = memberTask[pseudo.task];
     for (const member of resource.children) {
       const action = memberAction(graph, member, task, node);
       if (!action) {
-        if (task !== 'stop' && task !== 'demote') flags.runnable = false;
+        if (task !== 'stop' && task !== 'demote') runnable = false;
         continue;
       }
-      if (!action.optional) flags.optional = pseudo.optional = false;
-      if (task !== pseudo.task && !action.runnable && flags.runnable) flags.runnable = pseudo.runnable = false;
+      if (!action.optional) optional = pseudo.optional = false;
+      if (task !== pseudo.task && !action.runnable && runnable) runnable = pseudo.runnable = false;
     }
-    return flags;
+    return flagsOf(optional, runnable);
   }
   let anyRunnable = false;
   for (const instance of resource.instances) {
     const action = instanceAction(graph, instance, pseudo.task, node);
     if (!action) continue;
     const child = isCollectiveAction(action) ? summaryFlags(graph, action, node) : action;
-    if (!child.optional) flags.optional = pseudo.optional = false;
+    if (!child.optional) optional = pseudo.optional = false;
     if (child.runnable) anyRunnable = true;
   }
   if (!anyRunnable) {
-    flags.runnable = false;
+    runnable = false;
     if (!node) pseudo.runnable = false;
   }
-  return flags;
+  return flagsOf(optional, runnable);
 }
 
 /** Flags of an ordering's "first" action as the ordering sees them (action_flags_for_ordering). */
@@ -129,7 +140,7 @@ export function orderingFlags(graph: ActionGraph, first: SchedAction, thenNode: 
   if (!thenNode || first.resource.kind !== 'clone') return overall;
   // For a clone on the "then" action's node, only runnable anywhere counts.
   const here = summaryFlags(graph, first, thenNode);
-  return { optional: here.optional, runnable: here.runnable || overall.runnable };
+  return flagsOf(here.optional, here.runnable || overall.runnable);
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { ColocationConstraint, ResourceSet } from '../model/config.js';
 import { INFINITY, addScores, parseScore } from '../model/score.js';
 import { isTrue } from './options.js';
+import { copyScores } from './scores.js';
 import { RoleRank, type NodeScores, type SchedColocation, type SchedGroup, type SchedNode, type SchedResource } from './types.js';
 import { roleRank, type WorkingSet } from './unpack.js';
 
@@ -13,13 +14,21 @@ const UNUSABLE = -INFINITY * 100;
 
 const variantRank = { primitive: 0, group: 1, clone: 2 } as const;
 
+/**
+ * The order Pacemaker considers colocations in, by the resource on the other side
+ * (cmp_primary_priority, cmp_dependent_priority): higher priority first, then clones before
+ * groups before primitives, promotable clones first, then by id.
+ */
 function byPriorityThenVariant(a: SchedResource, b: SchedResource): number {
   if (a.priority !== b.priority) return b.priority - a.priority;
-  return variantRank[b.kind] - variantRank[a.kind];
+  if (a.kind !== b.kind) return variantRank[b.kind] - variantRank[a.kind];
+  if (a.kind === 'clone' && b.kind === 'clone' && a.promotable !== b.promotable) return a.promotable ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** Inserts as g_list_insert_sorted does: before the first entry that does not sort before it. */
 function insertSorted(list: SchedColocation[], item: SchedColocation, key: (c: SchedColocation) => SchedResource): void {
-  const index = list.findIndex((existing) => byPriorityThenVariant(key(item), key(existing)) < 0);
+  const index = list.findIndex((existing) => byPriorityThenVariant(key(item), key(existing)) <= 0);
   if (index < 0) list.push(item);
   else list.splice(index, 0, item);
 }
@@ -130,32 +139,35 @@ function nodeAttribute(ws: WorkingSet, nodeName: string, attribute: string): str
   return ws.nodeByName.get(nodeName)?.attributes[attribute];
 }
 
-function bestScoreMatching(ws: WorkingSet, resource: SchedResource, attribute: string, value: string | undefined): number {
-  let best = -INFINITY;
-  for (const [name, score] of resource.allowed) {
+/** Per value of the attribute, the resource's best score on a node that can run resources and has that value. */
+function bestScoresByAttribute(ws: WorkingSet, resource: SchedResource, attribute: string): Map<string | undefined, number> {
+  const best = new Map<string | undefined, number>();
+  resource.allowed.forEach((score, name) => {
     const node = ws.nodeByName.get(name);
-    if (!node || !canRunResources(node)) continue;
-    if (score > best && nodeAttribute(ws, name, attribute) === value) best = score;
-  }
+    if (!node || !canRunResources(node)) return;
+    const value = node.attributes[attribute];
+    if (score > (best.get(value) ?? -INFINITY)) best.set(value, score);
+  });
   return best;
 }
 
 function addScoresMatchingAttribute(ws: WorkingSet, work: NodeScores, resource: SchedResource, attribute: string, factor: number, onlyPositive: boolean): void {
-  for (const [name, weight] of work) {
-    const score = bestScoreMatching(ws, resource, attribute, nodeAttribute(ws, name, attribute));
-    if (factor < 0 && score < 0) continue;
-    if (weight === UNUSABLE) continue;
+  const best = bestScoresByAttribute(ws, resource, attribute);
+  work.forEach((weight, name) => {
+    const score = best.get(nodeAttribute(ws, name, attribute)) ?? -INFINITY;
+    if (factor < 0 && score < 0) return;
+    if (weight === UNUSABLE) return;
     const scaled = factor * score;
     let delta = scaled < 0 ? Math.trunc(scaled - 0.5) : Math.trunc(scaled + 0.5);
     if (delta === 0 && score !== 0) delta = factor > 0 ? 1 : factor < 0 ? -1 : 0;
     const updated = addScores(delta, weight);
     if (onlyPositive && updated < 0 && weight > 0) {
       work.set(name, UNUSABLE);
-      continue;
+      return;
     }
-    if (onlyPositive && updated < 0 && weight === 0) continue;
+    if (onlyPositive && updated < 0 && weight === 0) return;
     work.set(name, updated);
-  }
+  });
 }
 
 export interface MergeFlags {
@@ -176,10 +188,10 @@ export function mergeWeights(ws: WorkingSet, resource: SchedResource, nodes: Nod
   merging.add(resource);
   let work: NodeScores;
   if (flags.init) {
-    work = new Map(resource.allowed);
+    work = copyScores(resource.allowed);
     flags = { ...flags, init: false };
   } else {
-    work = new Map(nodes);
+    work = nodes ? copyScores(nodes) : new Map();
     addScoresMatchingAttribute(ws, work, resource, attribute, factor, flags.positive === true);
   }
 
@@ -213,7 +225,7 @@ function mergeGroupWeights(ws: WorkingSet, group: SchedGroup, nodes: NodeScores 
   merging.add(group);
   const sorting = flags.forward === true && flags.init === true;
   const member = sorting ? group.children[group.children.length - 1] : group.children[0];
-  let work = member ? mergeWeights(ws, member, nodes, attribute, factor, flags, merging) : new Map(nodes ?? group.allowed);
+  let work = member ? mergeWeights(ws, member, nodes, attribute, factor, flags, merging) : copyScores(nodes ?? group.allowed);
   const own = sorting ? group.colocationsAsDependent : group.colocationsAsPrimary;
   for (const colocation of own) {
     const other = sorting ? colocation.primary : colocation.dependent;

@@ -2,7 +2,7 @@
 // and their expiry after the resource's failure-timeout, as Pacemaker counts them.
 
 import { addScores, parseScore } from '../model/score.js';
-import type { OperationRecord } from '../model/status.js';
+import { expectedRcOf, type OperationRecord } from '../model/status.js';
 import type { SchedNode, SchedPrimitive } from './types.js';
 
 /** The name a resource's failures are counted under: an anonymous clone's instances share theirs. */
@@ -12,20 +12,47 @@ function failureName(primitive: SchedPrimitive): string {
   return clone && !clone.globallyUnique ? primitive.definition.id : primitive.id;
 }
 
+/** A node's failures of one resource: the fail counts summed, and the latest last-failure stamp. */
+export interface FailureRecord {
+  count: number;
+  lastFailureS: number;
+}
+
+/**
+ * A node's fail-count-NAME[#OP_INTERVAL] and last-failure-NAME[#OP_INTERVAL] attributes by
+ * NAME, read once per node: every primitive asks about every node.
+ */
+export function indexFailures(attributes: Record<string, string>): Map<string, FailureRecord> {
+  const index = new Map<string, FailureRecord>();
+  const recordFor = (key: string, prefix: string) => {
+    const hash = key.indexOf('#', prefix.length);
+    const name = key.slice(prefix.length, hash < 0 ? undefined : hash);
+    let record = index.get(name);
+    if (!record) {
+      record = { count: 0, lastFailureS: 0 };
+      index.set(name, record);
+    }
+    return record;
+  };
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key.startsWith('fail-count-')) {
+      const record = recordFor(key, 'fail-count-');
+      record.count = addScores(record.count, parseScore(value) ?? 0);
+    } else if (key.startsWith('last-failure-')) {
+      const record = recordFor(key, 'last-failure-');
+      record.lastFailureS = Math.max(record.lastFailureS, Number(value) || 0);
+    }
+  }
+  return index;
+}
+
 /** The failures counted against a resource on a node; expired ones count nothing unless told to. */
 export function failCount(primitive: SchedPrimitive, node: SchedNode, nowS: number, ignoreTimeout = false): number {
-  const name = failureName(primitive);
-  const countPrefix = `fail-count-${name}`;
-  const timePrefix = `last-failure-${name}`;
-  let count = 0;
-  let lastFailureS = 0;
-  for (const [key, value] of Object.entries(node.attributes)) {
-    if (key === countPrefix || key.startsWith(countPrefix + '#')) count = addScores(count, parseScore(value) ?? 0);
-    if (key === timePrefix || key.startsWith(timePrefix + '#')) lastFailureS = Math.max(lastFailureS, Number(value) || 0);
-  }
-  if (ignoreTimeout) return count;
-  const expired = primitive.failureTimeoutMs > 0 && lastFailureS > 0 && nowS >= lastFailureS + primitive.failureTimeoutMs / 1000;
-  return expired ? 0 : count;
+  const record = node.failures.get(failureName(primitive));
+  if (!record) return 0;
+  if (ignoreTimeout) return record.count;
+  const expired = primitive.failureTimeoutMs > 0 && record.lastFailureS > 0 && nowS >= record.lastFailureS + primitive.failureTimeoutMs / 1000;
+  return expired ? 0 : record.count;
 }
 
 /**
@@ -38,4 +65,18 @@ export function failureExpired(primitive: SchedPrimitive, node: SchedNode, recor
   if (nowS < record.lastRcChange + primitive.failureTimeoutMs / 1000) return false;
   if (failCount(primitive, node, nowS, true) > 0 && failCount(primitive, node, nowS) > 0) return false;
   return !(record.intervalMs === 0 && record.operation === 'monitor' && [0, 7, 8].includes(record.rc));
+}
+
+/**
+ * Whether a history record is a failure of an operation configured with on-fail=block
+ * (Pacemaker's block_failure): a failure that blocks the resource makes Pacemaker
+ * disregard the resource's failure-timeout from then on.
+ */
+export function isBlockingFailure(primitive: SchedPrimitive, record: OperationRecord): boolean {
+  const name = primitive.definition.id;
+  return primitive.definition.ops.some((op) => {
+    if (op.onFail?.toLowerCase() !== 'block' || op.name !== record.operation || op.intervalMs !== record.intervalMs) return false;
+    if (record.id === `${name}_last_failure_0`) return true;
+    return record.id === `${name}_${op.name}_${op.intervalMs}` && record.rc !== (expectedRcOf(record) ?? -1);
+  });
 }

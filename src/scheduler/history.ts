@@ -24,6 +24,8 @@ export interface NodeHistory {
   stopFailed: boolean;
   /** The agent says the configuration is wrong: it can run nowhere. */
   bannedEverywhere: boolean;
+  /** A failure was ignored (on-fail=ignore): Pacemaker then ignores migration-threshold too. */
+  failureIgnored: boolean;
 }
 
 function isProbe(record: OperationRecord): boolean {
@@ -55,10 +57,17 @@ export interface ReplayContext {
   managed: boolean;
   /** Which failures are past the resource's failure-timeout: ignored as if they had never happened. */
   expired: (record: OperationRecord) => boolean;
+  /**
+   * An instance of a promotable clone: found active other than by a start (a monitor, a
+   * failure, a pending start), it is unpromoted (Pacemaker's set_active); a start makes it
+   * merely started, until its clone chooses roles.
+   */
+  promotable: boolean;
 }
 
 /** Replays the records in order (call id, pending ones last). */
-export function replayHistory(records: OperationRecord[], { ops, stonithEnabled, managed, expired }: ReplayContext): NodeHistory {
+export function replayHistory(records: OperationRecord[], { ops, stonithEnabled, managed, expired, promotable }: ReplayContext): NodeHistory {
+  const active = promotable ? RoleRank.Unpromoted : RoleRank.Started;
   const state: NodeHistory = {
     role: RoleRank.Unknown,
     failed: false,
@@ -70,6 +79,7 @@ export function replayHistory(records: OperationRecord[], { ops, stonithEnabled,
     bannedHere: false,
     stopFailed: false,
     bannedEverywhere: false,
+    failureIgnored: false,
   };
   let onFail: OnFail | undefined;
   // A failure record repeats the failed operation's own entry when that is still kept; once a
@@ -80,7 +90,7 @@ export function replayHistory(records: OperationRecord[], { ops, stonithEnabled,
   for (const record of sorted) {
     if (record.opStatus === OpStatus.pending) {
       if (record.operation === 'start') {
-        state.role = RoleRank.Started;
+        state.role = active;
         state.startPending = true;
       } else if (record.operation === 'promote') {
         state.role = RoleRank.Promoted;
@@ -91,7 +101,7 @@ export function replayHistory(records: OperationRecord[], { ops, stonithEnabled,
     const failure = classify(record);
     if (failure !== 'ok' && expired(record)) continue;
     if (failure === 'ok') {
-      applySuccess(state, record);
+      applySuccess(state, record, active);
       if (clearsPastFailure(record, onFail)) onFail = clearFailure(onFail);
       continue;
     }
@@ -112,7 +122,8 @@ export function replayHistory(records: OperationRecord[], { ops, stonithEnabled,
     const thisOnFail = onFailFor(record, ops, stonithEnabled);
     // on-fail=ignore: Pacemaker pretends the operation had the result it expected.
     if (thisOnFail === 'ignore') {
-      applySuccess(state, { ...record, rc: expectedRcOf(record) ?? OcfRc.success });
+      state.failureIgnored = true;
+      applySuccess(state, { ...record, rc: expectedRcOf(record) ?? OcfRc.success }, active);
       if (clearsPastFailure(record, onFail)) onFail = clearFailure(onFail);
       continue;
     }
@@ -127,7 +138,7 @@ export function replayHistory(records: OperationRecord[], { ops, stonithEnabled,
     if (record.operation === 'promote' || record.operation === 'demote' || record.rc === OcfRc.failedPromoted) {
       state.role = RoleRank.Promoted;
     } else if (record.operation === 'stop' || state.role < RoleRank.Started) {
-      state.role = RoleRank.Started;
+      state.role = active;
     }
   }
 
@@ -182,7 +193,8 @@ function classify(record: OperationRecord): Outcome {
   return 'soft';
 }
 
-function applySuccess(state: NodeHistory, record: OperationRecord): void {
+/** `active`: the role of a resource found running without having been started. */
+function applySuccess(state: NodeHistory, record: OperationRecord, active: RoleRank): void {
   switch (record.operation) {
     case 'start':
     case 'migrate_from':
@@ -202,7 +214,7 @@ function applySuccess(state: NodeHistory, record: OperationRecord): void {
     case 'monitor':
       if (record.rc === OcfRc.notRunning) state.role = RoleRank.Stopped;
       else if (record.rc === OcfRc.runningPromoted) state.role = RoleRank.Promoted;
-      else if (state.role < RoleRank.Started) state.role = RoleRank.Started;
+      else if (state.role < RoleRank.Started) state.role = active;
       break;
     default:
       break;

@@ -145,13 +145,12 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
     })),
     nodes: ws.nodes.map((node) => ({ name: node.name, canRun: canRunResources(node), condition: nodeCondition(node) })),
     notes: new Map(ordered.map((primitive) => [primitive.id, primitive.notes])),
-    scores: new Map(ordered.map((primitive) => [primitive.id, new Map(primitive.allowed)])),
+    scores: new Map(ordered.map((primitive) => [primitive.id, primitive.allowed])),
   };
 }
 
 /** A probe per resource and online node where its history is unknown (once per anonymous clone). */
 function probes(ws: WorkingSet, primitives: SchedPrimitive[]): Transition['probes'] {
-  const planned = new Map<string, { historyId: string; definitionId: string; node: string }>();
   const knownOn = new Map<string, Set<string>>();
   for (const primitive of primitives) {
     const historyId = historyIdOf(primitive);
@@ -159,16 +158,22 @@ function probes(ws: WorkingSet, primitives: SchedPrimitive[]): Transition['probe
     for (const node of primitive.knownOn) known.add(node);
     knownOn.set(historyId, known);
   }
+  const planned: Transition['probes'] = [];
+  // Every primitive sharing a history id would plan the same probes: the first one plans them.
+  const probed = new Set<string>();
   for (const primitive of primitives) {
     // An orphan is only stopped where it runs: Pacemaker probes nothing for it.
     if (primitive.blocked || !primitive.managed || primitive.orphan) continue;
     const historyId = historyIdOf(primitive);
+    if (probed.has(historyId)) continue;
+    probed.add(historyId);
+    const known = knownOn.get(historyId);
     for (const node of ws.nodes) {
-      if (!node.online || knownOn.get(historyId)?.has(node.name)) continue;
-      planned.set(`${historyId}@${node.name}`, { historyId, definitionId: primitive.definition.id, node: node.name });
+      if (!node.online || known?.has(node.name)) continue;
+      planned.push({ historyId, definitionId: primitive.definition.id, node: node.name });
     }
   }
-  return [...planned.values()];
+  return planned;
 }
 
 /** Orderings between executed actions, following chains through actions that do not run. */
@@ -182,8 +187,10 @@ function executionOrder(graph: ActionGraph, executed: SchedAction[]): Array<[num
   }
   const pairs: Array<[number, number]> = [];
   for (const [action, index] of position) {
+    const successors = after.get(action);
+    if (!successors) continue;
     const seen = new Set<SchedAction>([action]);
-    const pending = [...(after.get(action) ?? [])];
+    const pending = [...successors];
     while (pending.length > 0) {
       const next = pending.pop()!;
       if (seen.has(next)) continue;

@@ -20,7 +20,7 @@ const inverse: Record<ActionName, ActionName> = { start: 'stop', stop: 'start', 
  * optional and unrunnable (it has no node), except a stop of a stopped resource or a
  * demote of an unpromoted one, which Pacemaker leaves out (the ordering then does nothing).
  */
-function primitiveActions(graph: ActionGraph, primitive: SchedPrimitive, task: ActionName): SchedAction[] {
+function primitiveActions(graph: ActionGraph, primitive: SchedPrimitive, task: ActionName): readonly SchedAction[] {
   const found = graph.find(primitive, task);
   if (found.length > 0) return found;
   if (task === 'stop' && primitive.role === RoleRank.Stopped) return [];
@@ -120,7 +120,7 @@ function promotableInternal(graph: ActionGraph, clone: SchedClone): void {
 }
 
 /** The action standing for "first has done `task`": a collective's completion pseudo-action. */
-function firstActions(graph: ActionGraph, resource: SchedResource, task: ActionName): SchedAction[] {
+function firstActions(graph: ActionGraph, resource: SchedResource, task: ActionName): readonly SchedAction[] {
   if (resource.kind === 'primitive') return primitiveActions(graph, resource, task);
   return graph.find(resource, doneTask[task]);
 }
@@ -148,7 +148,7 @@ function inhibit(graph: ActionGraph, instance: SchedPrimitive | SchedGroup): voi
  * instance by instance (and, for a mandatory start or promote, keeps instances with no
  * partner on their node from being active).
  */
-function thenActions(graph: ActionGraph, first: SchedResource, resource: SchedResource, firstTask: ActionName, task: ActionName, flags: number): SchedAction[] {
+function thenActions(graph: ActionGraph, first: SchedResource, resource: SchedResource, firstTask: ActionName, task: ActionName, flags: number): readonly SchedAction[] {
   if (resource.kind === 'primitive') return graph.find(resource, task);
   if (resource.kind === 'clone' && resource.interleave && first.kind === 'clone') {
     if (flags & (Flag.impliesThen | Flag.runnableLeft) && (firstTask === 'start' || firstTask === 'promote')) {

@@ -5,7 +5,7 @@
 import { INFINITY, addScores, parseScore } from '../model/score.js';
 import { canRunResources, mergeWeights } from './colocation.js';
 import { compareInstances, instanceLocation, instanceRole, type Instance } from './instances.js';
-import { allPrimitives } from './scores.js';
+import { allPrimitives, copyScores } from './scores.js';
 import { RoleRank, type NodeScores, type SchedClone, type SchedColocation, type SchedNode, type SchedPrimitive } from './types.js';
 import type { WorkingSet } from './unpack.js';
 
@@ -101,6 +101,12 @@ function colocationPriority(colocation: SchedColocation, chosen: SchedNode, prio
 
 /** Chooses which instances are promoted, as pcmk__set_instance_roles does. */
 export function setInstanceRoles(ws: WorkingSet, clone: SchedClone): void {
+  // An instance merely started is unpromoted now, all of it; one with a member already
+  // unpromoted (found active without a start) keeps its started members as they are.
+  for (const instance of clone.instances) {
+    if (instanceRole(instance, false) !== RoleRank.Started) continue;
+    for (const primitive of allPrimitives(instance)) if (primitive.role === RoleRank.Started) primitive.role = RoleRank.Unpromoted;
+  }
   const sortIndex = new Map<Instance, number>();
   for (const instance of clone.instances) {
     const chosen = instanceLocation(instance);
@@ -113,7 +119,7 @@ export function setInstanceRoles(ws: WorkingSet, clone: SchedClone): void {
   }
   // Fold each instance's priority into the clone's score for its node, add what
   // colocations with the promoted role contribute, and read the totals back.
-  const scores = new Map(clone.allowed);
+  const scores = copyScores(clone.allowed);
   for (const instance of clone.instances) {
     const chosen = instanceLocation(instance);
     const index = sortIndex.get(instance) ?? 0;
@@ -122,11 +128,11 @@ export function setInstanceRoles(ws: WorkingSet, clone: SchedClone): void {
   let merged: NodeScores = scores;
   for (const colocation of clone.colocationsAsDependent) {
     if (colocation.dependentRole !== RoleRank.Promoted) continue;
-    merged = mergeWeights(ws, colocation.primary, merged, colocation.nodeAttribute, colocation.score / INFINITY, colocation.score >= INFINITY ? {} : { rollback: true }, new Set([clone]));
+    merged = mergeWeights(ws, colocation.primary, merged, colocation.nodeAttribute, colocation.score / INFINITY, colocation.score >= INFINITY ? {} : { rollback: true });
   }
   for (const colocation of clone.colocationsAsPrimary) {
     if (colocation.primaryRole !== RoleRank.Promoted || !colocation.influence) continue;
-    merged = mergeWeights(ws, colocation.dependent, merged, colocation.nodeAttribute, colocation.score / INFINITY, { rollback: true, positive: true }, new Set([clone]));
+    merged = mergeWeights(ws, colocation.dependent, merged, colocation.nodeAttribute, colocation.score / INFINITY, { rollback: true, positive: true });
   }
   for (const instance of clone.instances) {
     const chosen = instanceLocation(instance);

@@ -5,15 +5,20 @@ import type { LocationConstraint } from '../model/config.js';
 import { INFINITY, addScores, parseScore } from '../model/score.js';
 import { failCount } from './failures.js';
 import { ruleMatches, ruleScore } from './rules.js';
-import { RoleRank, type SchedNode, type SchedPrimitive, type SchedResource } from './types.js';
+import { RoleRank, type NodeScores, type ScoreNote, type SchedNode, type SchedPrimitive, type SchedResource } from './types.js';
 import { roleRank, type WorkingSet } from './unpack.js';
 
 /** Adds a score for a node to a resource and everything it contains, remembering why. */
 export function addLocation(resource: SchedResource, node: SchedNode, score: number, reason: string): void {
-  resource.allowed.set(node.name, addScores(resource.allowed.get(node.name) ?? 0, score));
-  resource.notes.push({ node: node.name, score, reason });
-  if (resource.kind === 'group') for (const child of resource.children) addLocation(child, node, score, reason);
-  if (resource.kind === 'clone') for (const instance of resource.instances) addLocation(instance, node, score, reason);
+  addNotedScore(resource, { node: node.name, score, reason });
+}
+
+/** Adds a note's score to a resource and everything it contains; notes never change, so they share it. */
+function addNotedScore(resource: SchedResource, note: ScoreNote): void {
+  resource.allowed.set(note.node, addScores(resource.allowed.get(note.node) ?? 0, note.score));
+  resource.notes.push(note);
+  if (resource.kind === 'group') for (const child of resource.children) addNotedScore(child, note);
+  if (resource.kind === 'clone') for (const instance of resource.instances) addNotedScore(instance, note);
 }
 
 /**
@@ -21,15 +26,26 @@ export function addLocation(resource: SchedResource, node: SchedNode, score: num
  * first member only, the others following that one, and lists the node for them with 0;
  * a clone passes it to every instance.
  */
-function applyLocation(resource: SchedResource, node: SchedNode, score: number, reason: string): void {
+function applyLocation(resource: SchedResource, note: ScoreNote): void {
   if (resource.kind === 'primitive') {
-    addLocation(resource, node, score, reason);
+    addNotedScore(resource, note);
     return;
   }
-  resource.allowed.set(node.name, addScores(resource.allowed.get(node.name) ?? 0, score));
-  resource.notes.push({ node: node.name, score, reason });
-  if (resource.kind === 'group') resource.children.forEach((child, index) => addLocation(child, node, index === 0 ? score : 0, reason));
-  else for (const instance of resource.instances) applyLocation(instance, node, score, reason);
+  resource.allowed.set(note.node, addScores(resource.allowed.get(note.node) ?? 0, note.score));
+  resource.notes.push(note);
+  if (resource.kind === 'group') {
+    const listed = { ...note, score: 0 };
+    resource.children.forEach((child, index) => addNotedScore(child, index === 0 ? note : listed));
+  } else {
+    for (const instance of resource.instances) applyLocation(instance, note);
+  }
+}
+
+/** A copy of node scores (entry by entry: copying through an iterator allocates for every entry). */
+export function copyScores(scores: NodeScores): NodeScores {
+  const copy: NodeScores = new Map();
+  scores.forEach((score, name) => copy.set(name, score));
+  return copy;
 }
 
 export function allPrimitives(resource: SchedResource): SchedPrimitive[] {
@@ -88,7 +104,12 @@ function ruleRole(constraint: LocationConstraint): RoleRank {
 export function applyNodeCriteria(ws: WorkingSet, locations: LocationConstraint[]): Map<string, Map<string, number>> {
   const promotedScores = new Map<string, Map<string, number>>();
   if (ws.options.symmetricCluster) {
-    for (const resource of ws.resources) for (const node of ws.nodes) addLocation(resource, node, 0, 'symmetric cluster');
+    const notes = ws.nodes.map((node) => ({ node: node.name, score: 0, reason: 'symmetric cluster' }));
+    // Indexed loops: this runs once per resource and node, too few times to be optimised,
+    // where for-of allocates at every step.
+    for (let resource = 0; resource < ws.resources.length; resource += 1) {
+      for (let note = 0; note < notes.length; note += 1) addNotedScore(ws.resources[resource]!, notes[note]!);
+    }
   }
   for (const resource of ws.resources) {
     if (resource.kind === 'primitive' && resource.orphan) for (const node of ws.nodes) addLocation(resource, node, -INFINITY, 'no longer configured: it may run nowhere');
@@ -105,7 +126,7 @@ export function applyNodeCriteria(ws: WorkingSet, locations: LocationConstraint[
         promotedScores.set(clone.id, table);
         continue;
       }
-      for (const [node, score] of scores) applyLocation(target, node, score, `location constraint ${constraint.id}`);
+      for (const [node, score] of scores) applyLocation(target, { node: node.name, score, reason: `location constraint ${constraint.id}` });
     }
   }
   for (const primitive of ws.primitives) applyStickinessAndFailures(primitive, ws);
@@ -123,7 +144,8 @@ function applyStickinessAndFailures(primitive: SchedPrimitive, ws: WorkingSet): 
     if (primitive.hardErrorNodes.has(node.name)) addLocation(primitive, node, -INFINITY, 'the agent cannot run here (hard error)');
     if (primitive.configurationError) addLocation(primitive, node, -INFINITY, 'the agent reported a configuration error');
     const failures = failCount(primitive, node, ws.nowS);
-    if (failures <= 0 || primitive.migrationThreshold <= 0) continue;
+    // Ignoring failures (on-fail=ignore) ignores the migration threshold too (pcmk__threshold_reached).
+    if (failures <= 0 || primitive.migrationThreshold <= 0 || primitive.failuresIgnored) continue;
     if (primitive.migrationThreshold - failures <= 0) {
       // An anonymous clone's instances are interchangeable: the whole clone is kept away.
       const clone = primitive.parent?.kind === 'clone' ? primitive.parent : primitive.parent?.parent;

@@ -3,6 +3,7 @@
 // thrown away after it, so mutation here never leaks out of the pure `schedule` call.
 
 import type { Clone, Group, Primitive } from '../model/config.js';
+import type { FailureRecord } from './failures.js';
 
 /** Roles ordered as Pacemaker orders them, so comparisons mean "more active than". */
 export enum RoleRank {
@@ -35,17 +36,19 @@ export interface SchedNode {
   fenceReason: string | undefined;
   /** Permanent and transient attributes merged, plus #uname / #id / #kind. */
   attributes: Record<string, string>;
+  /** Its fail counts and last-failure times by resource name, from its attributes. */
+  failures: Map<string, FailureRecord>;
   /** Resources assigned in this run, used to spread equal-score resources. */
   assignedCount: number;
   /** Utilization capacity left after what is assigned in this run (placement-strategy). */
   capacity: Map<string, number>;
 }
 
-/** A score contribution remembered for `--explain`. */
+/** A score contribution remembered for `--explain`; one note may be shared by several resources. */
 export interface ScoreNote {
-  node: string;
-  score: number;
-  reason: string;
+  readonly node: string;
+  readonly score: number;
+  readonly reason: string;
 }
 
 export type NodeScores = Map<string, number>;
@@ -80,6 +83,8 @@ export interface SchedPrimitive {
   hardErrorNodes: Set<string>;
   /** The agent reported a configuration error: it may run nowhere. */
   configurationError: boolean;
+  /** A failure of it was ignored (on-fail=ignore), and so is its migration-threshold. */
+  failuresIgnored: boolean;
   allowed: NodeScores;
   notes: ScoreNote[];
   assigned: SchedNode | undefined;

@@ -6,10 +6,11 @@ import type { Clone, Group, Primitive, Resource, Role } from '../model/config.js
 import { parseDurationMs } from '../model/duration.js';
 import { INFINITY, parseScore } from '../model/score.js';
 import { isNodeOnline, type NodeState, type ResourceHistory } from '../model/status.js';
-import { failureExpired } from './failures.js';
+import { failCount, failureExpired, indexFailures, isBlockingFailure } from './failures.js';
 import { replayHistory, type NodeHistory } from './history.js';
 import { addLocation } from './scores.js';
 import { parseUtilization } from './utilization.js';
+import { nodeTableOrder } from './node-table.js';
 import { clusterOptions, isTrue, type ClusterOptions } from './options.js';
 import {
   RoleRank,
@@ -27,6 +28,8 @@ export interface WorkingSet {
   nowS: number;
   nodes: SchedNode[];
   nodeByName: Map<string, SchedNode>;
+  /** The nodes in the order Pacemaker walks a table of them (listing one gives the reverse). */
+  nodeTableOrder: SchedNode[];
   /** Top-level resources in configuration order. */
   resources: SchedResource[];
   /** Every resource by configured id (a clone's child id names the clone's first instance). */
@@ -98,6 +101,7 @@ function unpackNodes(cib: Cib, options: ClusterOptions): SchedNode[] {
       unclean,
       fenceReason: unclean ? (neverSeen ? 'node is unclean' : 'peer is no longer part of the cluster') : undefined,
       attributes,
+      failures: indexFailures(attributes),
       assignedCount: 0,
       capacity: parseUtilization(definition.utilization),
     };
@@ -130,15 +134,16 @@ function configuredManaged(meta: Record<string, string>, options: ClusterOptions
 }
 
 function makePrimitive(definition: Primitive, id: string, parent: SchedGroup | SchedClone | undefined, meta: Record<string, string>, options: ClusterOptions): SchedPrimitive {
-  const common = commonSettings(meta);
-  const limited = common.targetRole === RoleRank.Stopped || common.targetRole === RoleRank.Unpromoted;
+  const { priority, targetRole } = commonSettings(meta);
+  const limited = targetRole === RoleRank.Stopped || targetRole === RoleRank.Unpromoted;
   return {
     kind: 'primitive',
     id,
     definition,
     parent,
     meta,
-    ...common,
+    priority,
+    targetRole,
     managed: configuredManaged(meta, options),
     maintenance: options.maintenanceMode || isTrue(meta.maintenance),
     stickiness: parseScore(meta['resource-stickiness'] ?? meta['default-resource-stickiness'] ?? '0') ?? 0,
@@ -147,13 +152,14 @@ function makePrimitive(definition: Primitive, id: string, parent: SchedGroup | S
     failureTimeoutMs: parseDurationMs(meta['failure-timeout'] ?? '0') ?? 0,
     runningOn: [],
     role: RoleRank.Stopped,
-    nextRole: limited ? common.targetRole : RoleRank.Unknown,
+    nextRole: limited ? targetRole : RoleRank.Unknown,
     failed: false,
     blocked: false,
     startPending: false,
     knownOn: new Set(),
     hardErrorNodes: new Set(),
     configurationError: false,
+    failuresIgnored: false,
     allowed: new Map(),
     notes: [],
     assigned: undefined,
@@ -286,6 +292,7 @@ export function unpack(cib: Cib, nowS: number): WorkingSet {
     nowS,
     nodes,
     nodeByName: new Map(nodes.map((node) => [node.name, node])),
+    nodeTableOrder: nodeTableOrder(nodes),
     resources: [],
     byId: new Map(),
     primitives: [],
@@ -379,15 +386,21 @@ function unpackStatus(cib: Cib, ws: WorkingSet): void {
     const claimed = new Set<SchedPrimitive>();
     for (const history of state.resources) {
       const owner = resolveHistoryOwner(ws, history.id, node, claimed);
-      const primitive = owner ?? (replayHistory(history.ops, { ops: [], stonithEnabled: ws.options.stonithEnabled, managed: true, expired: () => false }).role > RoleRank.Stopped ? orphanFor(ws, history) : undefined);
+      const primitive = owner ?? (replayHistory(history.ops, { ops: [], stonithEnabled: ws.options.stonithEnabled, managed: true, expired: () => false, promotable: false }).role > RoleRank.Stopped ? orphanFor(ws, history) : undefined);
       if (!primitive) continue;
       claimed.add(primitive);
       primitive.knownOn.add(node.name);
+      // A failure that blocks the resource (on-fail=block) does not expire: Pacemaker then
+      // drops the resource's failure-timeout altogether (pe_get_failcount).
+      if (primitive.failureTimeoutMs > 0 && failCount(primitive, node, ws.nowS, true) > 0 && history.ops.some((record) => isBlockingFailure(primitive, record))) {
+        primitive.failureTimeoutMs = 0;
+      }
       const replay = replayHistory(history.ops, {
         ops: primitive.definition.ops,
         stonithEnabled: ws.options.stonithEnabled,
         managed: primitive.managed,
         expired: (record) => failureExpired(primitive, node, record, ws.nowS),
+        promotable: isPromotableInstance(primitive),
       });
       applyReplay(ws, node, primitive, replay);
     }
@@ -405,8 +418,8 @@ function markUnclean(ws: WorkingSet, node: SchedNode, reason: string): void {
 function applyReplay(ws: WorkingSet, node: SchedNode, primitive: SchedPrimitive, replay: NodeHistory): void {
   if (replay.bannedHere) primitive.hardErrorNodes.add(node.name);
   if (replay.bannedEverywhere) primitive.configurationError = true;
+  if (replay.failureIgnored) primitive.failuresIgnored = true;
   if (replay.stopFailed) addLocation(primitive, node, -INFINITY, 'its stop failed here');
-  if (replay.role === RoleRank.Started && isPromotableInstance(primitive)) replay.role = RoleRank.Unpromoted;
   const running = replay.role > RoleRank.Stopped;
   // Believed to run on a node that is down: only fencing the node makes sure it does not.
   if (running && !node.online && !node.maintenance && primitive.managed) markUnclean(ws, node, `${primitive.id} is thought to be active there`);

@@ -95,10 +95,11 @@ function unplacedUtilization(resources: SchedResource[]): Utilization {
 export function banInsufficientCapacity(ws: WorkingSet, primitive: SchedPrimitive): SchedNode | undefined {
   if (ws.options.placementStrategy === 'default') return undefined;
   const needed = unplacedUtilization(colocatedResources(primitive, primitive, []));
-  const candidates = [...primitive.allowed]
-    .filter(([, score]) => score >= 0)
-    .map(([name]) => ws.nodeByName.get(name))
-    .filter((node): node is SchedNode => node !== undefined && canRunResources(node));
+  // Walked in the order of Pacemaker's node table: among equally roomy nodes, the first one found is kept.
+  const candidates = ws.nodeTableOrder.filter((node) => {
+    const score = primitive.allowed.get(node.name);
+    return score !== undefined && score >= 0 && canRunResources(node);
+  });
   let mostCapable: SchedNode | undefined;
   for (const node of candidates) if (!mostCapable || compareNodeCapacities(node, mostCapable) < 0) mostCapable = node;
   const anyCapable = candidates.some((node) => enoughCapacity(node, needed));
