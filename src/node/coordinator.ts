@@ -153,6 +153,8 @@ export class Coordinator {
         if (drainMs > 0) {
           log.info({ resource: action.historyId, node: action.node, operation: action.task, drainMs }, 'draining before the stop');
           await new Promise((resolve) => setTimeout(resolve, drainMs));
+          // No longer DC, or the picture changed meanwhile: decide again rather than act on an old one.
+          if (!this.active || this.aborted) return false;
         }
         const rc = await this.options.dispatch(action.node, request, id);
         // A failed notification is noted and passed over, as Pacemaker does; a lost one is not.
