@@ -125,19 +125,8 @@ export class LabCluster implements DrillHosts {
   }
 
   /** Runs `tandem ARGS` against a node's daemon. */
-  tandem(node: LabNode, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-    return spawnSync(process.execPath, [cli, ...args, '--data-dir', node.dataDir], { encoding: 'utf8' });
-  }
-
-  status(node: LabNode): LabStatus | undefined {
-    const result = this.tandem(node, 'status', '--json');
-    if (result.status !== 0) return undefined;
-    try {
-      return JSON.parse(result.stdout) as LabStatus;
-    } catch {
-      // A daemon that went away in the middle of its answer.
-      return undefined;
-    }
+  tandem(node: LabNode, ...args: string[]): TandemResult {
+    return tandemAt(node.dataDir, args);
   }
 
   /** A fencing device for the lab's hosts: the lab's power switch, each node's port its namespace. */
@@ -153,15 +142,11 @@ export class LabCluster implements DrillHosts {
 
   /** The status as the first reachable node sees it. */
   clusterStatus(): LabStatus | undefined {
-    for (const node of this.reachable()) {
-      const status = this.status(node);
-      if (status) return status;
-    }
-    return undefined;
+    return firstStatus(this.reachable());
   }
 
   members(): string[] {
-    return (this.clusterStatus()?.cluster.members ?? []).map((member) => member.name);
+    return memberNames(this.clusterStatus());
   }
 
   /** Cuts the node's link; its processes live on. */
@@ -288,6 +273,31 @@ export interface LabStatus {
   view: { resources: Array<{ kind: string; id?: string; role?: string; nodes?: string[]; members?: Array<{ id: string; role: string; nodes: string[] }>; byRole?: Record<string, string[]> }> };
   pending: string[];
   cluster: { dc?: string; members?: Array<{ name: string; addresses: string[] }> };
+}
+
+export type TandemResult = { status: number | null; stdout: string; stderr: string };
+
+/** Runs `tandem ARGS` against the daemon whose data directory is `dataDir`. */
+export function tandemAt(dataDir: string, args: string[]): TandemResult {
+  return spawnSync(process.execPath, [cli, ...args, '--data-dir', dataDir], { encoding: 'utf8' });
+}
+
+/** The status as the first of `nodes` whose daemon answers sees it. */
+export function firstStatus(nodes: ReadonlyArray<{ dataDir: string }>): LabStatus | undefined {
+  for (const node of nodes) {
+    const result = tandemAt(node.dataDir, ['status', '--json']);
+    if (result.status !== 0) continue;
+    try {
+      return JSON.parse(result.stdout) as LabStatus;
+    } catch {
+      // A daemon that went away in the middle of its answer.
+    }
+  }
+  return undefined;
+}
+
+export function memberNames(status: LabStatus | undefined): string[] {
+  return (status?.cluster.members ?? []).map((member) => member.name);
 }
 
 /** Sends a signal and waits for the exit; SIGKILL when it takes longer than `limitMs`. */

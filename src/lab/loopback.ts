@@ -5,13 +5,13 @@
 // kills every process of the node at once: tandem, etcd, and what tandem started (the
 // process groups its pid files name).
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeCredentials, type CredentialFiles } from '../cluster/credentials.js';
-import { cli, labDaemonCommand, labEtcdCommand, stopProcess, type LabStatus } from './cluster.js';
+import { firstStatus, labDaemonCommand, labEtcdCommand, memberNames, stopProcess, tandemAt, type LabStatus, type TandemResult } from './cluster.js';
 import type { DrillHosts, Fault } from './drill.js';
 import { waitFor } from './wait.js';
 
@@ -57,8 +57,8 @@ export class LoopbackLab implements DrillHosts {
     await this.waitFor('every node to join', () => this.members().length === this.nodes.length);
   }
 
-  tandem(node: LoopbackNode, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
-    return spawnSync(process.execPath, [cli, ...args, '--data-dir', node.dataDir], { encoding: 'utf8' });
+  tandem(node: LoopbackNode, ...args: string[]): TandemResult {
+    return tandemAt(node.dataDir, args);
   }
 
   reachable(): LoopbackNode[] {
@@ -66,20 +66,11 @@ export class LoopbackLab implements DrillHosts {
   }
 
   clusterStatus(): LabStatus | undefined {
-    for (const node of this.reachable()) {
-      const result = this.tandem(node, 'status', '--json');
-      if (result.status !== 0) continue;
-      try {
-        return JSON.parse(result.stdout) as LabStatus;
-      } catch {
-        // A daemon that went away in the middle of its answer.
-      }
-    }
-    return undefined;
+    return firstStatus(this.reachable());
   }
 
   members(): string[] {
-    return (this.clusterStatus()?.cluster.members ?? []).map((member) => member.name);
+    return memberNames(this.clusterStatus());
   }
 
   /** The nodes where the service's process lives: it alone can hold the address. */

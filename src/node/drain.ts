@@ -14,7 +14,7 @@ import type { PlannedAction } from '../scheduler/index.js';
 import type { ClusterView } from '../status/view.js';
 import { effectiveMeta } from './operations.js';
 
-export const drainDelayAttribute = 'drain-delay';
+const drainDelayAttribute = 'drain-delay';
 
 const drainedConditions = new Set(['online', 'standby', 'shutting down']);
 
