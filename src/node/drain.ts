@@ -10,11 +10,10 @@
 import type { Cib } from '../model/cib.js';
 import { findPrimitive } from '../model/config.js';
 import { parseDurationMs } from '../model/duration.js';
+import { drainDelayAttribute } from '../model/tandem-meta.js';
 import type { PlannedAction } from '../scheduler/index.js';
 import type { ClusterView } from '../status/view.js';
 import { effectiveMeta } from './operations.js';
-
-const drainDelayAttribute = 'drain-delay';
 
 const drainedConditions = new Set(['online', 'standby', 'shutting down']);
 

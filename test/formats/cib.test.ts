@@ -120,6 +120,7 @@ test('bad XML input: file, line, column and what is wrong', () => {
     ['<cib><configuration><resources><primitive id="a" class="ocf" provider="p" type="D"><operations>\n  <op id="o" name="monitor" interval="often"/></operations></primitive></resources></configuration></cib>', 'x.xml:2:3: <op> interval="often" is not a duration (e.g. 30s, 1min, 500ms)'],
     ['<cib><configuration><constraints><rsc_colocation id="c" score="INFINITY" rsc="a" with-rsc="b" with-rsc-role="Boss"/></constraints></configuration></cib>', 'x.xml:1:34: <rsc_colocation> with-rsc-role="Boss" is not a role (Started, Stopped, Promoted, Unpromoted)'],
     ['<config/>', 'x.xml:1:1: expected a <cib> document, found <config>'],
+    ['<cib><configuration><rsc_defaults><meta_attributes id="d">\n  <nvpair id="d1" name="drain-delay" value="soon"/></meta_attributes></rsc_defaults></configuration></cib>', 'x.xml:2:3: <nvpair> drain-delay="soon" is not a duration (e.g. 5s, 500ms, 1min)'],
   ];
   for (const [text, message] of cases) {
     assert.throws(() => readCib(text, 'x.xml'), (error: unknown) => error instanceof InputError && error.message === message);

@@ -136,3 +136,14 @@ test('location rules, resource sets, fencing topology and defaults', () => {
   assert.deepEqual([configuration.rscDefaults, configuration.opDefaults], [{ 'resource-stickiness': '1' }, { timeout: '20s' }]);
   assert.deepEqual(readCrm(writeCrm(configuration), 'y.crm').configuration, configuration);
 });
+
+test("a bad value of tandem's own drain-delay is refused where it is written; Pacemaker's attributes are left to Pacemaker's defaults", () => {
+  const primitive = errorOf(() => readCrm('primitive web ocf:heartbeat:Dummy \\\n  meta drain-delay=forever\n', 'web.crm'));
+  assert.equal(primitive.message, 'web.crm:2:8: drain-delay="forever" is not a duration (e.g. 5s, 500ms, 1min)');
+  const defaults = errorOf(() => readCrm('rsc_defaults drain-delay=2h\n', 'defaults.crm'));
+  assert.equal(defaults.message, 'defaults.crm:1:14: drain-delay="2h" is longer than the limit of 1h');
+  const group = errorOf(() => readCrm('primitive a ocf:heartbeat:Dummy\ngroup g a meta drain-delay=x\n', 'g.crm'));
+  assert.match(group.message, /^g\.crm:2:16: drain-delay="x"/);
+  const accepted = readCrm('primitive web ocf:heartbeat:Dummy meta drain-delay=5s resource-stickiness=lots\n', 'ok.crm');
+  assert.equal(accepted.configuration.resources[0]!.meta['drain-delay'], '5s');
+});

@@ -4,6 +4,7 @@
 import type { ActionName, OrderKind, Role, UnknownElement } from '../../model/config.js';
 import { InputError } from '../../model/errors.js';
 import { parseScore } from '../../model/score.js';
+import { tandemMetaProblem } from '../../model/tandem-meta.js';
 import { children, required, setOwn, type XmlElement } from './xml-source.js';
 
 export function toUnknown(element: XmlElement): UnknownElement {
@@ -90,6 +91,8 @@ export function readNvpairs(owner: XmlElement, setTag: string, firstId?: string)
       if (pair.attributes['id-ref'] !== undefined) fail(pair, `id-ref="${pair.attributes['id-ref']}": references to shared name/value pairs are not supported`);
       const name = required(pair, 'name');
       const value = pair.attributes.value;
+      const problem = setTag === 'meta_attributes' && value !== undefined ? tandemMetaProblem(name, value) : undefined;
+      if (problem) fail(pair, problem);
       // Pacemaker skips a pair without a value; an earlier set's value is never overwritten.
       if (value !== undefined && !Object.hasOwn(values, name)) setOwn(values, name, value);
     }

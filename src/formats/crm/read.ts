@@ -23,6 +23,7 @@ import type {
 } from '../../model/config.js';
 import { emptyConfiguration } from '../../model/config.js';
 import { parseDurationMs } from '../../model/duration.js';
+import { tandemMetaProblem } from '../../model/tandem-meta.js';
 import { InputError, type InputWarning } from '../../model/errors.js';
 import { parseScore } from '../../model/score.js';
 import { lex, type Statement, type Token } from './lexer.js';
@@ -90,6 +91,8 @@ function pairs(cursor: Cursor, section: string): Record<string, string> {
     }
     cursor.index += 1;
     if (token.name === '') fail(token, `expected a name before "=" in "${section}"`);
+    const problem = section === 'meta' ? tandemMetaProblem(token.name, token.value ?? '') : undefined;
+    if (problem) fail(token, problem);
     values[token.name] = token.value ?? '';
   }
   return values;
@@ -404,6 +407,8 @@ function parseNameValues(cursor: Cursor, keyword: string): Record<string, string
       if (token.text.endsWith(':') && Object.keys(values).length === 0) continue;
       fail(token, `expected name=value in ${keyword}, found "${token.text}"`);
     }
+    const problem = keyword === 'rsc_defaults' ? tandemMetaProblem(token.name, token.value ?? '') : undefined;
+    if (problem) fail(token, problem);
     values[token.name] = token.value ?? '';
   }
   return values;
