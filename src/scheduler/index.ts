@@ -124,7 +124,6 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
     actions: executed.map(describe),
     order: executionOrder(graph, executed),
     historyIdOf,
-    availableNodes: ws.nodes.filter((node) => canRunResources(node)).map((node) => node.name),
     allNodes: ws.nodes.map((node) => node.name),
   });
   return {

@@ -25,12 +25,18 @@ export interface NotifyInput {
   order: Array<[number, number]>;
   /** The history id an instance's operations are kept under. */
   historyIdOf: (primitive: SchedPrimitive) => string;
-  /** Nodes that can run resources now. */
-  availableNodes: string[];
   allNodes: string[];
 }
 
-const list = (entries: Entry[], field: keyof Entry) => entries.map((entry) => entry[field]).join(' ');
+const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Pacemaker's order (instance id, then node, as strcmp compares them), each instance once: a cloned group's members come out as "a:0 a:1 b:0 b:1". */
+function sorted(entries: Entry[]): Entry[] {
+  const ordered = [...entries].sort((a, b) => byteOrder(a.instance, b.instance) || byteOrder(a.node, b.node));
+  return ordered.filter((entry, index) => index === 0 || ordered[index - 1]!.instance !== entry.instance);
+}
+
+const list = (entries: Entry[], field: keyof Entry) => sorted(entries).map((entry) => entry[field]).join(' ');
 
 function notifyingClones(resources: SchedResource[]): SchedClone[] {
   return resources.filter((resource): resource is SchedClone => resource.kind === 'clone' && isTrue(resource.meta.notify));
@@ -41,7 +47,7 @@ function instancePrimitives(clone: SchedClone): SchedPrimitive[] {
 }
 
 /** The notification lists every notify action of this clone carries in this transition. */
-function notifyMeta(primitives: SchedPrimitive[], changes: Map<Kind, Entry[]>, input: NotifyInput): Record<string, string> {
+function notifyMeta(clone: SchedClone, primitives: SchedPrimitive[], changes: Map<Kind, Entry[]>, input: NotifyInput): Record<string, string> {
   const active = primitives.flatMap((primitive) => primitive.runningOn.map((node) => ({ instance: primitive.id, node: node.name })));
   const promoted = primitives.filter((primitive) => primitive.role === RoleRank.Promoted).flatMap((primitive) => primitive.runningOn.map((node) => ({ instance: primitive.id, node: node.name })));
   const unpromoted = primitives.filter((primitive) => primitive.role === RoleRank.Unpromoted).flatMap((primitive) => primitive.runningOn.map((node) => ({ instance: primitive.id, node: node.name })));
@@ -49,7 +55,7 @@ function notifyMeta(primitives: SchedPrimitive[], changes: Map<Kind, Entry[]>, i
   const meta: Record<string, string> = {
     notify_active_resource: list(active, 'instance'),
     notify_active_uname: list(active, 'node'),
-    notify_inactive_resource: inactive.join(' '),
+    notify_inactive_resource: [...inactive].sort(byteOrder).join(' '),
     notify_promoted_resource: list(promoted, 'instance'),
     notify_promoted_uname: list(promoted, 'node'),
     notify_unpromoted_resource: list(unpromoted, 'instance'),
@@ -60,7 +66,8 @@ function notifyMeta(primitives: SchedPrimitive[], changes: Map<Kind, Entry[]>, i
     notify_slave_resource: list(unpromoted, 'instance'),
     notify_slave_uname: list(unpromoted, 'node'),
     notify_all_uname: input.allNodes.join(' '),
-    notify_available_uname: input.availableNodes.join(' '),
+    // The clone's allowed nodes (standby and offline ones included; in an asymmetric cluster only those a location names), by name as crm_simulate prints them.
+    notify_available_uname: [...clone.allowed.keys()].sort(byteOrder).join(' '),
   };
   for (const kind of kinds) {
     const entries = changes.get(kind) ?? [];
@@ -99,7 +106,7 @@ export function addNotifications(input: NotifyInput): { actions: PlannedAction[]
     });
     if (ofKind.size === 0) continue;
     const changes = new Map<Kind, Entry[]>([...ofKind].map(([kind, indexes]) => [kind, indexes.map((index) => ({ instance: actions[index]!.resource, node: actions[index]!.node! }))]));
-    const shared = notifyMeta(primitives, changes, input);
+    const shared = notifyMeta(clone, primitives, changes, input);
     const cloneActions = new Set([...ofKind.values()].flat());
     let previousPost: number[] = [];
     for (const kind of kinds) {

@@ -4,7 +4,7 @@
 
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -13,7 +13,7 @@ import type { Cib } from '../../src/model/cib.js';
 import type { Primitive } from '../../src/model/config.js';
 import { transitionKeyFor, transitionMagicFor } from '../../src/model/status.js';
 import { schedule } from '../../src/scheduler/index.js';
-import { cluster } from '../support/build.js';
+import { cluster, dummy } from '../support/build.js';
 
 const nowS = 1_800_000_000;
 const pacemakerPhase: Record<string, string> = { running: 'start', stopped: 'stop', promoted: 'promote', demoted: 'demote', start: 'start', stop: 'stop', promote: 'promote', demote: 'demote' };
@@ -116,4 +116,43 @@ test('the lists an agent reads, and the order: pre before the change, post after
   // Without notify=true, no notifications.
   (cib.configuration.resources[0] as { meta: Record<string, string> }).meta.notify = 'false';
   assert.deepEqual(ours(cib), []);
+});
+
+/** crm_simulate's notify lists per notification ("a:0 pre-start@node1" -> notify_* values), from its transition graph. */
+function pacemakersLists(cib: Cib): Map<string, Record<string, string>> {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-notify-'));
+  try {
+    writeFileSync(join(dir, 'cib.xml'), writeCib(cib));
+    spawnSync('crm_simulate', ['-x', join(dir, 'cib.xml'), '-S', '-G', join(dir, 'graph.xml')], { encoding: 'utf8' });
+    const graph = readFileSync(join(dir, 'graph.xml'), 'utf8');
+    const lists = new Map<string, Record<string, string>>();
+    for (const op of graph.matchAll(/<rsc_op [^>]*operation="notify"[^>]*[^/]>\s*<primitive [^>]*>\s*<attributes ([^>]*)\/>/g)) {
+      const attributes = Object.fromEntries([...op[1]!.matchAll(/CRM_meta_([a-z_]+)="([^"]*)"/g)].map((pair) => [pair[1]!, pair[2]!.trim()]));
+      const instance = /internal_operation_key="([^"]+?)_(?:pre|post)_notify/.exec(op[0])?.[1] ?? /operation_key="([^"]+?)_(?:pre|post)_notify/.exec(op[0])![1]!;
+      const node = /on_node="([^"]+)"/.exec(op[0])![1]!;
+      lists.set(`${instance} ${attributes.notify_type}-${attributes.notify_operation}@${node}`, attributes);
+    }
+    return lists;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("a cloned group's members are notified with Pacemaker's lists: instances sorted by id, available nodes the clone's allowed ones", () => {
+  const group = { kind: 'group' as const, id: 'g', children: [dummy('a'), dummy('b')], meta: {}, params: {}, extra: {} };
+  const cib = cluster(['node1', 'node2', 'node3'], [{ kind: 'clone', id: 'cl', promotable: false, legacyMaster: false, child: group, meta: { notify: 'true', interleave: 'true' }, params: {}, extra: {} }], ['node1', 'node2']);
+  cib.haveQuorum = true;
+  const theirs = pacemakersLists(cib);
+  const mine = schedule({ cib, nowS }).actions.filter((action) => action.task === 'notify');
+  assert.equal(mine.length, 4);
+  assert.deepEqual(mine.map((action) => `${action.resource} ${action.meta!.notify_type}-${action.meta!.notify_operation}@${action.node}`).sort(), [...theirs.keys()].sort());
+  for (const action of mine) {
+    const expected = theirs.get(`${action.resource} ${action.meta!.notify_type}-${action.meta!.notify_operation}@${action.node}`)!;
+    for (const name of ['notify_start_resource', 'notify_start_uname', 'notify_inactive_resource', 'notify_active_resource', 'notify_available_uname', 'notify_all_uname']) {
+      assert.equal((action.meta![name] ?? '').trim(), expected[name], `${name} of ${action.resource} on ${action.node}`);
+    }
+  }
+  // What crm_simulate said, written out: Pacemaker sorts by instance id, and node3 (offline) is still available.
+  assert.equal(mine[0]!.meta!.notify_start_resource, 'a:0 a:1 b:0 b:1');
+  assert.equal(mine[0]!.meta!.notify_available_uname, 'node1 node2 node3');
 });
