@@ -1,13 +1,16 @@
 // Runs one case through Pacemaker's crm_simulate and through tandem, and compares their
 // Transition Summary lines after normalising what may legitimately differ: clone
-// instance numbers and column padding (and so the order of one clone's instance lines).
+// instance numbers and column padding (and so the order of one clone's instance lines);
+// then the resource actions of each one's transition (probes, starts, stops, promotes,
+// demotes, notifications), as a multiset: the summary does not show probes or notifications.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCib } from '../formats/cib/index.js';
 import { runSimulation, summaryLines } from '../cli/simulate.js';
+import type { Transition } from '../scheduler/index.js';
 import type { DifferentialCase } from './generate.js';
 
 export interface CaseResult {
@@ -65,6 +68,44 @@ export function parseTransitionSummary(output: string): string[] {
   return summary;
 }
 
+const graphAction = /<action_set>\s*<rsc_op ([^>]*)>\s*<primitive ([^>]*)\/>\s*<attributes ([^>]*)\/>/g;
+const attribute = (text: string, name: string) => new RegExp(`\\b${name}="([^"]*)"`).exec(text)?.[1];
+
+/** "action: TASK RESOURCE on NODE", the resource without its clone instance number (Pacemaker names an anonymous instance by its history id once it has one). */
+function actionLine(task: string, resource: string, node: string): string {
+  return `action: ${task} ${resource.replace(/:\d+$/, '')} on ${node}`;
+}
+
+/**
+ * The resource actions of crm_simulate's transition graph (`-G`), sorted; a notification as
+ * notify(pre-start). Recurring monitors and their cancellations are left out: tandem's
+ * nodes run monitors from the resource's definition, not from the transition. Read from the
+ * graph rather than from the actions crm_simulate goes on to execute, which stop short when
+ * the graph cannot complete.
+ */
+export function parseGraphActions(graph: string): string[] {
+  const actions: string[] = [];
+  for (const [, op, primitive, attributes] of graph.matchAll(graphAction)) {
+    const task = attribute(op!, 'operation')!;
+    const intervalMs = attribute(attributes!, 'CRM_meta_interval') ?? '0';
+    if (task === 'cancel' || (task === 'monitor' && intervalMs !== '0')) continue;
+    const shown = task === 'notify' ? `notify(${attribute(attributes!, 'CRM_meta_notify_type')}-${attribute(attributes!, 'CRM_meta_notify_operation')})` : task;
+    actions.push(actionLine(shown, attribute(primitive!, 'long-id') ?? attribute(primitive!, 'id')!, attribute(op!, 'on_node')!));
+  }
+  return actions.sort();
+}
+
+/** The same for tandem's transition: its actions, its probes (monitors with no interval), and the histories it forgets. */
+export function executedActions(transition: Transition): string[] {
+  const actions = transition.actions
+    .filter((action) => action.node !== undefined)
+    .map((action) => actionLine(action.task === 'notify' ? `notify(${action.meta?.notify_type}-${action.meta?.notify_operation})` : action.task, action.resource, action.node!));
+  const probes = transition.probes.map((probe) => actionLine('monitor', probe.historyId, probe.node));
+  // A node forgets an orphan's history once it has stopped it: Pacemaker's "delete".
+  const forgotten = transition.actions.filter((action) => action.orphan && action.task === 'stop').map((action) => actionLine('delete', action.resource, action.node!));
+  return [...actions, ...probes, ...forgotten].sort();
+}
+
 export function crmSimulateArgs(testCase: DifferentialCase, file: string): string[] {
   const args = ['-x', file, '-S'];
   for (const node of testCase.nodeUp) args.push('--node-up', node);
@@ -74,14 +115,20 @@ export function crmSimulateArgs(testCase: DifferentialCase, file: string): strin
   return args;
 }
 
+/** crm_simulate's Transition Summary lines. */
 export function runPacemaker(testCase: DifferentialCase, nowS: number): string[] {
+  return simulateWithPacemaker(testCase, nowS).summary;
+}
+
+function simulateWithPacemaker(testCase: DifferentialCase, nowS: number): { summary: string[]; actions: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-diff-'));
   try {
     const file = join(dir, 'cib.xml');
+    const graph = join(dir, 'graph.xml');
     writeFileSync(file, writeCib(testCase.cib));
     // crm_simulate exits non-zero when executing its own transition fails (e.g. an ordering
     // loop), after printing the summary we compare; so read its output whatever the status.
-    const result = spawnSync('crm_simulate', [...crmSimulateArgs(testCase, file), '--set-datetime', new Date(nowS * 1000).toISOString().replace(/\.\d+Z$/, 'Z')], {
+    const result = spawnSync('crm_simulate', [...crmSimulateArgs(testCase, file), '-G', graph, '--set-datetime', new Date(nowS * 1000).toISOString().replace(/\.\d+Z$/, 'Z')], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 60_000,
@@ -92,32 +139,33 @@ export function runPacemaker(testCase: DifferentialCase, nowS: number): string[]
     }
     const refused = /Invalid resource name: \S+/.exec(result.stdout + result.stderr);
     if (refused) throw new PacemakerCrashed(`crm_simulate could not inject: ${refused[0]}`);
-    return parseTransitionSummary(result.stdout);
+    return { summary: parseTransitionSummary(result.stdout), actions: existsSync(graph) ? parseGraphActions(readFileSync(graph, 'utf8')) : [] };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-export function runTandem(testCase: DifferentialCase, nowS: number): string[] {
+function simulateWithTandem(testCase: DifferentialCase, nowS: number): { summary: string[]; actions: string[] } {
   const result = runSimulation(testCase.cib, { nodeUp: testCase.nodeUp, nodeDown: testCase.nodeDown, nodeFail: testCase.nodeFail, standby: [], opInject: testCase.opInject }, nowS);
-  return summaryLines(result.transition);
+  return { summary: summaryLines(result.transition), actions: executedActions(result.transition) };
 }
 
+const sameLines = (a: string[], b: string[]) => a.length === b.length && a.every((line, index) => line === b[index]);
+
 export function compareCase(testCase: DifferentialCase, nowS: number): CaseResult {
-  let pacemaker: string[];
+  let pacemaker: { summary: string[]; actions: string[] };
   try {
-    pacemaker = runPacemaker(testCase, nowS);
+    pacemaker = simulateWithPacemaker(testCase, nowS);
   } catch (error) {
     if (!(error instanceof PacemakerCrashed)) throw error;
     return { testCase, pacemaker: [error.message], tandem: [], match: false, skipped: true };
   }
-  let tandem: string[];
+  let tandem: { summary: string[]; actions: string[] };
   try {
-    tandem = runTandem(testCase, nowS);
+    tandem = simulateWithTandem(testCase, nowS);
   } catch (error) {
-    return { testCase, pacemaker, tandem: [], match: false, error: error instanceof Error ? error.stack ?? error.message : String(error) };
+    return { testCase, pacemaker: pacemaker.summary, tandem: [], match: false, error: error instanceof Error ? error.stack ?? error.message : String(error) };
   }
-  const a = normalise(pacemaker);
-  const b = normalise(tandem);
-  return { testCase, pacemaker, tandem, match: a.length === b.length && a.every((line, index) => line === b[index]) };
+  const match = sameLines(normalise(pacemaker.summary), normalise(tandem.summary)) && sameLines(pacemaker.actions, tandem.actions);
+  return { testCase, pacemaker: [...pacemaker.summary, ...pacemaker.actions], tandem: [...tandem.summary, ...tandem.actions], match };
 }

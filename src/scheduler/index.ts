@@ -118,7 +118,9 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
   for (const primitive of ordered) summarisePrimitive(printer, graph, primitive);
 
   const real = graph.actions.filter((action) => !action.pseudo);
-  const executed = real.filter((action) => !action.optional && action.runnable);
+  // An unmanaged resource's actions may be required (and so shape the summary and what is
+  // ordered after them), but none is ever executed: Pacemaker leaves them out of its graph.
+  const executed = real.filter((action) => !action.optional && action.runnable && (action.resource.kind !== 'primitive' || action.resource.managed));
   const { actions, order } = addNotifications({
     resources: ws.resources,
     actions: executed.map(describe),
@@ -161,14 +163,15 @@ function probes(ws: WorkingSet, primitives: SchedPrimitive[]): Transition['probe
   // Every primitive sharing a history id would plan the same probes: the first one plans them.
   const probed = new Set<string>();
   for (const primitive of primitives) {
-    // An orphan is only stopped where it runs: Pacemaker probes nothing for it.
-    if (primitive.blocked || !primitive.managed || primitive.orphan) continue;
+    // An orphan is only stopped where it runs: Pacemaker probes nothing for it. An unmanaged
+    // or blocked resource is probed (a probe changes nothing; it tells where the resource is).
+    if (primitive.orphan) continue;
     const historyId = historyIdOf(primitive);
     if (probed.has(historyId)) continue;
     probed.add(historyId);
     const known = knownOn.get(historyId);
     for (const node of ws.nodes) {
-      if (!node.online || known?.has(node.name)) continue;
+      if (!node.online || node.unclean || known?.has(node.name)) continue;
       planned.push({ historyId, definitionId: primitive.definition.id, node: node.name });
     }
   }
