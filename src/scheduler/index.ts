@@ -12,7 +12,7 @@ import { buildOrderings } from './orderings.js';
 import { Propagation } from './propagate.js';
 import { applyNodeCriteria, allPrimitives } from './scores.js';
 import { SummaryPrinter, summarisePrimitive, type SummaryItem } from './summary.js';
-import { nodeCondition, roleText, type NodeCondition, type ScoreNote, type SchedPrimitive, type SchedResource } from './types.js';
+import { nodeCondition, roleText, type NodeCondition, type ScoreNote, type SchedClone, type SchedPrimitive, type SchedResource } from './types.js';
 import type { WorkingSet } from './unpack.js';
 import { unpack } from './unpack.js';
 
@@ -150,6 +150,27 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
   };
 }
 
+/**
+ * Nodes where an anonymous clone's history belongs to an instance beyond clone-max. Pacemaker
+ * hands each node's history of an anonymous clone to an instance as it reads the status,
+ * node by node: the instance already running there, else one running nowhere yet, else a
+ * new orphan instance. It probes a node through the instance that holds the node's history,
+ * and an orphan's members are never probed.
+ */
+function nodesOfOrphanInstances(ws: WorkingSet, clone: SchedClone): Set<string> {
+  const members = clone.instances.flatMap((instance) => (instance.kind === 'primitive' ? [instance] : instance.children));
+  const orphaned = new Set<string>();
+  let instancesRunning = 0;
+  for (const node of ws.nodes) {
+    const running = members.some((member) => member.runningOn.includes(node));
+    const known = running || members.some((member) => member.knownOn.has(node.name));
+    if (!known) continue;
+    if (instancesRunning >= clone.cloneMax) orphaned.add(node.name);
+    if (running) instancesRunning += 1;
+  }
+  return orphaned;
+}
+
 /** A probe per resource and online node where its history is unknown (once per anonymous clone). */
 function probes(ws: WorkingSet, primitives: SchedPrimitive[]): Transition['probes'] {
   const knownOn = new Map<string, Set<string>>();
@@ -170,8 +191,10 @@ function probes(ws: WorkingSet, primitives: SchedPrimitive[]): Transition['probe
     if (probed.has(historyId)) continue;
     probed.add(historyId);
     const known = knownOn.get(historyId);
+    const clone = primitive.parent?.kind === 'clone' ? primitive.parent : primitive.parent?.parent;
+    const orphaned = clone && !clone.globallyUnique ? nodesOfOrphanInstances(ws, clone) : undefined;
     for (const node of ws.nodes) {
-      if (!node.online || node.unclean || known?.has(node.name)) continue;
+      if (!node.online || node.unclean || known?.has(node.name) || orphaned?.has(node.name)) continue;
       planned.push({ historyId, definitionId: primitive.definition.id, node: node.name });
     }
   }
