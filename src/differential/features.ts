@@ -41,10 +41,11 @@ export function collectiveFeatures(meta: Record<string, string>, extra: Random):
   if (extra.chance(0.04)) meta['target-role'] = 'Started';
 }
 
-/** Clone limits: several instances per node, ordered starts, promotion limits. */
+/** Clone limits: several instances per node, ordered starts, promotion limits; notifications. */
 export function cloneFeatures(clone: Clone, nodeCount: number, extra: Random): void {
   const meta = clone.meta;
   collectiveFeatures(meta, extra);
+  if (extra.chance(0.25)) meta.notify = 'true';
   if (extra.chance(0.15)) {
     meta['clone-node-max'] = String(extra.int(2, 3));
     meta['clone-max'] = String(extra.int(1, nodeCount * 2));

@@ -127,6 +127,8 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
     order: executionOrder(graph, executed),
     historyIdOf,
     allNodes: ws.nodes.map((node) => node.name),
+    impliedByFencing: graph.actions.filter((action) => action.pseudo && action.resource.kind === 'primitive' && !action.optional && action.node !== undefined).map(describe),
+    onlineNodes: new Set(ws.nodes.filter((node) => node.online).map((node) => node.name)),
   });
   return {
     summary: printer.items,

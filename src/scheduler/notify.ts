@@ -26,6 +26,10 @@ export interface NotifyInput {
   /** The history id an instance's operations are kept under. */
   historyIdOf: (primitive: SchedPrimitive) => string;
   allNodes: string[];
+  /** Stops and demotes done by fencing the node: executed by nobody, yet changes all the same. */
+  impliedByFencing: PlannedAction[];
+  /** Nodes that can be told anything (standby and maintenance ones included). */
+  onlineNodes: ReadonlySet<string>;
 }
 
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -104,8 +108,15 @@ export function addNotifications(input: NotifyInput): { actions: PlannedAction[]
       if (!byId.has(action.resource) || !(kinds as string[]).includes(action.task)) return;
       ofKind.set(action.task as Kind, [...(ofKind.get(action.task as Kind) ?? []), index]);
     });
-    if (ofKind.size === 0) continue;
     const changes = new Map<Kind, Entry[]>([...ofKind].map(([kind, indexes]) => [kind, indexes.map((index) => ({ instance: actions[index]!.resource, node: actions[index]!.node! }))]));
+    // A stop or demote that fencing does is a change the surviving instances hear of too.
+    for (const implied of input.impliedByFencing) {
+      if (!byId.has(implied.resource) || !(kinds as string[]).includes(implied.task)) continue;
+      const kind = implied.task as Kind;
+      changes.set(kind, [...(changes.get(kind) ?? []), { instance: implied.resource, node: implied.node! }]);
+      if (!ofKind.has(kind)) ofKind.set(kind, []);
+    }
+    if (ofKind.size === 0) continue;
     const shared = notifyMeta(clone, primitives, changes, input);
     const cloneActions = new Set([...ofKind.values()].flat());
     let previousPost: number[] = [];
@@ -113,7 +124,9 @@ export function addNotifications(input: NotifyInput): { actions: PlannedAction[]
       const targets = ofKind.get(kind);
       if (!targets) continue;
       const notify = (when: 'pre' | 'post') =>
-        recipients(primitives, changes, kind, when).map((entry) => {
+        // An unmanaged instance (maintenance included) is told nothing: its notify would be
+        // optional, as all its actions are. Nor is an offline node (one being fenced, say).
+        recipients(primitives, changes, kind, when).filter((entry) => byId.get(entry.instance)!.managed && input.onlineNodes.has(entry.node)).map((entry) => {
           const primitive = byId.get(entry.instance)!;
           actions.push({ resource: primitive.id, historyId: input.historyIdOf(primitive), definitionId: primitive.definition.id, orphan: false, task: 'notify', node: entry.node, optional: false, runnable: true, meta: { ...shared, notify_type: when, notify_operation: kind } });
           return actions.length - 1;
