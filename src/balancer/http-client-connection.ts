@@ -161,7 +161,7 @@ export class HttpClientConnection {
     this.timer = undefined;
     this.requests += 1;
     const exchange = (this.exchange = new HttpExchange(serving, this, head, chunk, headStart, this.readySinceMs));
-    void exchange.start();
+    exchange.start(); // connected at once or not, pump's loop goes on with it
     return true;
   }
 

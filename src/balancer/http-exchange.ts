@@ -95,10 +95,31 @@ export class HttpExchange implements ServerConnectionUser {
     return this.responseMs < 0 && !this.over;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Gets the request a server; true when it has one at once (a free slot and a kept-alive
+   * connection to it: no promise, no wait), else the client connection hears of it later.
+   */
+  start(): boolean {
+    const context = this.context;
+    const server = context.backend.takeNow(this.client.clientIp);
+    if (server) {
+      this.connectStartMs = Date.now();
+      const pooled = context.pool.take(server);
+      if (pooled) {
+        this.server = server;
+        this.connectedMs = this.connectStartMs;
+        this.use(pooled);
+        return true;
+      }
+    }
+    void this.connectWithRetries(server);
+    return false;
+  }
+
+  private async connectWithRetries(acquired: ServerState | undefined): Promise<void> {
     const context = this.context;
     const pool = context.pool;
-    const connected = await connectWithRetries(context.backend, this.client.clientIp, (server) => this.connect(server), () => this.over, (upstream) => pool.give(upstream));
+    const connected = await connectWithRetries(context.backend, this.client.clientIp, (server) => this.connect(server), () => this.over, (upstream) => pool.give(upstream), acquired);
     if (this.over) return;
     if (!connected) return this.fail(503, 'SC');
     this.server = connected.server;
@@ -195,7 +216,7 @@ export class HttpExchange implements ServerConnectionUser {
       const end = findHeadEnd(buf, start);
       if (end < 0) {
         if (buf.length - start > maxHeadBytes) return this.badResponse();
-        this.responseHead = start === 0 ? buf : buf.subarray(start);
+        this.responseHead = Buffer.from(start === 0 ? buf : buf.subarray(start)); // a copy: the read buffer is reused
         return;
       }
       let head;
@@ -228,6 +249,10 @@ export class HttpExchange implements ServerConnectionUser {
       return;
     }
     this.badResponse();
+  }
+
+  holdsReadBytes(): boolean {
+    return this.client.socket.writableLength > 0;
   }
 
   private forwardResponseBody(chunk: Buffer): void {

@@ -83,6 +83,7 @@ const names = {
   te: lower('te'),
   trailer: lower('trailer'),
   upgrade: lower('upgrade'),
+  close: lower('close'),
 };
 
 /** ASCII case-insensitive: `buf[start, end)` equals `name` (given lowercase, letters, digits and '-' only). */
@@ -97,11 +98,14 @@ function nameIs(buf: Buffer, start: number, end: number, name: Uint8Array): bool
  * there yet. A bare LF ending the head is found too, so that the parser refuses it at once.
  */
 export function findHeadEnd(buf: Buffer, start: number): number {
-  const crlf = buf.indexOf('\r\n\r\n', start, 'latin1');
+  const crlf = buf.indexOf(blankLine, start);
   if (crlf >= 0) return crlf + 4;
-  const lf = buf.indexOf('\n\n', start, 'latin1');
+  const lf = buf.indexOf(bareBlankLine, start);
   return lf >= 0 ? lf + 2 : -1;
 }
+
+const blankLine = Buffer.from('\r\n\r\n', 'latin1');
+const bareBlankLine = Buffer.from('\n\n', 'latin1');
 
 /** Header lines scratch: name start, name end, value start, value end, line start, line end; reused (parsing is synchronous). */
 const lines = new Int32Array(maxHeaderCount * 6);
@@ -219,6 +223,15 @@ function lastCodingIsChunked(buf: Buffer, start: number, end: number): boolean {
 
 /** Connection's options: close, keep-alive, and the names of further hop-by-hop headers (RFC 9110 7.6.1). */
 function connectionOptions(buf: Buffer, start: number, end: number, fields: Fields, extra: string[] | undefined): string[] | undefined {
+  // The usual values, without making strings.
+  if (nameIs(buf, start, end, names.keepAlive)) {
+    fields.keepAlive = true;
+    return extra;
+  }
+  if (nameIs(buf, start, end, names.close)) {
+    fields.close = true;
+    return extra;
+  }
   for (const option of buf.toString('latin1', start, end).toLowerCase().split(',')) {
     const name = option.trim();
     if (name === 'close') fields.close = true;
@@ -235,10 +248,15 @@ function dropNamed(buf: Buffer, fields: Fields, extra: string[]): void {
     const slot = index * 6;
     if (!wanted.some((name) => nameIs(buf, lines[slot]!, lines[slot + 1]!, name))) continue;
     const lineStart = lines[slot + 4]!;
-    if (fields.dropped.includes(lineStart)) continue;
+    if (isDropped(fields.dropped, lineStart)) continue;
     fields.dropped.push(lineStart, lines[slot + 5]!);
   }
   sortDropped(fields);
+}
+
+function isDropped(dropped: number[], lineStart: number): boolean {
+  for (let index = 0; index < dropped.length; index += 2) if (dropped[index] === lineStart) return true;
+  return false;
 }
 
 /** The head is rewritten by walking `dropped` in order. */

@@ -10,12 +10,22 @@ import type { ServerState } from './server-state.js';
 
 /** What an exchange holding a server connection is told. */
 export interface ServerConnectionUser {
+  /** `chunk` is a view of the connection's read buffer, valid until the next read unless `holdsReadBytes` says a write still needs it. */
   serverData(chunk: Buffer): void;
+  /** After serverData: some of the chunk's bytes are still referenced (a write not flushed yet). */
+  holdsReadBytes(): boolean;
   /** The server closed its side (its FIN, a reset, an error): nothing more will come. */
   serverGone(): void;
   serverTimedOut(): void;
   serverDrained(): void;
 }
+
+/**
+ * Each server connection reads into a buffer of its own, reused from read to read: no
+ * allocation per read. A buffer a pending write still refers to is left to it, and the
+ * connection reads into a new one from then on.
+ */
+const readBufferBytes = 64 * 1024;
 
 export class ServerConnection {
   readonly socket: Socket;
@@ -25,14 +35,11 @@ export class ServerConnection {
   uses = 0;
   private pool: ServerPool | undefined;
   private gone = false;
+  private readBuffer = Buffer.allocUnsafeSlow(readBufferBytes);
 
   constructor(server: ServerState, host: string, port: number, timeoutMs: number | undefined) {
     this.server = server;
-    const socket = (this.socket = connect({ host, port, noDelay: true }));
-    socket.on('data', (chunk: Buffer) => {
-      if (this.user) this.user.serverData(chunk);
-      else this.socket.destroy(); // a server talking out of turn cannot be trusted with the next request
-    });
+    const socket = (this.socket = connect({ host, port, noDelay: true, onread: { buffer: () => this.readBuffer, callback: (length: number, buf: Uint8Array) => this.received(buf as Buffer, length) } }));
     socket.on('error', () => {}); // followed by 'close'
     socket.on('end', () => this.goneNow());
     socket.on('close', () => this.goneNow());
@@ -43,6 +50,18 @@ export class ServerConnection {
         else socket.destroy();
       });
     }
+  }
+
+  /** Returns true: pausing is the exchange's business (socket.pause). */
+  private received(buf: Buffer, length: number): boolean {
+    const user = this.user;
+    if (!user) {
+      this.socket.destroy(); // a server talking out of turn cannot be trusted with the next request
+      return true;
+    }
+    user.serverData(buf.subarray(0, length));
+    if (user.holdsReadBytes()) this.readBuffer = Buffer.allocUnsafeSlow(readBufferBytes);
+    return true;
   }
 
   get usable(): boolean {
