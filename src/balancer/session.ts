@@ -1,16 +1,35 @@
 // One client connection through the balancer in mode tcp: a connected server (retry.ts),
-// then pipe both ways. Pipes respect backpressure and carry half-closes; `timeout client` and
-// `timeout server` are idle timeouts on each side.
+// then bytes forwarded both ways as they come, without `pipe`'s machinery: a side whose
+// writes back up pauses the other until it drains, a half-close is passed on, and the server
+// side reads into a buffer reused from read to read (no allocation per read) unless a pending
+// write still refers to it. `timeout client` and `timeout server` are idle timeouts on each
+// side.
 
 import { connect, type Socket } from 'node:net';
 import type { Backend } from './backend.js';
 import { connectWithRetries } from './retry.js';
 import type { ServerState } from './server-state.js';
 
-function connectOnce(server: ServerState, clientLocalPort: number, timeoutMs: number | undefined): Promise<Socket | undefined> {
+const readBufferBytes = 64 * 1024;
+
+/** The server side's reads, handed to the session once it is connected. */
+class ServerReads {
+  buffer = Buffer.allocUnsafeSlow(readBufferBytes);
+  onData: ((chunk: Buffer) => void) | undefined;
+}
+
+function connectOnce(server: ServerState, clientLocalPort: number, timeoutMs: number | undefined): Promise<{ socket: Socket; reads: ServerReads } | undefined> {
   const plan = server.plan;
+  const reads = new ServerReads();
+  const onread = {
+    buffer: () => reads.buffer,
+    callback: (length: number, buf: Uint8Array) => {
+      reads.onData?.((buf as Buffer).subarray(0, length));
+      return true;
+    },
+  };
   return new Promise((resolve) => {
-    const socket = connect({ host: plan.host, port: plan.port ?? clientLocalPort + plan.portOffset, allowHalfOpen: true, noDelay: true });
+    const socket = connect({ host: plan.host, port: plan.port ?? clientLocalPort + plan.portOffset, allowHalfOpen: true, noDelay: true, onread });
     const failed = () => {
       socket.destroy();
       resolve(undefined);
@@ -20,7 +39,7 @@ function connectOnce(server: ServerState, clientLocalPort: number, timeoutMs: nu
     socket.once('connect', () => {
       socket.off('error', failed);
       socket.setTimeout(0);
-      resolve(socket);
+      resolve({ socket, reads });
     });
   });
 }
@@ -58,11 +77,11 @@ export class Session {
       client.remoteAddress ?? '',
       (server) => connectOnce(server, localPort, connectTimeoutMs),
       () => this.ended,
-      (upstream) => upstream.destroy(),
+      (upstream) => upstream.socket.destroy(),
     );
     if (!connected) return this.destroy();
     this.server = connected.server;
-    this.pipe(connected.connection);
+    this.forward(connected.connection.socket, connected.connection.reads);
   }
 
   /** Closes both sides at once (timeouts, errors, shutdown). */
@@ -72,7 +91,7 @@ export class Session {
     this.finish();
   }
 
-  private pipe(upstream: Socket): void {
+  private forward(upstream: Socket, reads: ServerReads): void {
     const client = this.client;
     this.upstream = upstream;
     this.server!.live.add(upstream);
@@ -80,8 +99,20 @@ export class Session {
     if (this.backend.plan.serverTimeoutMs !== undefined) upstream.setTimeout(this.backend.plan.serverTimeoutMs, () => this.destroy());
     upstream.on('error', () => this.destroy());
     upstream.once('close', (hadError) => this.sideClosed(hadError));
-    client.pipe(upstream);
-    upstream.pipe(client);
+    reads.onData = (chunk) => {
+      if (!client.write(chunk)) upstream.pause();
+      // The write keeps a view of the read buffer until flushed: later reads go to a new one.
+      if (client.writableLength > 0) reads.buffer = Buffer.allocUnsafeSlow(readBufferBytes);
+    };
+    client.on('data', (chunk: Buffer) => {
+      if (!upstream.write(chunk)) client.pause();
+    });
+    client.on('drain', () => upstream.resume());
+    upstream.on('drain', () => client.resume());
+    // A half-close goes through: each side ends the other's writing once its own data is written.
+    client.once('end', () => upstream.end());
+    upstream.once('end', () => client.end());
+    client.resume();
   }
 
   /**
