@@ -107,6 +107,12 @@ export class HttpClientConnection {
       }
       if (this.closing || this.queued === 0 || !this.startRequest()) break;
     }
+    const exchange = this.exchange;
+    if (this.ended && exchange?.headSent && !exchange.requestSent && this.queued === 0) {
+      exchange.clientGone(); // the client ended in the middle of its request's body
+      this.socket.destroy();
+      return;
+    }
     this.limitReadAhead();
   }
 
@@ -217,15 +223,11 @@ export class HttpClientConnection {
     this.proxy.logBadRequest(this, 400, 'PR', Date.now() - this.readySinceMs, page.length);
   }
 
+  /** The client's FIN: what it sent before is served, then the connection closes; a request it left unfinished is abandoned. */
   private clientEnded(): void {
     this.ended = true;
-    const exchange = this.exchange;
-    if (exchange && !exchange.requestSent) {
-      exchange.clientGone(); // half a request: it cannot be completed
-      this.socket.destroy();
-    } else if (!exchange) {
-      this.close();
-    }
+    if (this.exchange) this.pump();
+    else this.close(); // between requests, or half a head that will never be complete
   }
 
   private clientTimedOut(): void {

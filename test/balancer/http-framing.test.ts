@@ -415,3 +415,87 @@ test('large bodies both ways: a slow reader holds its writer back through the ba
     await Promise.all([source.close(), drain.close()]);
   }
 });
+
+test('a kept-alive server connection closed as a request goes out: a request without a body goes again on a new connection, one with a body gets 502', async () => {
+  let connections = 0;
+  // Each connection answers its first request and closes on its second, as a server whose keep-alive timeout struck just then.
+  const server = await startTcpBackend('127.0.0.2', (socket) => {
+    connections += 1;
+    let requests = 0;
+    socket.on('data', () => {
+      requests += 1;
+      if (requests === 1) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      else socket.destroy();
+    });
+  });
+  const { balancer, port } = await startBalancer([server]);
+  const client = await RawClient.open(port);
+  try {
+    client.write('GET /1 HTTP/1.1\r\nHost: x\r\n\r\n');
+    await responsesOn(client, [false]);
+    client.write('GET /2 HTTP/1.1\r\nHost: x\r\n\r\n');
+    const responses = await responsesOn(client, [false, false]);
+    assert.deepEqual(
+      responses.map((response) => [response.status, response.body]),
+      [
+        [200, 'ok'],
+        [200, 'ok'],
+      ],
+    );
+    assert.equal(connections, 2, 'the second request went again on a new connection');
+    client.write('POST /3 HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody');
+    const [, , failed] = await responsesOn(client, [false, false, false]);
+    assert.equal(failed!.status, 502, 'a body already sent is not sent twice');
+  } finally {
+    client.destroy();
+    await balancer.close();
+    await server.close();
+  }
+});
+
+test("a client's half-close after its request still gets the response, then the connection closes", async () => {
+  const backend = await startKeepAliveBackend('a', '127.0.0.2');
+  const { balancer, port } = await startBalancer([backend]);
+  try {
+    const received = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const socket = connect({ host: '127.0.0.1', port }, () => socket.end('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc'));
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`still open after 5 s: ${JSON.stringify(text)}`));
+      }, 5000);
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        clearTimeout(timer);
+        resolve(text);
+      });
+    });
+    assert.deepEqual(parseResponses(received, [false])?.map((response) => response.body), ['a 3']);
+    assert.match(received, /\r\nConnection: close\r\n/);
+  } finally {
+    await balancer.close();
+    await backend.close();
+  }
+});
+
+test('timeout http-request runs from the first byte of a request on a kept-alive connection, not only from the end of the previous response', async () => {
+  const backend = await startKeepAliveBackend('a', '127.0.0.2');
+  const { balancer, port } = await startBalancer([backend], '  timeout http-request 300ms\n  timeout http-keep-alive 4s\n');
+  const client = await RawClient.open(port);
+  try {
+    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await responsesOn(client, [false]);
+    await delay(100);
+    const started = Date.now();
+    client.write('GET /slow HTTP/1.1\r\n');
+    await client.until('a 408 and the close', (received, closed) => closed && received.includes('HTTP/1.1 408 Request Time-out\r\n'));
+    const elapsedMs = Date.now() - started;
+    assert.ok(elapsedMs >= 250 && elapsedMs < 2000, `408 after ${elapsedMs} ms`);
+  } finally {
+    client.destroy();
+    await balancer.close();
+    await backend.close();
+  }
+});
