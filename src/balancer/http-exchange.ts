@@ -274,6 +274,7 @@ export class HttpExchange implements ServerConnectionUser {
   serverGone(): void {
     if (this.over) return;
     const upstream = this.upstream!;
+    const silent = this.bytesFromServer === 0 && this.responseHead === undefined && this.bytesToClient === 0;
     this.upstream = undefined;
     this.countServerBytes();
     if (this.responseBody) {
@@ -281,17 +282,17 @@ export class HttpExchange implements ServerConnectionUser {
       if (this.responseFraming === Framing.UntilClose) return this.responseDone();
       return this.abort('SD');
     }
-    if (this.mayReplay(upstream)) return void this.replay();
+    if (silent && this.mayReplay(upstream)) return void this.replay();
     this.fail(502, 'SH');
   }
 
   /**
-   * A kept-alive connection the server closed as this request went out (it had timed it out):
-   * nothing of the request can have been processed, so a request without a body goes again on
-   * a new connection, once (HAProxy does the same for idle connections it reuses).
+   * A kept-alive connection the server closed, without a word, as this request went out (its
+   * keep-alive timeout struck): an idempotent request without a body goes again, once, on a new
+   * connection, as a client would (RFC 9112 9.3.1.1); a body already streamed cannot be.
    */
   private mayReplay(upstream: ServerConnection): boolean {
-    return !this.replayed && upstream.uses > 1 && this.bytesFromServer === 0 && this.head.framing === Framing.None && this.server !== undefined;
+    return !this.replayed && upstream.uses > 1 && this.head.idempotent && this.head.framing === Framing.None && this.server !== undefined;
   }
 
   private async replay(): Promise<void> {

@@ -61,6 +61,8 @@ export interface RequestHead extends MessageHead {
   targetEnd: number;
   isHead: boolean;
   isConnect: boolean;
+  /** GET, HEAD, OPTIONS, TRACE, PUT, DELETE (RFC 9110 9.2.2): the ones a proxy may send again. */
+  idempotent: boolean;
   /** The `option forwardfor` header was already there. */
   hasForwardFor: boolean;
 }
@@ -267,6 +269,8 @@ function sortDropped(fields: Fields): void {
   fields.dropped = pairs.flat();
 }
 
+const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
 /** HTTP/1.x at `at`, then returns the minor version. */
 function versionAt(buf: Buffer, at: number): number {
   // "HTTP/1." then one digit: H T T P / 1 .
@@ -297,6 +301,7 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, forwar
   const methodLength = methodEnd - start;
   const isHead = methodLength === 4 && buf.toString('latin1', start, methodEnd) === 'HEAD';
   const isConnect = methodLength === 7 && buf.toString('latin1', start, methodEnd) === 'CONNECT';
+  const idempotent = isHead || (methodLength <= 7 && idempotentMethods.has(buf.toString('latin1', start, methodEnd)));
   if (fields.hosts > 1 || (minorVersion === 1 && fields.hosts === 0)) throw new HeadError('Host missing or repeated');
   let framing = Framing.None;
   if (fields.transferEncoding) {
@@ -319,6 +324,7 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, forwar
     targetEnd,
     isHead,
     isConnect,
+    idempotent,
     hasForwardFor: fields.hasForwardFor,
   };
 }
