@@ -1,35 +1,19 @@
 // One client connection through the balancer in mode tcp: a connected server (retry.ts),
 // then bytes forwarded both ways as they come, without `pipe`'s machinery: a side whose
-// writes back up pauses the other until it drains, a half-close is passed on, and the server
-// side reads into a buffer reused from read to read (no allocation per read) unless a pending
-// write still refers to it. `timeout client` and `timeout server` are idle timeouts on each
-// side.
+// writes back up pauses the other until it drains, and a half-close is passed on. `timeout
+// client` and `timeout server` are idle timeouts on each side. (Unlike mode http's server
+// connections, reads are not into a buffer of the session's own: tcp sessions may idle for
+// hours by the thousand, and Node's reads hold no memory while idle.)
 
 import { connect, type Socket } from 'node:net';
 import type { Backend } from './backend.js';
 import { connectWithRetries } from './retry.js';
 import type { ServerState } from './server-state.js';
 
-const readBufferBytes = 64 * 1024;
-
-/** The server side's reads, handed to the session once it is connected. */
-class ServerReads {
-  buffer = Buffer.allocUnsafeSlow(readBufferBytes);
-  onData: ((chunk: Buffer) => void) | undefined;
-}
-
-function connectOnce(server: ServerState, clientLocalPort: number, timeoutMs: number | undefined): Promise<{ socket: Socket; reads: ServerReads } | undefined> {
+function connectOnce(server: ServerState, clientLocalPort: number, timeoutMs: number | undefined): Promise<Socket | undefined> {
   const plan = server.plan;
-  const reads = new ServerReads();
-  const onread = {
-    buffer: () => reads.buffer,
-    callback: (length: number, buf: Uint8Array) => {
-      reads.onData?.((buf as Buffer).subarray(0, length));
-      return true;
-    },
-  };
   return new Promise((resolve) => {
-    const socket = connect({ host: plan.host, port: plan.port ?? clientLocalPort + plan.portOffset, allowHalfOpen: true, noDelay: true, onread });
+    const socket = connect({ host: plan.host, port: plan.port ?? clientLocalPort + plan.portOffset, allowHalfOpen: true, noDelay: true });
     const failed = () => {
       socket.destroy();
       resolve(undefined);
@@ -39,7 +23,7 @@ function connectOnce(server: ServerState, clientLocalPort: number, timeoutMs: nu
     socket.once('connect', () => {
       socket.off('error', failed);
       socket.setTimeout(0);
-      resolve({ socket, reads });
+      resolve(socket);
     });
   });
 }
@@ -77,11 +61,11 @@ export class Session {
       client.remoteAddress ?? '',
       (server) => connectOnce(server, localPort, connectTimeoutMs),
       () => this.ended,
-      (upstream) => upstream.socket.destroy(),
+      (upstream) => upstream.destroy(),
     );
     if (!connected) return this.destroy();
     this.server = connected.server;
-    this.forward(connected.connection.socket, connected.connection.reads);
+    this.forward(connected.connection);
   }
 
   /** Closes both sides at once (timeouts, errors, shutdown). */
@@ -91,7 +75,7 @@ export class Session {
     this.finish();
   }
 
-  private forward(upstream: Socket, reads: ServerReads): void {
+  private forward(upstream: Socket): void {
     const client = this.client;
     this.upstream = upstream;
     this.server!.live.add(upstream);
@@ -99,11 +83,9 @@ export class Session {
     if (this.backend.plan.serverTimeoutMs !== undefined) upstream.setTimeout(this.backend.plan.serverTimeoutMs, () => this.destroy());
     upstream.on('error', () => this.destroy());
     upstream.once('close', (hadError) => this.sideClosed(hadError));
-    reads.onData = (chunk) => {
+    upstream.on('data', (chunk: Buffer) => {
       if (!client.write(chunk)) upstream.pause();
-      // The write keeps a view of the read buffer until flushed: later reads go to a new one.
-      if (client.writableLength > 0) reads.buffer = Buffer.allocUnsafeSlow(readBufferBytes);
-    };
+    });
     client.on('data', (chunk: Buffer) => {
       if (!upstream.write(chunk)) client.pause();
     });
