@@ -71,7 +71,7 @@ export class Backend {
 
   /** Hands free slots to waiting connections, first come first served; call when slots free up or servers come back. */
   serveQueue(): void {
-    for (;;) {
+    while (this.queue.length > 0) {
       let chosen: ServerState | undefined;
       const waiter = this.queue.takeFirst((candidate) => {
         const pick = pickServer(this.plan.balance, this.servers, candidate.clientAddress, candidate.exclude);

@@ -125,9 +125,28 @@ interface Fields {
   dropped: number[];
 }
 
-/** Parses the header lines of [at, end) (end is past the blank line) into `lines`; throws HeadError. */
+/** What most heads leave out: nothing (shared, never written to). */
+const noneDropped: number[] = [];
+
+/** Reused from parse to parse (parsing is synchronous): no allocation for a head that drops nothing. */
+const fields: Fields = { count: 0, contentLength: -1, chunked: false, transferEncoding: false, close: false, keepAlive: false, hosts: 0, hasForwardFor: false, dropped: noneDropped };
+
+function dropLine(start: number, end: number): void {
+  if (fields.dropped === noneDropped) fields.dropped = [];
+  fields.dropped.push(start, end);
+}
+
+/** Parses the header lines of [at, end) (end is past the blank line) into `lines` and `fields`; throws HeadError. */
 function parseFields(buf: Buffer, at: number, end: number, forwardFor: Uint8Array | undefined): Fields {
-  const fields: Fields = { count: 0, contentLength: -1, chunked: false, transferEncoding: false, close: false, keepAlive: false, hosts: 0, hasForwardFor: false, dropped: [] };
+  fields.count = 0;
+  fields.contentLength = -1;
+  fields.chunked = false;
+  fields.transferEncoding = false;
+  fields.close = false;
+  fields.keepAlive = false;
+  fields.hosts = 0;
+  fields.hasForwardFor = false;
+  fields.dropped = noneDropped;
   let extraHopByHop: string[] | undefined;
   for (;;) {
     const lineStart = at;
@@ -179,7 +198,7 @@ function parseFields(buf: Buffer, at: number, end: number, forwardFor: Uint8Arra
       drop = true;
     }
     if (forwardFor && nameLength === forwardFor.length && nameIs(buf, nameStart, nameEnd, forwardFor)) fields.hasForwardFor = true;
-    if (drop) fields.dropped.push(lineStart, at);
+    if (drop) dropLine(lineStart, at);
   }
   if (extraHopByHop) dropNamed(buf, fields, extraHopByHop);
   return fields;
@@ -251,7 +270,7 @@ function dropNamed(buf: Buffer, fields: Fields, extra: string[]): void {
     if (!wanted.some((name) => nameIs(buf, lines[slot]!, lines[slot + 1]!, name))) continue;
     const lineStart = lines[slot + 4]!;
     if (isDropped(fields.dropped, lineStart)) continue;
-    fields.dropped.push(lineStart, lines[slot + 5]!);
+    dropLine(lineStart, lines[slot + 5]!);
   }
   sortDropped(fields);
 }
@@ -371,7 +390,7 @@ export function parseResponseHead(buf: Buffer, start: number, end: number, reque
 function dropContentLength(buf: Buffer, fields: Fields): void {
   for (let index = 0; index < fields.count; index += 1) {
     const slot = index * 6;
-    if (nameIs(buf, lines[slot]!, lines[slot + 1]!, names.contentLength)) fields.dropped.push(lines[slot + 4]!, lines[slot + 5]!);
+    if (nameIs(buf, lines[slot]!, lines[slot + 1]!, names.contentLength)) dropLine(lines[slot + 4]!, lines[slot + 5]!);
   }
   sortDropped(fields);
 }
