@@ -499,3 +499,41 @@ test('timeout http-request runs from the first byte of a request on a kept-alive
     await backend.close();
   }
 });
+
+test('Connection as the proxy decides: HTTP/1.0 keep-alive kept and said so, HTTP/1.0 and Connection: close closed, option httpclose closes both sides', async () => {
+  // Answers with a Content-Length, so that an HTTP/1.0 response can be kept alive too.
+  let connections = 0;
+  const server = createHttpServer((_request, response) => response.writeHead(200, { 'content-length': '3' }).end('a 0'));
+  server.on('connection', () => (connections += 1));
+  const backend = { host: '127.0.0.2', port: await listenOn(server, '127.0.0.2') };
+  const keep = await startBalancer([backend]);
+  const close = await startBalancer([backend], '  option httpclose\n');
+  try {
+    const old = await RawClient.open(keep.port);
+    old.write('GET /1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
+    const [first] = await responsesOn(old, [false]);
+    assert.equal(first!.headers.get('connection'), 'keep-alive');
+    assert.equal(first!.headers.get('keep-alive'), undefined, "the server's Keep-Alive stays on its hop");
+    old.write('GET /2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
+    assert.equal((await responsesOn(old, [false, false]))[1]!.body, 'a 0');
+    assert.equal(old.closed, false);
+    old.destroy();
+    for (const request of ['GET / HTTP/1.0\r\n\r\n', 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n']) {
+      const { received } = await rawExchange(keep.port, request);
+      assert.match(received, /\r\nConnection: close\r\n[^]*a 0$/, request);
+    }
+    const before = connections;
+    const client = await RawClient.open(close.port);
+    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await client.until('the response, then the close', (received, closed) => closed && parseResponses(received, [false]) !== undefined);
+    assert.match(client.received, /\r\nConnection: close\r\n/);
+    const { received } = await rawExchange(close.port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.match(received, /a 0$/);
+    assert.equal(connections - before, 2, 'a server connection per request under httpclose');
+  } finally {
+    await keep.balancer.close();
+    await close.balancer.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
