@@ -90,9 +90,13 @@ export class HttpExchange implements ServerConnectionUser {
     return this.headSent && this.requestBody.done;
   }
 
-  /** No response head yet: `timeout client` does not apply (the client is not expected to do anything). */
+  /**
+   * Waiting for a server (a slot, a connection) or for the response head, with nothing more
+   * expected from the client: `timeout client` does not apply. A client that stops in the
+   * middle of its request body is timed out as any other.
+   */
   get awaitingServer(): boolean {
-    return this.responseMs < 0 && !this.over;
+    return this.responseMs < 0 && !this.over && (!this.headSent || this.requestBody.done);
   }
 
   /**
@@ -318,7 +322,8 @@ export class HttpExchange implements ServerConnectionUser {
   /** The client connection closed (or its idle time ran out: `timedOut`) before the response was done. */
   clientGone(timedOut = false): void {
     if (this.over) return;
-    const phase = this.upstream === undefined && this.responseMs < 0 ? 'C' : this.responseMs < 0 ? 'H' : 'D';
+    // A client timeout strikes while data is expected from or sent to the client: HAProxy's cD.
+    const phase = timedOut ? 'D' : this.upstream === undefined && this.responseMs < 0 ? 'C' : this.responseMs < 0 ? 'H' : 'D';
     this.termination = (timedOut ? 'c' : 'C') + phase;
     this.dropUpstream();
     this.end(false);

@@ -20,11 +20,11 @@ const defaults = `defaults
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function startBalancer(servers: { host: string; port: number }[], lines = ''): Promise<{ balancer: Balancer; port: number }> {
+async function startBalancer(servers: { host: string; port: number }[], lines = '', log?: string[]): Promise<{ balancer: Balancer; port: number }> {
   const port = await freePort();
   const serverLines = servers.map((server, index) => `  server s${index} ${server.host}:${server.port}`).join('\n');
   const text = `${defaults}listen test\n  bind 127.0.0.1:${port}\n  balance roundrobin\n${lines}${serverLines}\n`;
-  return { balancer: await Balancer.start(readHaproxy(text, 'test.cfg').config), port };
+  return { balancer: await Balancer.start(readHaproxy(text, 'test.cfg').config, log ? { log: (line) => log.push(line) } : {}), port };
 }
 
 function listenOn(server: Server, host: string): Promise<number> {
@@ -535,5 +535,30 @@ test('Connection as the proxy decides: HTTP/1.0 keep-alive kept and said so, HTT
     await close.balancer.close();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test('timeout client ends a request whose client stops in the middle of its body (cD), not while a request waits for its server', async () => {
+  const log: string[] = [];
+  const slow = await startTcpBackend('127.0.0.3', (socket) => onEachHead(socket, () => setTimeout(() => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate'), 600)));
+  const backend = await startKeepAliveBackend('a', '127.0.0.2');
+  const stalled = await startBalancer([backend], '  timeout client 300ms\n  option httplog\n', log);
+  const waiting = await startBalancer([slow], '  timeout client 300ms\n');
+  try {
+    const client = await RawClient.open(stalled.port);
+    client.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhalf');
+    await client.until('the close', (_received, closed) => closed, 3000);
+    assert.equal(client.received, '', 'no answer, the connection is cut');
+    await client.until('the log line', () => log.length > 0, 2000);
+    assert.match(log[0]!, / cD-- /);
+    const patient = await RawClient.open(waiting.port);
+    patient.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const [answer] = await responsesOn(patient, [false]);
+    assert.equal(answer!.body, 'late', 'the server took longer than timeout client to answer: still served');
+    patient.destroy();
+  } finally {
+    await stalled.balancer.close();
+    await waiting.balancer.close();
+    await Promise.all([backend.close(), slow.close()]);
   }
 });
