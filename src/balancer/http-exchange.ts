@@ -13,9 +13,10 @@ import type { Backend } from './backend.js';
 import { bodyReader, type BodyReader } from './http-body.js';
 import type { HttpClientConnection } from './http-client-connection.js';
 import { rawErrorResponse, type ErrorStatus } from './http-errors.js';
-import { Framing, findHeadEnd, HeadError, maxHeadBytes, parseResponseHead, type RequestHead } from './http-head.js';
+import { Framing, HeadError, type RequestHead } from './http-head.js';
 import { composeHead, connectionClose, connectionKeepAlive } from './http-headers.js';
 import type { RequestRecord } from './http-log.js';
+import { ResponseHeadReader } from './http-response-head.js';
 import { openServerConnection, type ServerConnection, type ServerConnectionUser, type ServerPool } from './http-server-pool.js';
 import type { HttpPlan } from './plan.js';
 import { connectWithRetries } from './retry.js';
@@ -57,8 +58,7 @@ export class HttpExchange implements ServerConnectionUser {
   private bytesToClient = 0;
   headSent = false;
   private replayed = false;
-  /** The response head read so far (it may come in several reads). */
-  private responseHead: Buffer | undefined;
+  private readonly responseHead: ResponseHeadReader;
   private responseBody: BodyReader | undefined;
   private responseFraming = Framing.None;
   /** Reading from the server is paused until the client's socket drains. */
@@ -76,6 +76,7 @@ export class HttpExchange implements ServerConnectionUser {
     this.headBuf = headBuf;
     this.headStart = headStart;
     this.requestBody = bodyReader(head.framing, head.contentLength);
+    this.responseHead = new ResponseHeadReader(head.isHead);
     this.startMs = startMs;
     this.requestMs = Date.now();
   }
@@ -212,47 +213,33 @@ export class HttpExchange implements ServerConnectionUser {
     if (this.over) return;
     this.bytesFromServer += chunk.length;
     if (this.responseBody) return this.forwardResponseBody(chunk);
-    let buf = chunk;
-    if (this.responseHead) buf = this.responseHead = Buffer.concat([this.responseHead, chunk]);
-    let start = 0;
-    // Interim 1xx answers come before the final one: each is passed on and the next head read.
-    for (let interim = 0; interim < 100; interim += 1) {
-      const end = findHeadEnd(buf, start);
-      if (end < 0) {
-        if (buf.length - start > maxHeadBytes) return this.badResponse();
-        this.responseHead = Buffer.from(start === 0 ? buf : buf.subarray(start)); // a copy: the read buffer is reused
-        return;
-      }
-      let head;
-      try {
-        head = parseResponseHead(buf, start, end, this.head.isHead);
-      } catch (error) {
-        if (error instanceof HeadError) return this.badResponse();
-        throw error;
-      }
-      if (head.status === 101) return this.badResponse(); // no upgrade was asked for: the Upgrade header is not forwarded
-      if (head.status < 200) {
-        this.writeClient(composeHead(buf, start, end, head.dropped, undefined, undefined, undefined, 0, 0));
-        start = end;
-        continue;
-      }
-      this.responseHead = undefined;
-      this.responseMs = Date.now();
-      this.status = head.status;
-      this.responseFraming = head.framing;
-      const body = (this.responseBody = bodyReader(head.framing, head.contentLength));
-      this.serverKeeps = !head.wantsClose;
-      const request = this.head;
-      this.closeClient = request.wantsClose || head.framing === Framing.UntilClose || this.context.http.connectionMode === 'close' || this.context.stopping || this.client.ended;
-      const connection = this.closeClient ? connectionClose : request.minorVersion === 0 ? connectionKeepAlive : undefined;
-      const taken = body.take(buf, end, buf.length);
-      if (taken < 0) return this.badResponse();
-      if (end + taken < buf.length) this.serverKeeps = false; // more than its response: the connection is out of step
-      this.writeClient(composeHead(buf, start, end, head.dropped, connection, undefined, buf, end, end + taken));
-      if (body.done) this.responseDone();
-      return;
+    let final;
+    try {
+      final = this.responseHead.read(chunk, this);
+    } catch (error) {
+      if (error instanceof HeadError) return this.badResponse();
+      throw error;
     }
-    this.badResponse();
+    if (!final) return;
+    const { buf, start, head } = final;
+    const end = head.end;
+    this.responseMs = Date.now();
+    this.status = head.status;
+    this.responseFraming = head.framing;
+    const body = (this.responseBody = bodyReader(head.framing, head.contentLength));
+    this.serverKeeps = !head.wantsClose;
+    const request = this.head;
+    this.closeClient = request.wantsClose || head.framing === Framing.UntilClose || this.context.http.connectionMode === 'close' || this.context.stopping || this.client.ended;
+    const connection = this.closeClient ? connectionClose : request.minorVersion === 0 ? connectionKeepAlive : undefined;
+    const taken = body.take(buf, end, buf.length);
+    if (taken < 0) return this.badResponse();
+    if (end + taken < buf.length) this.serverKeeps = false; // more than its response: the connection is out of step
+    this.writeClient(composeHead(buf, start, end, head.dropped, connection, undefined, buf, end, end + taken));
+    if (body.done) this.responseDone();
+  }
+
+  interimResponse(bytes: Buffer): void {
+    this.writeClient(bytes);
   }
 
   holdsReadBytes(): boolean {
@@ -278,7 +265,7 @@ export class HttpExchange implements ServerConnectionUser {
   serverGone(): void {
     if (this.over) return;
     const upstream = this.upstream!;
-    const silent = this.bytesFromServer === 0 && this.responseHead === undefined && this.bytesToClient === 0;
+    const silent = this.bytesFromServer === 0 && !this.responseHead.started && this.bytesToClient === 0;
     this.upstream = undefined;
     this.countServerBytes();
     if (this.responseBody) {
