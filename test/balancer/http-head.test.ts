@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { bodyReader } from '../../src/balancer/http-body.js';
 import { Framing, findHeadEnd, HeadError, maxHeaderCount, maxHeadBytes, parseRequestHead, parseResponseHead } from '../../src/balancer/http-head.js';
 import { composeHead } from '../../src/balancer/http-headers.js';
@@ -131,4 +132,58 @@ test('a chunked body is delimited exactly, however it is split across reads, ext
   assert.equal(length.take(bytes('abcdef'), 1, 3), 2);
   assert.equal(length.take(bytes('abcdef'), 0, 6), 2);
   assert.equal(length.done, true);
+});
+
+test('property: any chunked body, cut into any reads, is delimited exactly; any bytes as a head are parsed or refused with HeadError, never anything else', () => {
+  const chunkedMessage = fc
+    .record({
+      chunks: fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }), { maxLength: 6 }),
+      extension: fc.constantFrom('', ';a=b', ' ;x'),
+      trailers: fc.array(fc.constantFrom('X-A: 1', 'X-Checksum: abc'), { maxLength: 2 }),
+      cuts: fc.array(fc.nat(), { maxLength: 8 }),
+    })
+    .map(({ chunks, extension, trailers, cuts }) => {
+      const parts: Buffer[] = chunks.map((chunk) => Buffer.concat([bytes(`${chunk.length.toString(16)}${extension}\r\n`), Buffer.from(chunk), bytes('\r\n')]));
+      parts.push(bytes(`0\r\n${trailers.map((line) => `${line}\r\n`).join('')}\r\n`));
+      const body = Buffer.concat(parts);
+      return { body, cuts: [...new Set(cuts.map((cut) => cut % (body.length + 1)))].sort((a, b) => a - b) };
+    });
+  fc.assert(
+    fc.property(chunkedMessage, ({ body, cuts }) => {
+      const whole = Buffer.concat([body, bytes('GET / HTTP/1.1\r\n')]);
+      const reader = bodyReader(Framing.Chunked, -1);
+      let taken = 0;
+      for (const [index, from] of [0, ...cuts].entries()) {
+        const to = index < cuts.length ? cuts[index]! : whole.length;
+        if (to <= from) continue;
+        const count = reader.take(whole, from, to);
+        assert.ok(count >= 0);
+        taken += count;
+        if (reader.done) break;
+      }
+      if (!reader.done) taken += reader.take(whole, taken, whole.length);
+      assert.equal(taken, body.length);
+      assert.equal(reader.done, true);
+    }),
+    { numRuns: 300 },
+  );
+  const headBytes = fc.oneof(
+    fc.uint8Array({ maxLength: 200 }).map((array) => Buffer.from(array)),
+    fc.array(fc.constantFrom('GET / HTTP/1.1', 'Host: a', 'Content-Length: 3', 'Transfer-Encoding: chunked', ' folded', 'X:\ty', 'Connection: close, X', '\x00', ':', ''), { maxLength: 8 }).map((lines) => bytes(`${lines.join('\r\n')}\r\n\r\n`)),
+  );
+  fc.assert(
+    fc.property(headBytes, (buf) => {
+      const end = findHeadEnd(buf, 0);
+      if (end < 0) return;
+      for (const parse of [() => parseRequestHead(buf, 0, end), () => parseResponseHead(buf, 0, end, false)]) {
+        try {
+          const head = parse();
+          assert.ok(head.end === end && head.dropped.every((offset) => offset >= 0 && offset <= end));
+        } catch (error) {
+          assert.ok(error instanceof HeadError, String(error));
+        }
+      }
+    }),
+    { numRuns: 500 },
+  );
 });
