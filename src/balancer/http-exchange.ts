@@ -14,7 +14,7 @@ import { bodyReader, type BodyReader } from './http-body.js';
 import type { HttpClientConnection } from './http-client-connection.js';
 import { rawErrorResponse, type ErrorStatus } from './http-errors.js';
 import { Framing, HeadError, type RequestHead } from './http-head.js';
-import { composeHead, connectionClose, connectionKeepAlive } from './http-headers.js';
+import { composeHead, connectionClose, connectionKeepAlive, contentLengthLine } from './http-headers.js';
 import type { RequestRecord } from './http-log.js';
 import { ResponseHeadReader } from './http-response-head.js';
 import { openServerConnection, type ServerConnection, type ServerConnectionUser, type ServerPool } from './http-server-pool.js';
@@ -170,8 +170,9 @@ export class HttpExchange implements ServerConnectionUser {
     const head = this.head;
     // Keep-alive towards the server is HTTP/1.1's default; an HTTP/1.0 request asks for it.
     const connection = http.connectionMode !== 'keep-alive' || context.stopping ? connectionClose : head.minorVersion === 0 ? connectionKeepAlive : undefined;
-    const forwardFor = http.forwardFor && !(http.forwardFor.ifNone && head.hasForwardFor) ? this.client.forwardForLine(http.forwardFor.header) : undefined;
-    const out = composeHead(this.headBuf, this.headStart, head.end, head.dropped, forwardFor, connection, buf, start, start + taken);
+    let added = http.forwardFor && !(http.forwardFor.ifNone && head.hasForwardFor) ? this.client.forwardForLine(http.forwardFor.header) : undefined;
+    if (head.lengthRewritten) added = added ? Buffer.concat([contentLengthLine(head.contentLength), added]) : contentLengthLine(head.contentLength);
+    const out = composeHead(this.headBuf, this.headStart, head.end, head.dropped, added, connection, buf, start, start + taken);
     this.writeUpstream(out);
     return taken;
   }
@@ -234,7 +235,8 @@ export class HttpExchange implements ServerConnectionUser {
     const taken = body.take(buf, end, buf.length);
     if (taken < 0) return this.badResponse();
     if (end + taken < buf.length) this.serverKeeps = false; // more than its response: the connection is out of step
-    this.writeClient(composeHead(buf, start, end, head.dropped, connection, undefined, buf, end, end + taken));
+    const length = head.lengthRewritten ? contentLengthLine(head.contentLength) : undefined;
+    this.writeClient(composeHead(buf, start, end, head.dropped, length, connection, buf, end, end + taken));
     if (body.done) this.responseDone();
   }
 

@@ -49,6 +49,8 @@ export interface MessageHead {
   minorVersion: number;
   framing: Framing;
   contentLength: number;
+  /** The length came as a list or in several headers (all of the same value): those lines are left out, and one `Content-Length: N` is to be added, as HAProxy does. */
+  lengthRewritten: boolean;
   /** Connection: close was given (or HTTP/1.0 without keep-alive). */
   wantsClose: boolean;
   /** [start, end) of each header line that stays on this hop, in order. */
@@ -115,6 +117,9 @@ const lines = new Int32Array(maxHeaderCount * 6);
 interface Fields {
   count: number;
   contentLength: number;
+  /** Content-Length header lines, and whether one was a list. */
+  lengthLines: number;
+  lengthList: boolean;
   chunked: boolean;
   /** Transfer-Encoding present (chunked last or not). */
   transferEncoding: boolean;
@@ -129,7 +134,7 @@ interface Fields {
 const noneDropped: number[] = [];
 
 /** Reused from parse to parse (parsing is synchronous): no allocation for a head that drops nothing. */
-const fields: Fields = { count: 0, contentLength: -1, chunked: false, transferEncoding: false, close: false, keepAlive: false, hosts: 0, hasForwardFor: false, dropped: noneDropped };
+const fields: Fields = { count: 0, contentLength: -1, lengthLines: 0, lengthList: false, chunked: false, transferEncoding: false, close: false, keepAlive: false, hosts: 0, hasForwardFor: false, dropped: noneDropped };
 
 function dropLine(start: number, end: number): void {
   if (fields.dropped === noneDropped) fields.dropped = [];
@@ -140,6 +145,8 @@ function dropLine(start: number, end: number): void {
 function parseFields(buf: Buffer, at: number, end: number, forwardFor: Uint8Array | undefined): Fields {
   fields.count = 0;
   fields.contentLength = -1;
+  fields.lengthLines = 0;
+  fields.lengthList = false;
   fields.chunked = false;
   fields.transferEncoding = false;
   fields.close = false;
@@ -181,7 +188,10 @@ function parseFields(buf: Buffer, at: number, end: number, forwardFor: Uint8Arra
     let drop = false;
     // Only names of these lengths matter; most headers are passed over after one compare.
     if (nameLength === 4 && nameIs(buf, nameStart, nameEnd, names.host)) fields.hosts += 1;
-    else if (nameLength === 14 && nameIs(buf, nameStart, nameEnd, names.contentLength)) fields.contentLength = contentLengthOf(buf, valueStart, valueEnd, fields.contentLength);
+    else if (nameLength === 14 && nameIs(buf, nameStart, nameEnd, names.contentLength)) {
+      fields.contentLength = contentLengthOf(buf, valueStart, valueEnd, fields.contentLength);
+      fields.lengthLines += 1;
+    }
     else if (nameLength === 17 && nameIs(buf, nameStart, nameEnd, names.transferEncoding)) {
       if (fields.transferEncoding && fields.chunked) throw new HeadError('chunked is not the last transfer coding');
       fields.transferEncoding = true;
@@ -222,6 +232,7 @@ function contentLengthOf(buf: Buffer, start: number, end: number, previous: numb
     while (at < end && (buf[at] === SP || buf[at] === HTAB)) at += 1;
     if (at === end) break;
     if (buf[at] !== 0x2c) throw new HeadError('bad Content-Length');
+    fields.lengthList = true;
     at += 1;
     while (at < end && (buf[at] === SP || buf[at] === HTAB)) at += 1;
   }
@@ -331,11 +342,13 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, forwar
   } else if (fields.contentLength > 0) {
     framing = Framing.Length;
   }
+  const lengthRewritten = rewriteLength(buf);
   return {
     end,
     minorVersion,
     framing,
     contentLength: fields.contentLength,
+    lengthRewritten,
     wantsClose: fields.close || (minorVersion === 0 && !fields.keepAlive),
     dropped: fields.dropped,
     methodEnd,
@@ -376,15 +389,24 @@ export function parseResponseHead(buf: Buffer, start: number, end: number, reque
   else if (fields.contentLength >= 0) framing = fields.contentLength > 0 ? Framing.Length : Framing.None;
   else framing = Framing.UntilClose;
   if (fields.transferEncoding && fields.contentLength >= 0) dropContentLength(buf, fields);
+  const lengthRewritten = !fields.transferEncoding && rewriteLength(buf);
   return {
     end,
     minorVersion,
     framing,
     contentLength: fields.contentLength,
+    lengthRewritten,
     wantsClose: fields.close || (minorVersion === 0 && !fields.keepAlive) || framing === Framing.UntilClose,
     dropped: fields.dropped,
     status,
   };
+}
+
+/** A length in a list or in several headers: its lines are left out, for one clean header instead (some servers refuse lists). */
+function rewriteLength(buf: Buffer): boolean {
+  if (fields.lengthLines <= 1 && !fields.lengthList) return false;
+  dropContentLength(buf, fields);
+  return true;
 }
 
 function dropContentLength(buf: Buffer, fields: Fields): void {

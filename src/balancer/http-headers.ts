@@ -15,6 +15,9 @@ export function clientIpOf(socket: Socket): string {
 export const connectionClose = Buffer.from('Connection: close\r\n', 'latin1');
 export const connectionKeepAlive = Buffer.from('Connection: keep-alive\r\n', 'latin1');
 
+/** One clean Content-Length line, for a length that came as a list or in several headers. */
+export const contentLengthLine = (length: number): Buffer => Buffer.from(`Content-Length: ${length}\r\n`, 'latin1');
+
 /** `NAME: ip\r\n`, the line `option forwardfor` adds. */
 export const forwardForLine = (header: string, clientIp: string): Buffer => Buffer.from(`${header}: ${clientIp}\r\n`, 'latin1');
 

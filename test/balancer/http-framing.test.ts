@@ -308,6 +308,11 @@ test('request smuggling attempts and malformed requests get HAProxy 400 and the 
       assert.equal(received, page400, JSON.stringify(attempt.slice(0, 120)));
     }
     assert.equal(backend.connections, 0, 'no attempt reached the server');
+    // A length given as a list of the same value is one length: the server gets one clean header.
+    const listed = await rawExchange(port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\nConnection: close\r\n\r\nhello');
+    assert.match(listed.received, /^HTTP\/1\.1 200 OK\r\n[^]*a 5/);
+    assert.equal(backend.lastHeaders['content-length'], '5');
+    backend.connections = 0;
     // A broken chunked body: the server has a partial request; the client gets 400, not whatever follows.
     const broken = await rawExchange(port, 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\nGET /admin HTTP/1.1\r\nHost: x\r\n\r\n');
     assert.equal(broken.received, page400);

@@ -37,7 +37,11 @@ test('a request head: method, target, version, framing, and where it ends (what 
   assert.equal(request('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n').head.wantsClose, true);
   assert.equal(request('GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n').head.framing, Framing.None);
   assert.equal(request('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n').head.framing, Framing.Chunked);
-  assert.equal(request('GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 7, 7\r\nContent-Length: 7\r\n\r\n').head.contentLength, 7, 'a list of the same length is one length');
+  const list = request('GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 7, 7\r\nContent-Length: 7\r\n\r\n');
+  assert.equal(list.head.contentLength, 7, 'a list of the same length is one length');
+  assert.equal(list.head.lengthRewritten, true);
+  assert.equal(forwarded(list.buf, list.head), 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', 'the list is left out, for one clean header');
+  assert.equal(request('GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\n\r\n').head.lengthRewritten, false);
   assert.equal(request('GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n', 'x-forwarded-for').head.hasForwardFor, true);
   assert.equal(request('GET / HTTP/1.1\r\nHost: a\r\n\r\n', 'x-forwarded-for').head.hasForwardFor, false);
 });
