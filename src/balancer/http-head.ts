@@ -374,7 +374,8 @@ export function parseResponseHead(buf: Buffer, start: number, end: number, reque
   const d0 = buf[at + 1]! - 0x30;
   const d1 = buf[at + 2]! - 0x30;
   const d2 = buf[at + 3]! - 0x30;
-  if (!(d0 >= 1 && d0 <= 5 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9)) throw new HeadError('bad status code');
+  // Any three digits from 100 (RFC 9110 15: an unknown one reads as its class), as HAProxy takes them.
+  if (!(d0 >= 1 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9)) throw new HeadError('bad status code');
   const status = d0 * 100 + d1 * 10 + d2;
   at += 4;
   if (buf[at] === SP) {
