@@ -58,6 +58,12 @@ export class Backend {
     return new Promise((resolve) => this.queue.push({ clientAddress, exclude, resolve }, this.plan.queueTimeoutMs, (waiter) => waiter.resolve(undefined)));
   }
 
+  /** A server with a slot taken, when one is free right now; undefined when `acquire` would have to wait or find none. */
+  takeNow(clientAddress: string): ServerState | undefined {
+    const pick = pickServer(this.plan.balance, this.servers, clientAddress);
+    return 'server' in pick ? this.take(pick.server) : undefined;
+  }
+
   release(server: ServerState): void {
     server.current -= 1;
     this.serveQueue();
@@ -65,7 +71,7 @@ export class Backend {
 
   /** Hands free slots to waiting connections, first come first served; call when slots free up or servers come back. */
   serveQueue(): void {
-    for (;;) {
+    while (this.queue.length > 0) {
       let chosen: ServerState | undefined;
       const waiter = this.queue.takeFirst((candidate) => {
         const pick = pickServer(this.plan.balance, this.servers, candidate.clientAddress, candidate.exclude);

@@ -1,8 +1,6 @@
 // The answers the balancer itself gives in mode http, with HAProxy 2.6's own bodies (what
 // clients and monitoring already match on). Like HAProxy, each closes the client connection.
 
-import type { ServerResponse } from 'node:http';
-
 export type ErrorStatus = 400 | 408 | 502 | 503 | 504;
 
 const pages: Record<ErrorStatus, { reason: string; text: string }> = {
@@ -17,21 +15,19 @@ const bodyOf = (status: ErrorStatus) => `<html><body><h1>${status} ${pages[statu
 
 const headersOf = (body: string) => ['content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-cache', 'content-type', 'text/html', 'connection', 'close'];
 
-/** Answers a request with the error page (when nothing of a response was sent yet) and closes the connection after it. */
-export function sendError(response: ServerResponse, status: ErrorStatus): void {
-  if (response.headersSent) {
-    response.destroy();
-    return;
-  }
-  const body = bodyOf(status);
-  response.writeHead(status, pages[status].reason, headersOf(body)).end(body);
-}
-
-/** The whole error response as bytes, for a connection on which no request could be parsed (408, 400). */
-export function rawErrorResponse(status: 400 | 408): Buffer {
+function pageOf(status: ErrorStatus): Buffer {
   const body = bodyOf(status);
   const headers = headersOf(body);
   let head = `HTTP/1.1 ${status} ${pages[status].reason}\r\n`;
   for (let index = 0; index < headers.length; index += 2) head += `${headers[index]}: ${headers[index + 1]}\r\n`;
-  return Buffer.from(`${head}\r\n${body}`);
+  return Buffer.from(`${head}\r\n${body}`, 'latin1');
+}
+
+const rawPages = new Map<ErrorStatus, Buffer>();
+
+/** The whole error response as bytes, as HAProxy sends it (made once per status). */
+export function rawErrorResponse(status: ErrorStatus): Buffer {
+  let page = rawPages.get(status);
+  if (!page) rawPages.set(status, (page = pageOf(status)));
+  return page;
 }

@@ -1,221 +1,406 @@
-// One HTTP request through a mode http frontend: a server picked for this request alone
-// (so a kept-alive client is balanced request by request), connected with retries and
-// redispatch (retry.ts), the request forwarded with its body piped only once the server is
-// connected (so a failed connect loses nothing to retry with), the response piped back.
-// Bodies are streamed, never buffered, and pipes respect backpressure. What goes wrong is
-// answered as HAProxy does: 503 with no server, 504 on `timeout server` before the response
-// headers, 502 on a bad or missing response.
+// One HTTP request through a mode http frontend: a server picked for this request alone (so a
+// kept-alive client is balanced request by request), connected with retries and redispatch
+// (retry.ts) or taken from the server's pool of kept-alive connections, the request head
+// forwarded (rewritten only where the proxy changes it) with the first body bytes in the same
+// write, the rest of the body forwarded as it comes, and the response the same way back.
+// The body is read from the client only once the server is connected (a failed connect is
+// retried with nothing lost). Bytes are never copied unless a head is rewritten, and a side
+// whose writes back up pauses the other. What goes wrong is answered as HAProxy does: 503
+// with no server, 504 on `timeout server` before the response head, 502 on a bad or missing
+// response.
 
-import { request as httpRequest, type Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Backend } from './backend.js';
+import { bodyReader, type BodyReader } from './http-body.js';
 import type { HttpClientConnection } from './http-client-connection.js';
-import { sendError, type ErrorStatus } from './http-errors.js';
-import { clientIpOf, forwardedHeaders, responseHeaders } from './http-headers.js';
+import { rawErrorResponse, type ErrorStatus } from './http-errors.js';
+import { Framing, HeadError, type RequestHead } from './http-head.js';
+import { composeHead, connectionClose, connectionKeepAlive, contentLengthLine } from './http-headers.js';
 import type { RequestRecord } from './http-log.js';
+import { ResponseHeadReader } from './http-response-head.js';
+import { openServerConnection, type ServerConnection, type ServerConnectionUser, type ServerPool } from './http-server-pool.js';
 import type { HttpPlan } from './plan.js';
 import { connectWithRetries } from './retry.js';
 import type { ServerState } from './server-state.js';
 
-const ignoreError = () => {};
-
-/** What an exchange needs from its frontend. */
+/** What an exchange needs from the frontend serving it. */
 export interface ExchangeContext {
   readonly name: string;
   readonly http: HttpPlan;
   readonly backend: Backend;
-  agentFor(server: ServerState): Agent;
+  readonly pool: ServerPool;
+  /** Replaced at a reload and nothing took over: the client connection closes after this response. */
+  readonly stopping: boolean;
   /** Given the finished request's record when `option httplog` is on. */
-  logRequest?: (record: RequestRecord) => void;
+  readonly logRequest: ((record: RequestRecord) => void) | undefined;
   readonly connectionsOpen: number;
 }
 
-export class HttpExchange {
+export class HttpExchange implements ServerConnectionUser {
   private readonly context: ExchangeContext;
   private readonly client: HttpClientConnection;
-  private readonly request: IncomingMessage;
-  private readonly response: ServerResponse;
-  private readonly forwarded: { headers: string[]; hasBody: boolean };
-  private readonly clientIp: string;
+  private readonly head: RequestHead;
+  /** The request head is headBuf[headStart, head.end). */
+  private readonly headBuf: Buffer;
+  private readonly headStart: number;
+  private readonly requestBody: BodyReader;
   private readonly startMs: number;
-  private readonly requestMs = Date.now();
-  private readonly clientBytesAtStart: number;
+  private readonly requestMs: number;
   private connectStartMs = -1;
   private connectedMs = -1;
   private responseMs = -1;
   private server: ServerState | undefined;
-  private upstream: ClientRequest | undefined;
-  private upstreamSocket: Socket | undefined;
-  private upstreamBytes = [0, 0];
+  private upstream: ServerConnection | undefined;
   private retries = 0;
   private status = -1;
   private termination = '--';
-  private awaitingServer = true;
-  private over = false;
+  private bytesToServer = 0;
+  private bytesFromServer = 0;
+  private bytesToClient = 0;
+  headSent = false;
+  private replayed = false;
+  private readonly responseHead: ResponseHeadReader;
+  private responseBody: BodyReader | undefined;
+  private responseFraming = Framing.None;
+  /** Reading from the server is paused until the client's socket drains. */
+  private upstreamPaused = false;
+  /** The server may get another request on this connection after this response. */
+  private serverKeeps = false;
+  /** The client connection closes after this response. */
+  private closeClient = false;
+  over = false;
 
-  constructor(context: ExchangeContext, client: HttpClientConnection, request: IncomingMessage, response: ServerResponse) {
+  constructor(context: ExchangeContext, client: HttpClientConnection, head: RequestHead, headBuf: Buffer, headStart: number, startMs: number) {
     this.context = context;
     this.client = client;
-    this.request = request;
-    this.response = response;
-    this.startMs = client.requestArrived();
-    this.clientBytesAtStart = client.socket.bytesWritten;
-    client.awaitingServer += 1;
-    this.clientIp = clientIpOf(request.socket);
-    this.forwarded = forwardedHeaders(request.rawHeaders, context.http, this.clientIp);
-    response.once('close', () => this.finish());
+    this.head = head;
+    this.headBuf = headBuf;
+    this.headStart = headStart;
+    this.requestBody = bodyReader(head.framing, head.contentLength);
+    this.responseHead = new ResponseHeadReader(head.isHead);
+    this.startMs = startMs;
+    this.requestMs = Date.now();
   }
 
-  async start(): Promise<void> {
-    const backend = this.context.backend;
-    const connected = await connectWithRetries(backend, this.clientIp, (server) => this.connect(server), () => this.over, (upstream) => upstream.destroy());
+  /** A server is connected and the request may go out. */
+  get connected(): boolean {
+    return this.upstream !== undefined && !this.over;
+  }
+
+  /** The request went out whole: its head, and its body to the end. */
+  get requestSent(): boolean {
+    return this.headSent && this.requestBody.done;
+  }
+
+  /**
+   * Waiting for a server (a slot, a connection) or for the response head, with nothing more
+   * expected from the client: `timeout client` does not apply. A client that stops in the
+   * middle of its request body is timed out as any other.
+   */
+  get awaitingServer(): boolean {
+    return this.responseMs < 0 && !this.over && (!this.headSent || this.requestBody.done);
+  }
+
+  /**
+   * Gets the request a server; true when it has one at once (a free slot and a kept-alive
+   * connection to it: no promise, no wait), else the client connection hears of it later.
+   */
+  start(): boolean {
+    const context = this.context;
+    const server = context.backend.takeNow(this.client.clientIp);
+    if (server) {
+      this.connectStartMs = Date.now();
+      const pooled = context.pool.take(server);
+      if (pooled) {
+        this.server = server;
+        this.connectedMs = this.connectStartMs;
+        this.use(pooled);
+        return true;
+      }
+    }
+    void this.connectWithRetries(server);
+    return false;
+  }
+
+  private async connectWithRetries(acquired: ServerState | undefined): Promise<void> {
+    const context = this.context;
+    const pool = context.pool;
+    const connected = await connectWithRetries(context.backend, this.client.clientIp, (server) => this.connect(server), () => this.over, (upstream) => pool.give(upstream), acquired);
     if (this.over) return;
     if (!connected) return this.fail(503, 'SC');
     this.server = connected.server;
     this.retries = connected.retries;
-    const upstream = (this.upstream = connected.connection);
-    this.upstreamSocket = upstream.socket ?? undefined;
     this.connectedMs = Date.now();
-    const timeoutMs = backend.plan.serverTimeoutMs;
-    if (timeoutMs !== undefined) upstream.setTimeout(timeoutMs, () => this.serverTimedOut(upstream));
-    if (this.forwarded.hasBody) this.request.pipe(upstream);
+    this.use(connected.connection);
+    this.client.pump();
   }
 
-  /** Sends the request to `server`; resolves with it once connected (a kept-alive socket is at once), or undefined if the connect failed. */
-  private connect(server: ServerState): Promise<ClientRequest | undefined> {
+  /** A kept-alive connection to `server` if the pool has one, else a new one. */
+  private connect(server: ServerState): Promise<ServerConnection | undefined> {
     if (this.connectStartMs < 0) this.connectStartMs = Date.now();
-    const plan = server.plan;
-    const request = this.request;
-    const upstream = httpRequest({
-      host: plan.host,
-      port: plan.port ?? (request.socket.localPort ?? 0) + plan.portOffset,
-      method: request.method,
-      path: request.url,
-      headers: this.forwarded.headers,
-      agent: this.context.agentFor(server),
-    });
-    // Without a body, the request is complete now; its head goes out once a socket is there.
-    if (!this.forwarded.hasBody) upstream.end();
-    return new Promise((resolve) => {
-      let settled = false;
-      let timer: NodeJS.Timeout | undefined;
-      const settle = (connected: boolean) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (!connected) upstream.destroy();
-        resolve(connected ? upstream : undefined);
-      };
-      upstream.on('error', (error: NodeJS.ErrnoException) => (settled ? this.upstreamFailed(upstream, error) : settle(false)));
-      upstream.on('response', (response) => this.responded(upstream, response));
-      upstream.once('socket', (socket) => {
-        this.upstreamBytes = [socket.bytesWritten, socket.bytesRead]; // before this request's head goes out
-        if (!socket.connecting) return settle(true);
-        socket.once('connect', () => settle(true));
-        const timeoutMs = this.context.backend.plan.connectTimeoutMs;
-        if (timeoutMs !== undefined) timer = setTimeout(() => settle(false), timeoutMs);
-      });
-    });
+    const pooled = this.context.pool.take(server);
+    if (pooled) return Promise.resolve(pooled);
+    return this.open(server);
   }
 
-  private responded(upstream: ClientRequest, response: IncomingMessage): void {
-    if (upstream !== this.upstream || this.over) {
-      response.destroy();
+  private open(server: ServerState): Promise<ServerConnection | undefined> {
+    const plan = server.plan;
+    const backendPlan = this.context.backend.plan;
+    return openServerConnection(server, plan.host, plan.port ?? this.client.localPort + plan.portOffset, backendPlan.connectTimeoutMs, backendPlan.serverTimeoutMs);
+  }
+
+  private use(upstream: ServerConnection): void {
+    this.upstream = upstream;
+    upstream.user = this;
+    upstream.uses += 1;
+  }
+
+  /**
+   * Sends the request head, with the body bytes of buf[start, end) (what the client sent after
+   * the head, if any) in the same write. Returns how many of those bytes were body.
+   */
+  sendHead(buf: Buffer | undefined, start: number, end: number): number {
+    const taken = buf ? this.requestBody.take(buf, start, end) : 0;
+    if (taken < 0) {
+      this.badRequestBody();
+      return 0;
+    }
+    this.headSent = true;
+    const context = this.context;
+    const http = context.http;
+    const head = this.head;
+    // Keep-alive towards the server is HTTP/1.1's default; an HTTP/1.0 request asks for it.
+    const connection = http.connectionMode !== 'keep-alive' || context.stopping ? connectionClose : head.minorVersion === 0 ? connectionKeepAlive : undefined;
+    let added = http.forwardFor && !(http.forwardFor.ifNone && head.hasForwardFor) ? this.client.forwardForLine(http.forwardFor.header) : undefined;
+    if (head.lengthRewritten) added = added ? Buffer.concat([contentLengthLine(head.contentLength), added]) : contentLengthLine(head.contentLength);
+    const out = composeHead(this.headBuf, this.headStart, head.end, head.dropped, added, connection, buf, start, start + taken);
+    this.writeUpstream(out);
+    return taken;
+  }
+
+  /** Forwards the body bytes of buf[start, end); returns how many there were (the rest is the client's next request). */
+  sendBody(buf: Buffer, start: number, end: number): number {
+    const taken = this.requestBody.take(buf, start, end);
+    if (taken < 0) {
+      this.badRequestBody();
+      return 0;
+    }
+    if (taken > 0) this.writeUpstream(taken === buf.length ? buf : buf.subarray(start, start + taken));
+    return taken;
+  }
+
+  private writeUpstream(bytes: Buffer): void {
+    this.bytesToServer += bytes.length;
+    if (!this.upstream!.socket.write(bytes)) this.client.pauseForUpstream();
+  }
+
+  /** A chunked request body broken mid-way: the server has part of a request, the client a 400 (or a cut, if answered already). */
+  private badRequestBody(): void {
+    this.dropUpstream();
+    if (this.responseMs < 0) this.fail(400, 'PD');
+    else this.abort('PD');
+  }
+
+  serverDrained(): void {
+    this.client.resumeForUpstream();
+  }
+
+  clientDrained(): void {
+    if (!this.upstreamPaused) return;
+    this.upstreamPaused = false;
+    if (this.connected) this.upstream!.socket.resume();
+  }
+
+  serverData(chunk: Buffer): void {
+    if (this.over) return;
+    this.bytesFromServer += chunk.length;
+    if (this.responseBody) return this.forwardResponseBody(chunk);
+    let final;
+    try {
+      final = this.responseHead.read(chunk, this);
+    } catch (error) {
+      if (error instanceof HeadError) return this.badResponse();
+      throw error;
+    }
+    if (!final) return;
+    const { buf, start, head } = final;
+    const end = head.end;
+    this.responseMs = Date.now();
+    this.status = head.status;
+    this.responseFraming = head.framing;
+    const body = (this.responseBody = bodyReader(head.framing, head.contentLength));
+    this.serverKeeps = !head.wantsClose;
+    const request = this.head;
+    this.closeClient = request.wantsClose || head.framing === Framing.UntilClose || this.context.http.connectionMode === 'close' || this.context.stopping || this.client.ended;
+    const connection = this.closeClient ? connectionClose : request.minorVersion === 0 ? connectionKeepAlive : undefined;
+    const taken = body.take(buf, end, buf.length);
+    if (taken < 0) return this.badResponse();
+    if (end + taken < buf.length) this.serverKeeps = false; // more than its response: the connection is out of step
+    const length = head.lengthRewritten ? contentLengthLine(head.contentLength) : undefined;
+    this.writeClient(composeHead(buf, start, end, head.dropped, length, connection, buf, end, end + taken));
+    if (body.done) this.responseDone();
+  }
+
+  interimResponse(bytes: Buffer): void {
+    this.writeClient(bytes);
+  }
+
+  holdsReadBytes(): boolean {
+    return this.client.socket.writableLength > 0;
+  }
+
+  private forwardResponseBody(chunk: Buffer): void {
+    const taken = this.responseBody!.take(chunk, 0, chunk.length);
+    if (taken < 0) return this.abort('SD'); // the server broke its chunked framing: the client cannot get a valid message
+    if (taken < chunk.length) this.serverKeeps = false;
+    if (taken > 0) this.writeClient(taken === chunk.length ? chunk : chunk.subarray(0, taken));
+    if (this.responseBody!.done) this.responseDone();
+  }
+
+  private writeClient(bytes: Buffer): void {
+    this.bytesToClient += bytes.length;
+    if (!this.client.write(bytes) && this.connected) {
+      this.upstreamPaused = true;
+      this.upstream!.socket.pause();
+    }
+  }
+
+  serverGone(): void {
+    if (this.over) return;
+    const upstream = this.upstream!;
+    const silent = this.bytesFromServer === 0 && !this.responseHead.started && this.bytesToClient === 0;
+    this.upstream = undefined;
+    this.countServerBytes();
+    if (this.responseBody) {
+      // A body delimited by the server's close is complete now; any other is cut short.
+      if (this.responseFraming === Framing.UntilClose) return this.responseDone();
+      return this.abort('SD');
+    }
+    if (silent && this.mayReplay(upstream)) return void this.replay();
+    this.fail(502, 'SH');
+  }
+
+  /**
+   * A kept-alive connection the server closed, without a word, as this request went out (its
+   * keep-alive timeout struck): an idempotent request without a body goes again, once, on a new
+   * connection, as a client would (RFC 9112 9.3.1.1); a body already streamed cannot be.
+   */
+  private mayReplay(upstream: ServerConnection): boolean {
+    return !this.replayed && upstream.uses > 1 && this.head.idempotent && this.head.framing === Framing.None && this.server !== undefined;
+  }
+
+  private async replay(): Promise<void> {
+    this.replayed = true;
+    this.headSent = false;
+    const fresh = await this.open(this.server!);
+    if (this.over) {
+      fresh?.socket.destroy();
       return;
     }
-    this.serverAnswered();
-    this.responseMs = Date.now();
-    this.status = response.statusCode ?? 502;
-    this.response.writeHead(this.status, response.statusMessage, responseHeaders(response.rawHeaders, this.context.http.connectionMode === 'close'));
-    response.once('end', () => this.countUpstreamBytes());
-    response.on('error', ignoreError); // a premature close also emits 'aborted' as an error; 'close' below handles it
-    response.once('close', () => {
-      if (response.complete) return;
-      this.termination = 'SD'; // the server went away in the middle of the body
-      this.response.destroy();
-    });
-    response.pipe(this.response);
+    if (!fresh) return this.fail(502, 'SH');
+    this.use(fresh);
+    this.client.pump();
   }
 
-  private serverTimedOut(upstream: ClientRequest): void {
-    if (upstream !== this.upstream || this.over) return;
+  serverTimedOut(): void {
+    if (this.over) return;
     this.dropUpstream();
     if (this.responseMs < 0) return this.fail(504, 'sH');
-    this.termination = 'sD';
-    this.response.destroy();
+    this.abort('sD');
   }
 
-  private upstreamFailed(upstream: ClientRequest, error: NodeJS.ErrnoException): void {
-    if (upstream !== this.upstream || this.over) return;
+  /** The client connection closed (or its idle time ran out: `timedOut`) before the response was done. */
+  clientGone(timedOut = false): void {
+    if (this.over) return;
+    // A client timeout strikes while data is expected from or sent to the client: HAProxy's cD.
+    const phase = timedOut ? 'D' : this.upstream === undefined && this.responseMs < 0 ? 'C' : this.responseMs < 0 ? 'H' : 'D';
+    this.termination = (timedOut ? 'c' : 'C') + phase;
     this.dropUpstream();
-    // An unparsable response (llhttp's HPE_ codes) is the proxy refusing it; a closed connection is the server's doing.
-    if (this.responseMs < 0) return this.fail(502, error.code?.startsWith('HPE_') ? 'PH' : 'SH');
-    this.termination = 'SD';
-    this.response.destroy();
+    this.end(false);
   }
 
+  /** HAProxy's error page, when nothing of a response went out yet (else the client connection is cut); the client connection closes. */
   private fail(status: ErrorStatus, termination: string): void {
-    this.serverAnswered();
+    if (this.responseMs >= 0 || this.bytesToClient > 0) return this.abort(termination);
     this.status = status;
     this.termination = termination;
-    sendError(this.response, status);
+    this.writeClient(rawErrorResponse(status));
+    this.dropUpstream();
+    this.end(false);
+  }
+
+  private badResponse(): void {
+    this.dropUpstream();
+    this.fail(502, 'PH');
+  }
+
+  /** Half a response went out: the client connection can only be cut. */
+  private abort(termination: string): void {
+    this.termination = termination;
+    this.dropUpstream();
+    this.client.socket.destroy();
+    this.end(false);
+  }
+
+  private responseDone(): void {
+    const upstream = this.upstream;
+    if (upstream) {
+      this.upstream = undefined;
+      this.countServerBytes();
+      upstream.user = undefined;
+      if (this.upstreamPaused) upstream.socket.resume(); // a pooled connection must hear of its close
+      // Reused only if it is in step: request and response both complete, and nobody asked to close.
+      if (this.serverKeeps && this.requestSent && this.context.http.connectionMode === 'keep-alive' && !this.context.stopping) this.context.pool.give(upstream);
+      else upstream.socket.destroy();
+    }
+    this.end(!this.closeClient && this.requestSent);
   }
 
   private dropUpstream(): void {
     const upstream = this.upstream;
-    this.countUpstreamBytes();
+    if (!upstream) return;
     this.upstream = undefined;
-    upstream?.destroy();
+    this.countServerBytes();
+    upstream.user = undefined;
+    upstream.socket.destroy();
   }
 
-  private serverAnswered(): void {
-    if (!this.awaitingServer) return;
-    this.awaitingServer = false;
-    this.client.awaitingServer -= 1;
+  private countServerBytes(): void {
+    const server = this.server;
+    if (!server) return;
+    server.closedBytesIn += this.bytesToServer;
+    server.closedBytesOut += this.bytesFromServer;
+    this.bytesToServer = 0;
+    this.bytesFromServer = 0;
   }
 
-  /** Counted when the server's part is over, before its kept-alive socket can carry another request. */
-  private countUpstreamBytes(): void {
-    const socket = this.upstreamSocket;
-    if (!socket || !this.server) return;
-    this.upstreamSocket = undefined;
-    this.server.closedBytesIn += socket.bytesWritten - this.upstreamBytes[0]!;
-    this.server.closedBytesOut += socket.bytesRead - this.upstreamBytes[1]!;
-  }
-
-  /** When the response is done or the client went away: frees the server and tells the connection and the log. */
-  private finish(): void {
+  /** The exchange is over: frees the server slot, logs, and tells the client connection whether it goes on. */
+  private end(keepClient: boolean): void {
     if (this.over) return;
     this.over = true;
-    this.serverAnswered();
-    if (!this.response.writableFinished) {
-      if (this.termination === '--') this.termination = this.responseMs < 0 ? 'CH' : 'CD';
-      this.dropUpstream(); // half a response on its socket: it cannot serve another request
-    }
-    this.countUpstreamBytes();
     const server = this.server;
     if (server) this.context.backend.release(server);
-    this.client.requestDone();
     if (this.context.logRequest) this.context.logRequest(this.record());
+    this.client.exchangeOver(this, keepClient);
   }
 
   private record(): RequestRecord {
     const since = (ms: number, from: number) => (ms < 0 || from < 0 ? -1 : ms - from);
-    const request = this.request;
+    const head = this.head;
+    const buf = this.headBuf;
     const server = this.server;
     return {
-      clientAddress: this.clientIp,
-      clientPort: request.socket.remotePort ?? 0,
+      clientAddress: this.client.clientIp,
+      clientPort: this.client.clientPort,
       startMs: this.startMs,
       frontend: this.context.name,
       backend: this.context.backend.plan.name,
       server: server?.plan.name,
       timers: [this.requestMs - this.startMs, since(this.connectStartMs, this.requestMs), since(this.connectedMs, this.connectStartMs), since(this.responseMs, this.connectedMs), Date.now() - this.startMs],
       status: this.status,
-      bytes: this.client.socket.bytesWritten - this.clientBytesAtStart,
+      bytes: this.bytesToClient,
       termination: this.termination,
       counts: { frontend: this.context.connectionsOpen, backend: this.context.backend.current, server: server?.current ?? 0, retries: this.retries, backendQueue: this.context.backend.queued },
-      requestLine: `${request.method} ${request.url} HTTP/${request.httpVersion}`,
+      requestLine: `${buf.toString('latin1', this.headStart, head.methodEnd)} ${buf.toString('latin1', head.targetStart, head.targetEnd)} HTTP/1.${head.minorVersion}`,
     };
   }
 }

@@ -1,9 +1,10 @@
-// What a mode http frontend changes in the headers it relays: hop-by-hop headers stay on
-// their own connection (RFC 9110 7.6.1), `option forwardfor` adds the client's address,
-// `option httpclose` asks the client to close. Headers stay raw, in order, as received.
+// What a mode http frontend changes in the heads it relays, on the raw bytes: hop-by-hop
+// headers stay on their own connection (RFC 9110 7.6.1; the parser marks their lines), `option
+// forwardfor` adds the client's address, and the proxy says itself whether a connection is
+// kept (Connection: close or keep-alive). Everything else goes out byte for byte, in order.
+// The head and the first body bytes of the same read go out as one buffer: one write.
 
 import type { Socket } from 'node:net';
-import type { HttpPlan } from './plan.js';
 
 /** Addresses of IPv4 clients on a dual-stack listener read ::ffff:a.b.c.d; servers and logs expect a.b.c.d. */
 export function clientIpOf(socket: Socket): string {
@@ -11,34 +12,39 @@ export function clientIpOf(socket: Socket): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-/** Headers about one connection only, which a proxy must not forward (RFC 9110 7.6.1). */
-const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']);
+export const connectionClose = Buffer.from('Connection: close\r\n', 'latin1');
+export const connectionKeepAlive = Buffer.from('Connection: keep-alive\r\n', 'latin1');
 
-/** The request's headers as the server gets them (raw, in order), and whether a body follows. */
-export function forwardedHeaders(raw: string[], http: HttpPlan, clientIp: string): { headers: string[]; hasBody: boolean } {
-  const headers: string[] = [];
-  const forwardFor = http.forwardFor;
-  const forwardName = forwardFor?.header.toLowerCase();
-  let hasBody = false;
-  let hadForwardFor = false;
-  for (let index = 0; index < raw.length; index += 2) {
-    const name = raw[index]!;
-    const lower = name.toLowerCase();
-    if (hopByHop.has(lower)) continue;
-    if (lower === 'content-length') hasBody ||= raw[index + 1] !== '0';
-    else if (lower === 'transfer-encoding') hasBody = true;
-    else if (lower === forwardName) hadForwardFor = true;
-    headers.push(name, raw[index + 1]!);
-  }
-  if (forwardFor && !(forwardFor.ifNone && hadForwardFor)) headers.push(forwardFor.header, clientIp);
-  return { headers, hasBody };
-}
+/** One clean Content-Length line, for a length that came as a list or in several headers. */
+export const contentLengthLine = (length: number): Buffer => Buffer.from(`Content-Length: ${length}\r\n`, 'latin1');
 
-export function responseHeaders(raw: string[], close: boolean): string[] {
-  const headers: string[] = [];
-  for (let index = 0; index < raw.length; index += 2) {
-    if (!hopByHop.has(raw[index]!.toLowerCase())) headers.push(raw[index]!, raw[index + 1]!);
+/** `NAME: ip\r\n`, the line `option forwardfor` adds. */
+export const forwardForLine = (header: string, clientIp: string): Buffer => Buffer.from(`${header}: ${clientIp}\r\n`, 'latin1');
+
+/**
+ * One buffer: the head buf[start, end) (end past its blank line) without the `dropped`
+ * [start, end) lines, with the `added` lines before the blank line, then body[bodyStart, bodyEnd).
+ * When nothing changes and the body bytes follow the head in the same read, it is a view of
+ * the bytes received, not a copy.
+ */
+export function composeHead(buf: Buffer, start: number, end: number, dropped: readonly number[], added1: Buffer | undefined, added2: Buffer | undefined, body: Buffer | undefined, bodyStart: number, bodyEnd: number): Buffer {
+  const bodyLength = body ? bodyEnd - bodyStart : 0;
+  if (dropped.length === 0 && !added1 && !added2 && (bodyLength === 0 || (body === buf && bodyStart === end))) return buf.subarray(start, end + bodyLength);
+  let length = end - start + bodyLength + (added1?.length ?? 0) + (added2?.length ?? 0);
+  for (let index = 0; index < dropped.length; index += 2) length -= dropped[index + 1]! - dropped[index]!;
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  let from = start;
+  for (let index = 0; index < dropped.length; index += 2) {
+    at += buf.copy(out, at, from, dropped[index]!);
+    from = dropped[index + 1]!;
   }
-  if (close) headers.push('connection', 'close');
-  return headers;
+  // Everything kept up to the blank line, the added lines, the blank line.
+  at += buf.copy(out, at, from, end - 2);
+  if (added1) at += added1.copy(out, at);
+  if (added2) at += added2.copy(out, at);
+  out[at++] = 13;
+  out[at++] = 10;
+  if (body && bodyLength > 0) body.copy(out, at, bodyStart, bodyEnd);
+  return out;
 }

@@ -1,32 +1,31 @@
-// The mode http side of a frontend: the client connections its listeners admit are handed to
-// a Node `http.Server` (never listening itself) that parses their requests, keep-alive and
-// pipelining included; each request becomes an HttpExchange with a server of its own. Servers
-// are reached through one `http.Agent` per server, keeping connections alive between
-// requests unless `option http-server-close` or `option httpclose` says otherwise. At a
-// reload, a client connection kept alive stays open: its next requests are served by the
-// frontend of the same name in the new configuration, or, if there is none, it closes once
-// idle, as HAProxy's old process closes kept-alive connections when it stops.
+// The mode http side of a frontend: the client connections its listeners admit are read by
+// tandem itself (http-client-connection.ts: requests parsed, served in order, keep-alive and
+// pipelining), each request an HttpExchange with a server of its own. Server connections are
+// kept alive between requests in a per-server pool unless `option http-server-close` or
+// `option httpclose` says otherwise. At a reload, a client connection kept alive stays open:
+// its next requests are served by the frontend of the same name in the new configuration, or,
+// if there is none, it closes once idle, as HAProxy's old process closes kept-alive
+// connections when it stops.
 
-import { Agent, createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Backend } from './backend.js';
 import type { Served } from './frontend.js';
 import { HttpClientConnection } from './http-client-connection.js';
-import { rawErrorResponse } from './http-errors.js';
-import { HttpExchange, type ExchangeContext } from './http-exchange.js';
-import { clientIpOf } from './http-headers.js';
+import type { ExchangeContext } from './http-exchange.js';
 import { httpLogLine, type RequestRecord } from './http-log.js';
+import { ServerPool } from './http-server-pool.js';
 import type { FrontendPlan, HttpPlan } from './plan.js';
-import type { ServerState } from './server-state.js';
 
 export class HttpProxy implements ExchangeContext {
   readonly name: string;
   readonly http: HttpPlan;
   readonly backend: Backend;
-  readonly logRequest?: (record: RequestRecord) => void;
-  private readonly server: Server;
-  private readonly agents = new Map<ServerState, Agent>();
-  private readonly connections = new Map<Socket, HttpClientConnection>();
+  readonly pool: ServerPool;
+  readonly logRequest: ((record: RequestRecord) => void) | undefined;
+  /** The `option forwardfor` header's name in lowercase, for the parser to tell whether a request has one. */
+  readonly forwardForName: Buffer | undefined;
+  private readonly clientTimeoutMs: number | undefined;
+  private readonly connections = new Set<HttpClientConnection>();
   private retired = false;
   private successor: HttpProxy | undefined;
 
@@ -35,50 +34,33 @@ export class HttpProxy implements ExchangeContext {
     this.name = plan.name;
     this.http = http;
     this.backend = backend;
-    if (http.log && log) this.logRequest = (record) => log(httpLogLine(record));
-    // Node's own request and keep-alive timers are off: HttpClientConnection keeps HAProxy's.
-    this.server = createServer({ requestTimeout: 0, headersTimeout: 0, keepAliveTimeout: 0 }, (request, response) => {
-      const connection = this.connections.get(request.socket);
-      if (!connection) return void response.destroy();
-      const serving = this.latest;
-      if (serving.retired) response.shouldKeepAlive = false; // answered, then closed
-      void new HttpExchange(serving, connection, request, response).start();
-    });
-    // `timeout client` is the socket's idle limit, except while a request waits for its server.
-    this.server.timeout = plan.clientTimeoutMs ?? 0;
-    this.server.on('timeout', (socket: Socket) => {
-      if ((this.connections.get(socket)?.awaitingServer ?? 0) === 0) socket.destroy();
-    });
-    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => this.badRequest(error, socket));
+    this.clientTimeoutMs = plan.clientTimeoutMs;
+    this.pool = new ServerPool(http.connectionMode === 'keep-alive');
+    this.logRequest = http.log && log ? (record) => log(httpLogLine(record)) : undefined;
+    this.forwardForName = http.forwardFor ? Buffer.from(http.forwardFor.header.toLowerCase(), 'latin1') : undefined;
   }
 
   get connectionsOpen(): number {
     return this.connections.size;
   }
 
+  /** Retired with nothing to take over its connections: each closes after its current response. */
+  get stopping(): boolean {
+    return this.retired && this.successor === undefined;
+  }
+
   /** The frontend's ServeConnection for mode http. */
   readonly serve = (client: Socket, done: () => void): Served => {
-    const connection = new HttpClientConnection(client, this.http, (timedOut, elapsedMs, bytes) => this.logBadRequest(timedOut, 408, 'cR', elapsedMs, bytes));
-    this.connections.set(client, connection);
+    const connection = new HttpClientConnection(client, this, this.clientTimeoutMs);
+    this.connections.add(connection);
     client.once('close', () => {
-      this.connections.delete(client);
+      this.connections.delete(connection);
       connection.closed();
       done();
     });
-    this.server.emit('connection', client);
     client.resume(); // the listener accepted it paused
     return client;
   };
-
-  agentFor(server: ServerState): Agent {
-    let agent = this.agents.get(server);
-    if (!agent) {
-      // LIFO reuse keeps the fewest connections warm; a slot per request is taken in the backend, so no socket limit here.
-      agent = new Agent({ keepAlive: this.http.connectionMode === 'keep-alive' && !this.retired, scheduling: 'lifo', noDelay: true });
-      this.agents.set(server, agent);
-    }
-    return agent;
-  }
 
   /**
    * At a reload: this frontend is replaced by `successor` (none: it is gone). Server
@@ -88,46 +70,36 @@ export class HttpProxy implements ExchangeContext {
   retire(successor: HttpProxy | undefined): void {
     this.retired = true;
     this.successor = successor;
-    for (const agent of this.agents.values()) {
-      agent.maxFreeSockets = 0;
-      for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
-    }
+    this.pool.keeping = false;
+    this.pool.closeIdle();
     this.closeIdleIfStopped();
   }
 
   /** Closes the idle client connections whose next requests nothing would serve (the latest frontend in their line is gone). */
   closeIdleIfStopped(): void {
     if (!this.latest.retired) return;
-    for (const connection of this.connections.values()) if (connection.idle) connection.socket.destroy();
+    for (const connection of this.connections) if (connection.idle) connection.socket.destroy();
   }
 
   /** Closes the kept-alive server connections (client connections are the frontend's to end). */
   close(): void {
-    for (const agent of this.agents.values()) agent.destroy();
+    this.pool.keeping = false;
+    this.pool.closeIdle();
   }
 
   /** The frontend serving this one's connections now: itself, or the one that replaced it at the last reload. */
-  private get latest(): HttpProxy {
+  get latest(): HttpProxy {
     let proxy: HttpProxy = this;
     while (proxy.successor) proxy = proxy.successor;
     return proxy;
   }
 
-  /** A request Node's parser refused: HAProxy's 400, unless the client is already gone. */
-  private badRequest(error: NodeJS.ErrnoException, socket: Socket): void {
-    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-    const page = rawErrorResponse(400);
-    socket.end(page, () => socket.destroy());
-    const connection = this.connections.get(socket);
-    if (connection) this.logBadRequest(connection, 400, 'PR', Date.now() - connection.readySinceMs, page.length);
-  }
-
-  private logBadRequest(connection: HttpClientConnection, status: number, termination: string, elapsedMs: number, bytes: number): void {
+  /** A request that got 400 (unparsable) or 408 (not complete in time) from the proxy itself. */
+  logBadRequest(connection: HttpClientConnection, status: number, termination: string, elapsedMs: number, bytes: number): void {
     if (!this.logRequest) return;
-    const socket = connection.socket;
     this.logRequest({
-      clientAddress: clientIpOf(socket),
-      clientPort: socket.remotePort ?? 0,
+      clientAddress: connection.clientIp,
+      clientPort: connection.clientPort,
       startMs: connection.readySinceMs,
       frontend: this.name,
       backend: this.backend.plan.name,

@@ -7,12 +7,16 @@ import type { ServerState } from './server-state.js';
 
 export type Pick = { server: ServerState } | { wait: true } | { none: true };
 
+/** One pass, one array: a pick is made for every request in mode http. */
 function candidatesOf(servers: readonly ServerState[], exclude: ServerState | undefined): ServerState[] {
-  const usable = servers.filter((server) => server.usable && server !== exclude);
-  const active = usable.filter((server) => !server.plan.backup);
-  if (active.length > 0) return active;
-  const backup = usable.find((server) => server.plan.backup);
-  return backup ? [backup] : [];
+  let active: ServerState[] | undefined;
+  let backup: ServerState | undefined;
+  for (const server of servers) {
+    if (!server.usable || server === exclude) continue;
+    if (!server.plan.backup) (active ??= []).push(server);
+    else backup ??= server;
+  }
+  return active ?? (backup ? [backup] : []);
 }
 
 /**
@@ -78,7 +82,7 @@ export function pickServer(algorithm: BalanceAlgorithm, servers: readonly Server
     const server = sourceHash(candidates, clientAddress);
     return server.full ? { wait: true } : { server };
   }
-  const free = candidates.filter((server) => !server.full);
+  const free = candidates.some((server) => server.full) ? candidates.filter((server) => !server.full) : candidates;
   if (free.length === 0) return { wait: true };
   return { server: algorithm === 'leastconn' ? leastConnections(free) : roundRobin(free) };
 }

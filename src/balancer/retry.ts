@@ -23,7 +23,7 @@ export interface Connected<T> {
  * A connected server with its slot held, or undefined (no server usable, queue timeout, every
  * attempt failed, or `abandoned()` became true) with no slot held. `connect` resolves with the
  * connection or undefined when it failed; a connection arriving after abandon is handed to
- * `discard`.
+ * `discard`. `acquired`: a server whose slot the caller already took, tried first.
  */
 export async function connectWithRetries<T>(
   backend: Backend,
@@ -31,9 +31,10 @@ export async function connectWithRetries<T>(
   connect: (server: ServerState) => Promise<T | undefined>,
   abandoned: () => boolean,
   discard: (connection: T) => void,
+  acquired?: ServerState,
 ): Promise<Connected<T> | undefined> {
   const plan = backend.plan;
-  let server = await backend.acquire(clientAddress);
+  let server = acquired ?? (await backend.acquire(clientAddress));
   for (let attempt = 0; server; attempt += 1) {
     if (abandoned()) break;
     const connection = await connect(server);

@@ -1,6 +1,9 @@
 // One client connection through the balancer in mode tcp: a connected server (retry.ts),
-// then pipe both ways. Pipes respect backpressure and carry half-closes; `timeout client` and
-// `timeout server` are idle timeouts on each side.
+// then bytes forwarded both ways as they come, without `pipe`'s machinery: a side whose
+// writes back up pauses the other until it drains, and a half-close is passed on. `timeout
+// client` and `timeout server` are idle timeouts on each side. (Unlike mode http's server
+// connections, reads are not into a buffer of the session's own: tcp sessions may idle for
+// hours by the thousand, and Node's reads hold no memory while idle.)
 
 import { connect, type Socket } from 'node:net';
 import type { Backend } from './backend.js';
@@ -62,7 +65,7 @@ export class Session {
     );
     if (!connected) return this.destroy();
     this.server = connected.server;
-    this.pipe(connected.connection);
+    this.forward(connected.connection);
   }
 
   /** Closes both sides at once (timeouts, errors, shutdown). */
@@ -72,7 +75,7 @@ export class Session {
     this.finish();
   }
 
-  private pipe(upstream: Socket): void {
+  private forward(upstream: Socket): void {
     const client = this.client;
     this.upstream = upstream;
     this.server!.live.add(upstream);
@@ -80,8 +83,18 @@ export class Session {
     if (this.backend.plan.serverTimeoutMs !== undefined) upstream.setTimeout(this.backend.plan.serverTimeoutMs, () => this.destroy());
     upstream.on('error', () => this.destroy());
     upstream.once('close', (hadError) => this.sideClosed(hadError));
-    client.pipe(upstream);
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      if (!client.write(chunk)) upstream.pause();
+    });
+    client.on('data', (chunk: Buffer) => {
+      if (!upstream.write(chunk)) client.pause();
+    });
+    client.on('drain', () => upstream.resume());
+    upstream.on('drain', () => client.resume());
+    // A half-close goes through: each side ends the other's writing once its own data is written.
+    client.once('end', () => upstream.end());
+    upstream.once('end', () => client.end());
+    client.resume();
   }
 
   /**
