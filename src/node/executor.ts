@@ -62,6 +62,12 @@ export class Executor {
   /** Operations run per resource: a monitor overtaken by one says nothing about the state it left. */
   private readonly operationsRun = new Map<string, number>();
   private lastCib: Cib | undefined;
+  /**
+   * The latest result of each resource's operations here, kept in memory as well: the store's
+   * copy (lastCib) may not have it yet when the node must stop everything, and a start that
+   * just succeeded must be stopped all the same.
+   */
+  private readonly latestResults = new Map<string, LatestResult>();
 
   constructor(private readonly options: ExecutorOptions) {
     this.nowMs = options.nowMs ?? Date.now;
@@ -83,7 +89,9 @@ export class Executor {
       const result = await this.options.runAgent({ agent: primitive.agent, action: request.task, instance: request.historyId, params: primitive.params, meta: request.meta, timeoutMs: request.timeoutMs });
       log.info({ resource: request.historyId, operation: request.task, rc: result.rc, timedOut: result.timedOut, durationMs: result.durationMs, ...(request.orphan ? { orphan: true } : {}) }, 'operation finished');
       // A notification changes nothing in the resource's state: Pacemaker keeps no history of it.
-      if (this.halted || request.task === 'notify') return result.rc;
+      if (request.task === 'notify') return result.rc;
+      this.latestResults.set(request.historyId, { primitive, task: request.task, intervalMs: request.intervalMs, rc: result.rc });
+      if (this.halted) return result.rc;
       if (request.orphan && result.rc === OcfRc.success) await this.forget(request.historyId);
       else await this.record(primitive, request.historyId, request.task, request.intervalMs, result.rc);
       return result.rc;
@@ -116,26 +124,40 @@ export class Executor {
   async stopEverything(): Promise<boolean> {
     this.halted = true;
     this.monitors.clear();
-    const cib = this.lastCib;
-    if (!cib) return true;
-    const state = cib.status.nodes.find((candidate) => candidate.uname === this.options.nodeName);
-    // Whatever the last view said of this node's membership, it is here, shutting down.
-    if (state) Object.assign(state, { inCluster: true, controllerOnline: true, join: 'member', expected: 'member' });
-    if (state) state.transientAttributes.shutdown = String(Math.floor(this.nowMs() / 1000));
-    const transition = schedule({ cib, nowS: Math.floor(this.nowMs() / 1000) });
-    const stops = executionSequence(transition).filter((action) => action.node === this.options.nodeName && (action.task === 'stop' || action.task === 'demote'));
     let clean = true;
-    for (const action of stops) {
-      const request = operationRequest(cib, action.definitionId, action.historyId, action.task, 0, action.orphan);
-      if (!request) continue;
-      if ((await this.run(request)) !== OcfRc.success) clean = false;
+    // What runs now first; then whatever an operation still running at the halt leaves running.
+    for (let pass = 0; pass < maxStopPasses; pass += 1) {
+      const stops = this.stopsOfWhatRunsHere();
+      if (stops === undefined) return clean;
+      for (const request of stops) {
+        if ((await this.run(request)) !== OcfRc.success) clean = false;
+      }
+      if (stops.length === 0 && this.busy.size === 0) return clean;
+      await this.whenIdle();
     }
     return clean;
   }
 
-  /** Takes requests again after `stopEverything` (the node rejoined with a new lease). */
+  /** The stops and demotes, in the scheduler's order, of what the last known state and this node's own latest results say runs here. */
+  private stopsOfWhatRunsHere(): OperationRequest[] | undefined {
+    if (!this.lastCib) return undefined;
+    const cib = structuredClone(this.lastCib);
+    const nowS = Math.floor(this.nowMs() / 1000);
+    const state = localStateOf(cib, this.options.nodeName);
+    if (!state) return undefined;
+    for (const [historyId, latest] of this.latestResults) recordOperation(state, latest.primitive, historyId, latest.task, latest.intervalMs, latest.rc, nowS);
+    // Whatever the last view said of this node's membership, it is here, shutting down.
+    Object.assign(state, { inCluster: true, controllerOnline: true, join: 'member', expected: 'member' });
+    state.transientAttributes.shutdown = String(nowS);
+    const transition = schedule({ cib, nowS });
+    const stops = executionSequence(transition).filter((action) => action.node === this.options.nodeName && (action.task === 'stop' || action.task === 'demote'));
+    return stops.flatMap((action) => operationRequest(cib, action.definitionId, action.historyId, action.task, 0, action.orphan) ?? []);
+  }
+
+  /** Takes requests again after `stopEverything` (the node rejoined with a new lease, and probes what runs). */
   resume(): void {
     this.halted = false;
+    this.latestResults.clear();
   }
 
   stop(): void {
@@ -215,6 +237,16 @@ export class Executor {
     return state;
   }
 }
+
+interface LatestResult {
+  primitive: Primitive;
+  task: string;
+  intervalMs: number;
+  rc: number;
+}
+
+/** A pass stops what is known to run; a further one what operations in flight at the halt started. */
+const maxStopPasses = 3;
 
 function localStateOf(cib: Cib, nodeName: string): NodeState | undefined {
   return cib.status.nodes.find((candidate) => candidate.uname === nodeName);
