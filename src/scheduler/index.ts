@@ -169,7 +169,8 @@ function probes(ws: WorkingSet, primitives: SchedPrimitive[]): Transition['probe
     probed.add(historyId);
     const known = knownOn.get(historyId);
     for (const node of ws.nodes) {
-      if (!node.online || known?.has(node.name)) continue;
+      // A node to be fenced is not probed (Pacemaker probes only nodes it can trust).
+      if (!node.online || node.unclean || known?.has(node.name)) continue;
       planned.push({ historyId, definitionId: primitive.definition.id, node: node.name });
     }
   }

@@ -2,13 +2,14 @@
 // tree with clone instances expanded, and each primitive's current role from history.
 
 import type { Cib } from '../model/cib.js';
-import type { Clone, Group, Primitive, Resource, Role } from '../model/config.js';
+import type { Clone, Group, Primitive, Resource, Role, TicketConstraint } from '../model/config.js';
 import { parseDurationMs } from '../model/duration.js';
 import { INFINITY, parseScore } from '../model/score.js';
 import { isNodeOnline, type NodeState, type ResourceHistory } from '../model/status.js';
 import { failCount, failureExpired, indexFailures, isBlockingFailure } from './failures.js';
 import { replayHistory, type NodeHistory } from './history.js';
 import { addLocation } from './scores.js';
+import { applyTickets } from './tickets.js';
 import { parseUtilization } from './utilization.js';
 import { nodeTableOrder } from './node-table.js';
 import { clusterOptions, isTrue, type ClusterOptions } from './options.js';
@@ -47,6 +48,8 @@ export interface WorkingSet {
   warnings: string[];
   /** Per promotable clone, location scores that apply only to its promoted role. */
   promotedLocations: Map<string, Map<string, number>>;
+  /** Promotable clones whose rsc_ticket for the Promoted role is not granted (or in standby): nothing is promoted. */
+  promotionWithoutTicket: Set<SchedClone>;
 }
 
 export function roleRank(role: Role | undefined): RoleRank {
@@ -302,6 +305,7 @@ export function unpack(cib: Cib, nowS: number): WorkingSet {
     colocations: [],
     warnings: [],
     promotedLocations: new Map(),
+    promotionWithoutTicket: new Set(),
   };
   const sources: MetaSources = { rscDefaults: cib.configuration.rscDefaults };
   for (const resource of cib.configuration.resources) {
@@ -319,6 +323,9 @@ export function unpack(cib: Cib, nowS: number): WorkingSet {
     if (node?.unclean) ws.uncleanOrder.push(node);
   }
   unpackStatus(cib, ws);
+  // Pacemaker unpacks constraints after the status: a lost ticket's fencing comes after any other.
+  const tickets = cib.configuration.constraints.filter((constraint): constraint is TicketConstraint => constraint.type === 'ticket');
+  ws.promotionWithoutTicket = applyTickets(ws, tickets, cib.status.tickets ?? []);
   // A node never seen gets its fencing only when the actions are scheduled.
   for (const node of ws.nodes) if (node.unclean && !ws.uncleanOrder.includes(node)) ws.uncleanOrder.push(node);
   for (const node of [...ws.uncleanOrder].reverse()) {
@@ -407,7 +414,7 @@ function unpackStatus(cib: Cib, ws: WorkingSet): void {
   }
 }
 
-function markUnclean(ws: WorkingSet, node: SchedNode, reason: string): void {
+export function markUnclean(ws: WorkingSet, node: SchedNode, reason: string): void {
   if (node.unclean) return;
   node.unclean = true;
   node.fenceReason = reason;
