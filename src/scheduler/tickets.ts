@@ -38,10 +38,13 @@ function effectivePolicy(ws: WorkingSet, constraint: TicketConstraint, role: Rol
   return policy ?? (role === RoleRank.Promoted ? 'demote' : 'stop');
 }
 
-/** Each resource a constraint names with its role, in order (sets one after another). */
-function namedResources(constraint: TicketConstraint): Array<{ id: string; role: Role | undefined }> {
-  if (constraint.rsc) return [{ id: constraint.rsc.id, role: constraint.rsc.role }];
-  return (constraint.sets ?? []).flatMap((set) => set.resources.map((id) => ({ id, role: set.role })));
+/** Each resource a constraint names with its role, in order (sets one after another), and what to say if it is unknown. */
+function namedResources(constraint: TicketConstraint): Array<{ id: string; role: Role | undefined; unknown: string }> {
+  if (constraint.rsc) {
+    const { id, role } = constraint.rsc;
+    return [{ id, role, unknown: `Ignoring constraint '${constraint.id}' because '${id}' is not a valid resource or tag` }];
+  }
+  return (constraint.sets ?? []).flatMap((set) => set.resources.map((id) => ({ id, role: set.role, unknown: `${set.id ?? constraint.id}: No resource found for ${id}` })));
 }
 
 /**
@@ -54,11 +57,11 @@ export function applyTickets(ws: WorkingSet, constraints: TicketConstraint[], st
   const withoutPromotion = new Set<SchedClone>();
   for (const constraint of constraints) {
     const ticket = held.get(constraint.ticket) ?? neverGranted;
-    for (const { id, role } of namedResources(constraint)) {
-      const resource = ws.byId.get(id);
+    for (const { id, role, unknown } of namedResources(constraint)) {
+      const resource = constraintResource(ws, id);
       if (!resource) {
         // Pacemaker gives up on the rest of the constraint at the first unknown resource.
-        ws.warnings.push(`Ignoring constraint '${constraint.id}' because resource '${id}' does not exist`);
+        ws.warnings.push(unknown);
         break;
       }
       const rank = dependencyRole(role);
@@ -71,6 +74,17 @@ export function applyTickets(ws: WorkingSet, constraints: TicketConstraint[], st
     }
   }
   return withoutPromotion;
+}
+
+/**
+ * The resource a constraint names, as Pacemaker finds it: by its own id, or a clone by the
+ * id its instances carry in history; a clone's child named before any history, or a cloned
+ * group, is found nowhere.
+ */
+function constraintResource(ws: WorkingSet, id: string): SchedResource | undefined {
+  const resource = ws.byId.get(id);
+  if (!resource || resource.id === id) return resource;
+  return ws.historyNames.has(id) ? resource : undefined;
 }
 
 /** Collective resources pass the dependency down to each primitive they contain, instances included. */

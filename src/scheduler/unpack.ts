@@ -48,6 +48,12 @@ export interface WorkingSet {
   warnings: string[];
   /** Per promotable clone, location scores that apply only to its promoted role. */
   promotedLocations: Map<string, Map<string, number>>;
+  /**
+   * The ids an anonymous clone's instances were found under in history (its child's id, or
+   * a cloned group's member's): only through these does Pacemaker find the clone when a
+   * constraint names its child (find_rsc with pe_find_renamed).
+   */
+  historyNames: Set<string>;
   /** Promotable clones whose rsc_ticket for the Promoted role is not granted (or in standby): nothing is promoted. */
   promotionWithoutTicket: Set<SchedClone>;
 }
@@ -305,6 +311,7 @@ export function unpack(cib: Cib, nowS: number): WorkingSet {
     colocations: [],
     warnings: [],
     promotedLocations: new Map(),
+    historyNames: new Set(),
     promotionWithoutTicket: new Set(),
   };
   const sources: MetaSources = { rscDefaults: cib.configuration.rscDefaults };
@@ -395,6 +402,7 @@ function unpackStatus(cib: Cib, ws: WorkingSet): void {
       const owner = resolveHistoryOwner(ws, history.id, node, claimed);
       const primitive = owner ?? (replayHistory(history.ops, { ops: [], stonithEnabled: ws.options.stonithEnabled, managed: true, expired: () => false, promotable: false }).role > RoleRank.Stopped ? orphanFor(ws, history) : undefined);
       if (!primitive) continue;
+      if (owner && owner.id !== history.id) ws.historyNames.add(history.id);
       claimed.add(primitive);
       primitive.knownOn.add(node.name);
       // A failure that blocks the resource (on-fail=block) does not expire: Pacemaker then

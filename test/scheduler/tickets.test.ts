@@ -10,8 +10,10 @@ import { test } from 'node:test';
 import { summaryLines } from '../../src/cli/simulate.js';
 import { readCib } from '../../src/formats/cib/index.js';
 import type { Cib } from '../../src/model/cib.js';
+import type { Resource } from '../../src/model/config.js';
 import type { TicketState } from '../../src/model/status.js';
 import { schedule } from '../../src/scheduler/index.js';
+import { cluster, dummy, ran } from '../support/build.js';
 
 const nowS = 1_800_000_000;
 const fixture = readFileSync(new URL('../../../test/fixtures/tickets.xml', import.meta.url), 'utf8');
@@ -110,4 +112,17 @@ test('without fencing, loss-policy=fence stops instead, with the warning Pacemak
     '  * Stop       worker     (                        node3 )  due to node availability',
   ]);
   assert.deepEqual(transition.warnings, ["Resetting 'loss-policy' for ticket 'site-e' to 'stop' because fencing is not configured"]);
+});
+
+test("a ticket naming a clone's child finds the clone only through its instances' history, as Pacemaker does", () => {
+  const clone: Resource = { kind: 'clone', id: 'cl', promotable: false, legacyMaster: false, child: dummy('d'), meta: {}, params: {}, extra: {} };
+  const cib = cluster(['node1', 'node2'], [clone]);
+  cib.configuration.constraints.push({ type: 'ticket', id: 't1', ticket: 'T', rsc: { id: 'd' }, extra: {} });
+  // Nothing has run yet: no resource is called "d", the constraint is ignored and both instances start.
+  const fresh = schedule({ cib, nowS });
+  assert.deepEqual(summaryLines(fresh), ['  * Start      d:0     ( node1 )', '  * Start      d:1     ( node2 )']);
+  assert.deepEqual(fresh.warnings, ["Ignoring constraint 't1' because 'd' is not a valid resource or tag"]);
+  // Once an instance ran as "d", the name means the clone, and without the ticket it stops.
+  ran(cib, 'node1', 'd');
+  assert.deepEqual(summaryLines(schedule({ cib, nowS })), ['  * Stop       d:0     ( node1 )  due to node availability']);
 });
