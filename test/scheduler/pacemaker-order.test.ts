@@ -11,6 +11,7 @@ import { transitionKeyFor } from '../../src/model/status.js';
 import { schedule } from '../../src/scheduler/index.js';
 import { glibListSort, tableWalkOrder } from '../../src/scheduler/node-table.js';
 import { cluster, dummy, ran } from '../support/build.js';
+import type { Resource } from '../../src/model/config.js';
 
 const nowS = 1_800_000_000;
 
@@ -77,4 +78,20 @@ test('colocations with equal primaries are considered in order of the primary id
     { type: 'colocation', id: 'c4', score: '10', rsc: { id: 'r5' }, withRsc: { id: 'r3' }, extra: {} },
   ];
   assert.deepEqual(summary(expectSuccess(cib)), ['  * Start      r3      ( node1 )', '  * Start      r4      ( node2 )']);
+});
+
+test("a clone instance's change reaches what follows it before the next instance: its promote is blocked by its own start, with no reason", () => {
+  const r3: Resource = { kind: 'clone', id: 'r3', promotable: true, legacyMaster: false, child: dummy('r3c', {}, 'Stateful'), meta: { promotable: 'true' }, params: {}, extra: {} };
+  const cib = cluster(['node1', 'node2'], [dummy('r1'), r3]);
+  cib.configuration.constraints.push(
+    { type: 'order', id: 'c0', kind: 'Mandatory', first: { id: 'r1', action: 'start' }, then: { id: 'r3', action: 'start' }, extra: {} },
+    ...['node1', 'node2'].map((node) => ({ type: 'location' as const, id: `ban-${node}`, rsc: 'r1', score: '-INFINITY', node, rules: [], extra: {} })),
+  );
+  cib.status.nodes[0]!.transientAttributes['master-r3c'] = '10';
+  ran(cib, 'node2', 'r1');
+  assert.deepEqual(summary(expectSuccess(cib)), [
+    '  * Stop       r1      (                     node2 )  due to node availability',
+    '  * Promote    r3c:0   ( Stopped -> Promoted node1 )  blocked',
+    '  * Start      r3c:1   (                     node2 )  due to unrunnable r1 start (blocked)',
+  ]);
 });
