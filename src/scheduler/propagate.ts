@@ -63,7 +63,14 @@ export class Propagation {
   /** Applies every ordering where the action is "then", and what its changes imply. */
   private update(then: SchedAction): void {
     let thenChanged = false;
-    for (const ordering of this.graph.before(then)) {
+    // A copy: meeting a remapped ordering moves it to the front, to be applied on the next walk.
+    for (const ordering of [...this.graph.before(then)]) {
+      if (ordering.remapPending) {
+        ordering.remapPending = false;
+        this.graph.moveToFront(ordering);
+        thenChanged = true;
+        continue;
+      }
       const first = ordering.first;
       const changed = this.apply(ordering);
       thenChanged = changed.then || thenChanged;

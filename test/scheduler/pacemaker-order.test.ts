@@ -95,3 +95,20 @@ test("a clone instance's change reaches what follows it before the next instance
     '  * Start      r3c:1   (                     node2 )  due to unrunnable r1 start (blocked)',
   ]);
 });
+
+test("an ordering after a group's start is met as the group's own start first, so an ordering after a primitive names the restart", () => {
+  const group: Resource = { kind: 'group', id: 'r3', children: [dummy('r3m0'), dummy('r3m1'), dummy('r3m2')], meta: {}, params: {}, extra: {} };
+  const cib = cluster(['node1', 'node2', 'node3'], [dummy('r1'), dummy('r2'), group]);
+  cib.configuration.constraints.push(
+    { type: 'order', id: 'c0', kind: 'Mandatory', first: { id: 'r1', action: 'start' }, then: { id: 'r2', action: 'start' }, extra: {} },
+    { type: 'order', id: 'c2', kind: 'Mandatory', first: { id: 'r3', action: 'start' }, then: { id: 'r2', action: 'start' }, extra: {} },
+  );
+  ran(cib, 'node2', 'r2');
+  assert.deepEqual(summary(expectSuccess(cib)), [
+    '  * Start      r1      ( node1 )',
+    '  * Restart    r2      ( node2 )  due to required r1 start',
+    '  * Start      r3m0    ( node3 )',
+    '  * Start      r3m1    ( node3 )',
+    '  * Start      r3m2    ( node3 )',
+  ]);
+});
