@@ -150,6 +150,7 @@ export function setInstanceRoles(ws: WorkingSet, clone: SchedClone): void {
     return compareInstances(clone, a, b);
   });
   clone.instances = order;
+  clone.promotionOrder = [...order];
   const promotedPerNode = new Map<string, number>();
   let promoted = 0;
   for (const instance of order) {

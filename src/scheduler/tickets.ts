@@ -94,7 +94,9 @@ function applyToResource(ws: WorkingSet, resource: SchedResource, dependency: Ti
   else applyToPrimitive(ws, resource, dependency, ticket);
 }
 
-function ban(ws: WorkingSet, primitive: SchedPrimitive, reason: string): void {
+/** -INFINITY everywhere, with the constraint named for --explain. */
+function ban(ws: WorkingSet, primitive: SchedPrimitive, dependency: TicketDependency, why: string): void {
+  const reason = `ticket ${dependency.ticketId} ${why} (${dependency.constraintId})`;
   for (const node of ws.nodes) addLocation(primitive, node, -INFINITY, reason);
 }
 
@@ -106,19 +108,19 @@ function ban(ws: WorkingSet, primitive: SchedPrimitive, reason: string): void {
  * the Promoted role and its policy is not stop (then it may run, just not be promoted).
  */
 function applyToPrimitive(ws: WorkingSet, primitive: SchedPrimitive, dependency: TicketDependency, ticket: TicketHolding): void {
-  const { role, lossPolicy, ticketId } = dependency;
+  const { role, lossPolicy } = dependency;
   const roleMatches = role === RoleRank.Unknown || role === primitive.role;
   if (!ticket.granted && primitive.runningOn.length > 0) {
     switch (lossPolicy) {
       case 'stop':
-        ban(ws, primitive, `ticket ${ticketId} was revoked (loss-policy=stop)`);
+        ban(ws, primitive, dependency, 'was revoked, loss-policy=stop');
         return;
       case 'demote':
-        if (role !== RoleRank.Promoted) ban(ws, primitive, `ticket ${ticketId} was revoked (loss-policy=demote)`);
+        if (role !== RoleRank.Promoted) ban(ws, primitive, dependency, 'was revoked, loss-policy=demote');
         return;
       case 'fence':
         if (!roleMatches) return;
-        ban(ws, primitive, `ticket ${ticketId} was revoked (loss-policy=fence)`);
+        ban(ws, primitive, dependency, 'was revoked, loss-policy=fence');
         for (const node of primitive.runningOn) markUnclean(ws, node, 'deadman ticket was lost');
         return;
       case 'freeze':
@@ -130,5 +132,5 @@ function applyToPrimitive(ws: WorkingSet, primitive: SchedPrimitive, dependency:
     }
   }
   if (role === RoleRank.Promoted && lossPolicy !== 'stop') return;
-  ban(ws, primitive, ticket.granted ? `ticket ${ticketId} is in standby` : `ticket ${ticketId} is not granted`);
+  ban(ws, primitive, dependency, ticket.granted ? 'is in standby' : 'is not granted');
 }

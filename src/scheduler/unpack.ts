@@ -232,6 +232,7 @@ function makeClone(definition: Clone, ws: WorkingSet, sources: MetaSources): Sch
     globallyUnique: isTrue(meta['globally-unique']),
     instances: [],
     orphans: new Set(),
+    promotionOrder: undefined,
     meta,
     ...commonSettings(meta),
     allowed: new Map(),

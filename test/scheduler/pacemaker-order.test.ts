@@ -112,3 +112,15 @@ test("an ordering after a group's start is met as the group's own start first, s
     '  * Start      r3m2    ( node3 )',
   ]);
 });
+
+test('what is placed against a promotable clone afterwards meets its instances in promotion order: an anti-colocation rolled back for the last one', () => {
+  const stateful = dummy('r0c', { 'resource-stickiness': '1' }, 'Stateful');
+  const r0: Resource = { kind: 'clone', id: 'r0', promotable: true, legacyMaster: false, child: stateful, meta: { promotable: 'true', 'clone-max': '3', interleave: 'true' }, params: {}, extra: {} };
+  const cib = cluster(['node1', 'node2'], [r0, dummy('r1', { 'resource-stickiness': '100' })]);
+  cib.configuration.rscDefaults['resource-stickiness'] = '1';
+  cib.configuration.constraints.push({ type: 'colocation', id: 'c0', score: '-100', rsc: { id: 'r1' }, withRsc: { id: 'r0' }, extra: {} });
+  cib.status.nodes[1]!.transientAttributes['master-r0c'] = '1';
+  ran(cib, 'node1', 'r0c');
+  // -100 where the promoted instance goes (node2), then rolled back for node1: no node would be left.
+  assert.deepEqual(summary(expectSuccess(cib)), ['  * Promote    r0c:1   ( Stopped -> Promoted node2 )', '  * Start      r1      (                     node1 )']);
+});
