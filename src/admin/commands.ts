@@ -1,14 +1,17 @@
 // What operators change by hand, as pure functions on the CIB, with crm's meanings:
 // start/stop/promote/demote set target-role; move and ban add cli-prefer-/cli-ban-
 // location constraints, clear removes them; cleanup forgets a resource's history and
-// failures so it is probed again; standby/online/maintenance set node attributes.
+// failures so it is probed again; standby/online/maintenance set node attributes;
+// grant/revoke/standby/activate change a ticket's state as crm_ticket does.
 
 import type { Cib } from '../model/cib.js';
 import type { Resource } from '../model/config.js';
+import type { TicketState } from '../model/status.js';
 import { InputError } from '../model/errors.js';
 
 export type ResourceAction = 'start' | 'stop' | 'promote' | 'demote' | 'move' | 'ban' | 'clear' | 'cleanup';
 export type NodeAction = 'standby' | 'online' | 'maintenance' | 'ready';
+export type TicketAction = 'grant' | 'revoke' | 'standby' | 'activate';
 
 function allResources(resources: Resource[]): Resource[] {
   return resources.flatMap((resource) => {
@@ -113,3 +116,24 @@ export function getNodeAttribute(cib: Cib, nodeName: string, name: string): stri
   const transient = cib.status.nodes.find((candidate) => candidate.uname === nodeName)?.transientAttributes[name];
   return transient ?? cib.configuration.nodes.find((candidate) => candidate.uname === nodeName)?.attributes[name] ?? null;
 }
+
+/**
+ * Grants, revokes, puts in standby or activates a ticket at this site (crm_ticket -g/-r/-s/-a):
+ * a ticket never seen gets a state of its own; granting stamps last-granted with `nowS`.
+ */
+export function changeTicket(cib: Cib, action: TicketAction, ticketId: string, nowS: number): Cib {
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(ticketId)) throw new InputError(`"${ticketId}" is not a ticket name (a letter or "_", then letters, digits, ".", "-", "_")`);
+  const tickets = (cib.status.tickets ??= []);
+  let ticket: TicketState | undefined = tickets.find((candidate) => candidate.id === ticketId);
+  if (!ticket) {
+    ticket = { id: ticketId, granted: false, standby: false, extra: {} };
+    tickets.push(ticket);
+  }
+  if (action === 'grant') {
+    ticket.granted = true;
+    ticket.lastGranted = nowS;
+  } else if (action === 'revoke') ticket.granted = false;
+  else ticket.standby = action === 'standby';
+  return cib;
+}
+

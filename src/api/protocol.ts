@@ -2,7 +2,7 @@
 // its owner may open, one JSON response per line back; `status.watch` keeps the
 // connection and sends a response line (a ClusterSnapshot) at once and on every change.
 
-import type { NodeAction, ResourceAction } from '../admin/commands.js';
+import type { NodeAction, ResourceAction, TicketAction } from '../admin/commands.js';
 import type { ClusterView } from '../status/view.js';
 
 /** A fault `tandem drill` strikes on a node: power it off (its fencing device), cut its link, or kill a resource's process. */
@@ -15,6 +15,7 @@ export type Request =
   | { method: 'configure.show' }
   | { method: 'resource'; action: ResourceAction; id: string; node?: string }
   | { method: 'node'; action: NodeAction; name: string }
+  | { method: 'ticket'; action: TicketAction; ticket: string }
   | { method: 'property.set'; name: string; value: string }
   | { method: 'property.get'; name: string }
   | { method: 'history' }

@@ -4,7 +4,7 @@
 
 import { Command } from 'commander';
 import { InputError } from '../model/errors.js';
-import type { NodeAction, ResourceAction } from '../admin/commands.js';
+import type { NodeAction, ResourceAction, TicketAction } from '../admin/commands.js';
 import { call } from '../api/client.js';
 import type { Request } from '../api/protocol.js';
 import { runNode } from '../node/daemon.js';
@@ -34,6 +34,7 @@ import { describeReport, runDrill, type DrillFaultName, type DrillOptions } from
 const defaultDataDir = process.env.TANDEM_DATA_DIR ?? '/var/lib/tandem';
 const resourceActions: ResourceAction[] = ['start', 'stop', 'promote', 'demote', 'move', 'ban', 'clear', 'cleanup'];
 const nodeActions: NodeAction[] = ['standby', 'online', 'maintenance', 'ready'];
+const ticketActions: TicketAction[] = ['grant', 'revoke', 'standby', 'activate'];
 const restartLimitMs = 120_000;
 
 /** Stops the resource, waits (bounded) until nothing of it runs, then starts it again. */
@@ -83,6 +84,10 @@ program
   .option('-f, --node-fail <node>', 'mark a node as failed (it must be fenced)', collect, [])
   .option('-s, --standby <node>', 'put a node in standby', collect, [])
   .option('-i, --op-inject <spec>', 'inject an operation result: RSC_TASK_INTERVALMS@NODE=RC', collect, [])
+  .option('-g, --ticket-grant <ticket>', 'grant a ticket', collect, [])
+  .option('-r, --ticket-revoke <ticket>', 'revoke a ticket', collect, [])
+  .option('-b, --ticket-standby <ticket>', 'put a ticket in standby', collect, [])
+  .option('-e, --ticket-activate <ticket>', 'activate a ticket in standby', collect, [])
   .option('--json', 'print the same facts as JSON')
   .option('-O, --save-output <file>', 'write the resulting CIB XML (to simulate again)')
   .option('--explain <resource>', 'say why a resource goes where it goes')
@@ -264,6 +269,24 @@ program
     }
     if (!resourceActions.includes(action as ResourceAction)) throw new InputError(`unknown resource action "${action}": expected ${[...resourceActions, 'restart'].join(', ')}`);
     await report(options.dataDir, { method: 'resource', action: action as ResourceAction, id, ...(node ? { node } : {}) });
+  });
+
+program
+  .command('ticket')
+  .description('grant, revoke, standby or activate a ticket at this site (as crm_ticket)')
+  .argument('<action>', ticketActions.join('|'))
+  .argument('<ticket>', 'the ticket, as rsc_ticket constraints name it')
+  .option('--force', 'grant or revoke even so (tandem cannot tell whether another site holds the ticket)')
+  .option('--data-dir <dir>', 'the node\'s data directory', defaultDataDir)
+  .action(async (action: string, ticket: string, options: { dataDir: string; force?: boolean }) => {
+    if (!ticketActions.includes(action as TicketAction)) throw new InputError(`unknown ticket action "${action}": expected ${ticketActions.join(', ')}`);
+    // As crm_ticket: granting what another site may hold, or revoking what resources run on, is the operator's call.
+    if (action === 'grant' && !options.force) throw new InputError(`tandem cannot verify that no other site holds ${ticket}; to grant it here anyway, add --force`);
+    if (action === 'revoke' && !options.force) throw new InputError(`revoking ${ticket} applies the loss-policy of what depends on it (stop, demote, fence or freeze); tandem ticket standby ${ticket} stops them gently; to revoke anyway, add --force`);
+    const result = (await call(options.dataDir, { method: 'ticket', action: action as TicketAction, ticket })) as { revision?: number } | undefined;
+    // A daemon that does not know the request answers nothing: say so rather than seem to succeed.
+    if (result?.revision === undefined) throw new InputError(`the node daemon in ${options.dataDir} did not change ${ticket}: it does not handle ticket requests`);
+    process.stdout.write(`done (store revision ${result.revision})\n`);
   });
 
 program

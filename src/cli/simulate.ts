@@ -2,6 +2,7 @@
 // requested changes, schedule, and show the transition and the status it leads to.
 
 import { writeFileSync } from 'node:fs';
+import { changeTicket, type TicketAction } from '../admin/commands.js';
 import type { Cib } from '../model/cib.js';
 import { formatScore } from '../model/score.js';
 import { writeCib } from '../formats/cib/index.js';
@@ -19,6 +20,11 @@ export interface SimulateOptions {
   nodeFail: string[];
   opInject: string[];
   standby: string[];
+  /** Tickets to grant, revoke, put in standby or activate first (crm_simulate -g/-r/-b/-e). */
+  ticketGrant?: string[];
+  ticketRevoke?: string[];
+  ticketStandby?: string[];
+  ticketActivate?: string[];
   json?: boolean;
   saveOutput?: string;
   explain?: string;
@@ -53,6 +59,19 @@ export function runSimulation(start: Cib, options: SimulateOptions, nowS: number
   for (const node of options.standby) {
     cib = setNodeAttribute(cib, node, 'standby', 'on');
     modifications.push(`Putting node ${node} in standby`);
+  }
+  // In crm_simulate's order, with its words: after the nodes, before the operations.
+  const tickets: Array<[TicketAction, string[] | undefined, string]> = [
+    ['grant', options.ticketGrant, 'Granting ticket'],
+    ['revoke', options.ticketRevoke, 'Revoking ticket'],
+    ['standby', options.ticketStandby, 'Making ticket %s standby'],
+    ['activate', options.ticketActivate, 'Activating ticket'],
+  ];
+  for (const [action, ids, words] of tickets) {
+    for (const ticket of ids ?? []) {
+      cib = changeTicket(structuredClone(cib), action, ticket, nowS);
+      modifications.push(words.includes('%s') ? words.replace('%s', ticket) : `${words} ${ticket}`);
+    }
   }
   for (const spec of options.opInject) {
     cib = injectOperation(cib, spec, nowS);

@@ -1,11 +1,13 @@
 // Random clusters for the differential test against Pacemaker: nodes, primitives, groups,
 // clones, promotable clones, constraints, stickiness, standby, current placement and
 // injected failures, all from a seed, so any case can be replayed. The features in
-// features.ts come from a second stream of the same seed, layered on these.
+// features.ts come from a second stream of the same seed, layered on these, and the
+// tickets in tickets.ts from a third.
 
 import { emptyCib, type Cib } from '../model/cib.js';
 import type { Clone, Constraint, Operation, Primitive, Resource, Role } from '../model/config.js';
 import { transitionKeyFor, transitionMagicFor, type NodeState, type OperationRecord, type ResourceHistory } from '../model/status.js';
+import { ticketFeatures } from './tickets.js';
 import { cloneFeatures, clusterFeatures, collectiveFeatures, constraintFeatures, fencingFeatures, historyFailures, historyTimeS, maybeGroupChild, primitiveFeatures } from './features.js';
 
 /** A small, fast, seeded PRNG (mulberry32): the same seed gives the same cases anywhere. */
@@ -263,5 +265,6 @@ export function generateCase(seed: number): DifferentialCase {
     testCase.opInject.push(random.chance(0.7) ? `${victim.id}_monitor_10000@${victim.node}=${random.pick([1, 7])}` : `${victim.id}_start_0@${victim.node}=1`);
   }
   fencingFeatures(testCase, extra);
+  ticketFeatures(cib, new Random(seed ^ 0x2c1b3c6d));
   return testCase;
 }

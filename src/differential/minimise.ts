@@ -23,6 +23,7 @@ function withoutResource(testCase: DifferentialCase, index: number): Differentia
   next.cib.configuration.constraints = next.cib.configuration.constraints.filter((constraint) => {
     if (constraint.type === 'location') return !mentions(constraint.rsc);
     if (constraint.type === 'colocation') return !mentions(constraint.rsc?.id) && !mentions(constraint.withRsc?.id);
+    if (constraint.type === 'ticket') return !mentions(constraint.rsc?.id) && !(constraint.sets ?? []).some((set) => set.resources.some(mentions));
     return !mentions(constraint.first?.id) && !mentions(constraint.then?.id);
   });
   for (const state of next.cib.status.nodes) state.resources = state.resources.filter((history) => !ids.has(history.id.replace(/:\d+$/, '')));

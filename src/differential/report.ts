@@ -39,6 +39,7 @@ export function describeFailure(result: CaseResult): string {
     `--- case seed ${testCase.seed}${testCase.nodeUp.length ? ' --node-up ' + testCase.nodeUp.join(',') : ''}${testCase.nodeDown.length ? ' --node-down ' + testCase.nodeDown.join(',') : ''}${testCase.nodeFail.length ? ' --node-fail ' + testCase.nodeFail.join(',') : ''}${testCase.opInject.length ? ' --op-inject ' + testCase.opInject.join(',') : ''}`,
     writeCrm(testCase.cib.configuration).trimEnd(),
     `status${testCase.cib.haveQuorum ? '' : ' (no quorum)'}: ` + testCase.cib.status.nodes.map(describeNode).join(' '),
+    ...(testCase.cib.status.tickets ? [`tickets: ${testCase.cib.status.tickets.map((ticket) => `${ticket.id}${ticket.granted ? '(granted)' : '(revoked)'}${ticket.standby ? '(standby)' : ''}`).join(' ') || 'none granted'}`] : []),
     'pacemaker:',
     ...result.pacemaker,
     'tandem:',

@@ -172,7 +172,27 @@ export interface OrderConstraint {
   extra: ExtraAttributes;
 }
 
-export type Constraint = LocationConstraint | ColocationConstraint | OrderConstraint;
+/** What happens to a resource that runs when its ticket is revoked (rsc_ticket loss-policy). */
+export type LossPolicy = 'stop' | 'demote' | 'fence' | 'freeze';
+
+export const lossPolicies: readonly LossPolicy[] = ['stop', 'demote', 'fence', 'freeze'];
+
+/**
+ * rsc_ticket: resources that may run only while the cluster holds a ticket (geo-clusters).
+ * Either one resource (rsc, with an optional role) or resource sets, each set with its role.
+ */
+export interface TicketConstraint {
+  type: 'ticket';
+  id: string;
+  ticket: string;
+  rsc?: ResourceRef;
+  sets?: ResourceSet[];
+  /** As configured; absent means stop, or demote for the Promoted role. */
+  lossPolicy?: LossPolicy;
+  extra: ExtraAttributes;
+}
+
+export type Constraint = LocationConstraint | ColocationConstraint | OrderConstraint | TicketConstraint;
 
 export interface FencingLevel {
   id?: string;

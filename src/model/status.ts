@@ -74,9 +74,23 @@ export interface NodeState {
   extra: ExtraAttributes;
 }
 
+/** A ticket as this cluster site holds it (<tickets><ticket_state>), as crm_ticket sets it. */
+export interface TicketState {
+  id: string;
+  granted: boolean;
+  /** Granted but not to be used: its resources stop as if it were not granted (no loss-policy). */
+  standby: boolean;
+  /** Seconds since the epoch. */
+  lastGranted?: number;
+  /** Other attributes of the ticket_state, kept verbatim. */
+  extra: ExtraAttributes;
+}
+
 export interface Status {
   nodes: NodeState[];
-  /** Parts of <status> tandem does not interpret (e.g. <tickets>), kept for round trips. */
+  /** Tickets with a state; a ticket never mentioned here is not granted. */
+  tickets?: TicketState[];
+  /** Parts of <status> tandem does not interpret, kept for round trips. */
   unknown?: UnknownElement[];
 }
 

@@ -2,7 +2,7 @@
 // operator's changes (each validated by the scheduler, then committed as one
 // compare-and-swap), history, attributes and membership.
 
-import { changeNode, changeResource, getNodeAttribute, setNodeAttribute, setProperty } from '../admin/commands.js';
+import { changeNode, changeResource, changeTicket, getNodeAttribute, setNodeAttribute, setProperty } from '../admin/commands.js';
 import type { DrillFault, Request } from '../api/protocol.js';
 import type { DrillAnswer } from '../cluster/drills.js';
 import { InputError } from '../model/errors.js';
@@ -80,6 +80,8 @@ export function controlHandler(context: HandlerContext): (request: Request) => P
         return commit((next) => changeResource(next, request.action, request.id, request.node), `resource ${request.action} ${request.id}`);
       case 'node':
         return commit((next) => changeNode(next, request.action, request.name), `node ${request.action} ${request.name}`);
+      case 'ticket':
+        return commit((next) => changeTicket(next, request.action, request.ticket, nowS), `ticket ${request.action} ${request.ticket}`);
       case 'property.set':
         return commit((next) => setProperty(next, request.name, request.value), `property ${request.name}=${request.value}`);
       case 'property.get':

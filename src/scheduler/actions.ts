@@ -35,6 +35,13 @@ export interface Ordering {
   first: SchedAction;
   then: SchedAction;
   flags: number;
+  /**
+   * A configured ordering whose first is a group's or clone's completion (running,
+   * stopped ...): Pacemaker keeps it under the collective's own action (start, stop ...)
+   * until it first meets it, then orders the completion instead, as the newest ordering of
+   * both actions, and applies it only from then on.
+   */
+  remapPending?: boolean;
 }
 
 export class ActionGraph {
@@ -85,11 +92,20 @@ export class ActionGraph {
     return action;
   }
 
-  order(first: SchedAction, then: SchedAction, flags: number): void {
+  /** Makes an ordering the newest of both its actions (where Pacemaker's remapped one lands). */
+  moveToFront(ordering: Ordering): void {
+    for (const list of [this.orderingsAfter.get(ordering.first), this.orderingsBefore.get(ordering.then)]) {
+      if (!list) continue;
+      const at = list.indexOf(ordering);
+      if (at > 0) list.unshift(...list.splice(at, 1));
+    }
+  }
+
+  order(first: SchedAction, then: SchedAction, flags: number, remapPending = false): void {
     if (first === then) return;
     const after = this.orderingsAfter.get(first) ?? [];
     if (after.some((existing) => existing.then === then && (existing.flags & flags) !== 0)) return;
-    const ordering = { first, then, flags };
+    const ordering: Ordering = remapPending ? { first, then, flags, remapPending } : { first, then, flags };
     this.orderings.push(ordering);
     after.unshift(ordering);
     this.orderingsAfter.set(first, after);

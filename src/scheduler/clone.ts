@@ -181,7 +181,8 @@ export function applyColocationWithClone(ws: WorkingSet, dependent: SchedPrimiti
     excludeNodes(dependent, locationOf(placed, RoleRank.Unknown), clone, false);
     return;
   }
-  for (const instance of clone.instances) applyColocation(ws, dependent, instance, colocation);
+  // Instance by instance, where a score that leaves no node is rolled back: the order counts.
+  for (const instance of clone.promotionOrder ?? clone.instances) applyColocation(ws, dependent, instance, colocation);
 }
 
 function excludeNodes(dependent: SchedPrimitive, nodes: SchedNode[], clone: SchedClone, mergeScores: boolean): void {

@@ -196,6 +196,7 @@ function probes(ws: WorkingSet, primitives: SchedPrimitive[]): Transition['probe
     const clone = primitive.parent?.kind === 'clone' ? primitive.parent : primitive.parent?.parent;
     const orphaned = clone && !clone.globallyUnique ? nodesOfOrphanInstances(ws, clone) : undefined;
     for (const node of ws.nodes) {
+      // A node to be fenced is not probed (Pacemaker probes only nodes it can trust).
       if (!node.online || node.unclean || known?.has(node.name) || orphaned?.has(node.name)) continue;
       planned.push({ historyId, definitionId: primitive.definition.id, node: node.name });
     }

@@ -119,6 +119,15 @@ function promotableInternal(graph: ActionGraph, clone: SchedClone): void {
   }
 }
 
+/** Whether Pacemaker reaches "first" by remapping a collective's action to its completion (action_for_ordering). */
+function remapped(first: SchedAction, then: SchedAction): boolean {
+  if (first.resource.kind === 'primitive' || first.resource === then.resource) return false;
+  for (let parent = then.resource.kind === 'clone' ? undefined : then.resource.parent; parent; parent = parent.kind === 'group' ? parent.parent : undefined) {
+    if (parent === first.resource) return false;
+  }
+  return true;
+}
+
 /** The action standing for "first has done `task`": a collective's completion pseudo-action. */
 function firstActions(graph: ActionGraph, resource: SchedResource, task: ActionName): readonly SchedAction[] {
   if (resource.kind === 'primitive') return primitiveActions(graph, resource, task);
@@ -181,10 +190,10 @@ function addOrder(ws: WorkingSet, graph: ActionGraph, kind: string, symmetrical:
   const then = ws.byId.get(thenId);
   if (!first || !then || first === then) return;
   const forward = flagsFor(kind, firstTask, symmetrical ? 'symmetric' : 'asymmetric');
-  for (const a of firstActions(graph, first, firstTask)) for (const b of thenActions(graph, first, then, firstTask, thenTask, forward)) graph.order(a, b, forward);
+  for (const a of firstActions(graph, first, firstTask)) for (const b of thenActions(graph, first, then, firstTask, thenTask, forward)) graph.order(a, b, forward, remapped(a, b));
   if (symmetrical) {
     const backward = flagsFor(kind, inverse[thenTask], 'inverse');
-    for (const a of firstActions(graph, then, inverse[thenTask])) for (const b of thenActions(graph, then, first, inverse[thenTask], inverse[firstTask], backward)) graph.order(a, b, backward);
+    for (const a of firstActions(graph, then, inverse[thenTask])) for (const b of thenActions(graph, then, first, inverse[thenTask], inverse[firstTask], backward)) graph.order(a, b, backward, remapped(a, b));
   }
 }
 

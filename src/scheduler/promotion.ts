@@ -134,6 +134,8 @@ export function setInstanceRoles(ws: WorkingSet, clone: SchedClone): void {
     if (colocation.primaryRole !== RoleRank.Promoted || !colocation.influence) continue;
     merged = mergeWeights(ws, colocation.dependent, merged, colocation.nodeAttribute, colocation.score / INFINITY, { rollback: true, positive: true });
   }
+  // Without the ticket its rsc_ticket asks for the Promoted role, no node may promote it.
+  if (ws.promotionWithoutTicket.has(clone)) for (const node of ws.nodes) merged.set(node.name, -INFINITY);
   for (const instance of clone.instances) {
     const chosen = instanceLocation(instance);
     const index = sortIndex.get(instance) ?? 0;
@@ -148,6 +150,7 @@ export function setInstanceRoles(ws: WorkingSet, clone: SchedClone): void {
     return compareInstances(clone, a, b);
   });
   clone.instances = order;
+  clone.promotionOrder = [...order];
   const promotedPerNode = new Map<string, number>();
   let promoted = 0;
   for (const instance of order) {

@@ -63,7 +63,14 @@ export class Propagation {
   /** Applies every ordering where the action is "then", and what its changes imply. */
   private update(then: SchedAction): void {
     let thenChanged = false;
-    for (const ordering of this.graph.before(then)) {
+    // A copy: meeting a remapped ordering moves it to the front, to be applied on the next walk.
+    for (const ordering of [...this.graph.before(then)]) {
+      if (ordering.remapPending) {
+        ordering.remapPending = false;
+        this.graph.moveToFront(ordering);
+        thenChanged = true;
+        continue;
+      }
       const first = ordering.first;
       const changed = this.apply(ordering);
       thenChanged = changed.then || thenChanged;
@@ -111,7 +118,15 @@ export class Propagation {
     if (flags & Flag.asymmetrical) asymmetric(first, seen.runnable, then);
     let changed = then.optional !== optional || then.runnable !== runnable;
     if (changed && then.resource.kind !== 'clone' && then.resource.parent) this.update(then);
-    if (isCollectiveAction(then)) for (const member of reachedMembers(this.graph, then)) changed = this.applyTo(first, seen, member, flags) || changed;
+    if (isCollectiveAction(then)) {
+      for (const member of reachedMembers(this.graph, then)) {
+        const memberChanged = this.applyTo(first, seen, member, flags);
+        changed = memberChanged || changed;
+        // A clone's instance that changed has what follows it updated at once, before the
+        // next instance (pcmk__multi_update_actions): the first cause to reach those names it.
+        if (memberChanged && then.resource.kind === 'clone') for (const next of this.graph.after(member)) this.update(next.then);
+      }
+    }
     return changed;
   }
 }

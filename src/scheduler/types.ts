@@ -131,6 +131,12 @@ export interface SchedClone {
   instances: Array<SchedPrimitive | SchedGroup>;
   /** Instances beyond clone-max found active in history: never placed, only stopped. */
   orphans: Set<SchedPrimitive | SchedGroup>;
+  /**
+   * A promotable clone's instances in the order choosing promotions sorted them: what is
+   * placed relative to the clone afterwards meets them in this order (instances stay listed
+   * by number for everything else).
+   */
+  promotionOrder: Array<SchedPrimitive | SchedGroup> | undefined;
   meta: Record<string, string>;
   priority: number;
   targetRole: RoleRank;

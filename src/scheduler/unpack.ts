@@ -2,13 +2,14 @@
 // tree with clone instances expanded, and each primitive's current role from history.
 
 import type { Cib } from '../model/cib.js';
-import type { Clone, Group, Primitive, Resource, Role } from '../model/config.js';
+import type { Clone, Group, Primitive, Resource, Role, TicketConstraint } from '../model/config.js';
 import { parseDurationMs } from '../model/duration.js';
 import { INFINITY, parseScore } from '../model/score.js';
 import { isNodeOnline, type NodeState, type ResourceHistory } from '../model/status.js';
 import { failCount, failureExpired, indexFailures, isBlockingFailure } from './failures.js';
 import { replayHistory, type NodeHistory } from './history.js';
 import { addLocation } from './scores.js';
+import { applyTickets } from './tickets.js';
 import { parseUtilization } from './utilization.js';
 import { nodeTableOrder } from './node-table.js';
 import { clusterOptions, isTrue, type ClusterOptions } from './options.js';
@@ -47,6 +48,14 @@ export interface WorkingSet {
   warnings: string[];
   /** Per promotable clone, location scores that apply only to its promoted role. */
   promotedLocations: Map<string, Map<string, number>>;
+  /**
+   * The ids an anonymous clone's instances were found under in history (its child's id, or
+   * a cloned group's member's): only through these does Pacemaker find the clone when a
+   * constraint names its child (find_rsc with pe_find_renamed).
+   */
+  historyNames: Set<string>;
+  /** Promotable clones whose rsc_ticket for the Promoted role is not granted (or in standby): nothing is promoted. */
+  promotionWithoutTicket: Set<SchedClone>;
 }
 
 export function roleRank(role: Role | undefined): RoleRank {
@@ -223,6 +232,7 @@ function makeClone(definition: Clone, ws: WorkingSet, sources: MetaSources): Sch
     globallyUnique: isTrue(meta['globally-unique']),
     instances: [],
     orphans: new Set(),
+    promotionOrder: undefined,
     meta,
     ...commonSettings(meta),
     allowed: new Map(),
@@ -302,6 +312,8 @@ export function unpack(cib: Cib, nowS: number): WorkingSet {
     colocations: [],
     warnings: [],
     promotedLocations: new Map(),
+    historyNames: new Set(),
+    promotionWithoutTicket: new Set(),
   };
   const sources: MetaSources = { rscDefaults: cib.configuration.rscDefaults };
   for (const resource of cib.configuration.resources) {
@@ -319,6 +331,9 @@ export function unpack(cib: Cib, nowS: number): WorkingSet {
     if (node?.unclean) ws.uncleanOrder.push(node);
   }
   unpackStatus(cib, ws);
+  // Pacemaker unpacks constraints after the status: a lost ticket's fencing comes after any other.
+  const tickets = cib.configuration.constraints.filter((constraint): constraint is TicketConstraint => constraint.type === 'ticket');
+  ws.promotionWithoutTicket = applyTickets(ws, tickets, cib.status.tickets ?? []);
   // A node never seen gets its fencing only when the actions are scheduled.
   for (const node of ws.nodes) if (node.unclean && !ws.uncleanOrder.includes(node)) ws.uncleanOrder.push(node);
   for (const node of [...ws.uncleanOrder].reverse()) {
@@ -388,6 +403,7 @@ function unpackStatus(cib: Cib, ws: WorkingSet): void {
       const owner = resolveHistoryOwner(ws, history.id, node, claimed);
       const primitive = owner ?? (replayHistory(history.ops, { ops: [], stonithEnabled: ws.options.stonithEnabled, managed: true, expired: () => false, promotable: false }).role > RoleRank.Stopped ? orphanFor(ws, history) : undefined);
       if (!primitive) continue;
+      if (owner && owner.id !== history.id) ws.historyNames.add(history.id);
       claimed.add(primitive);
       primitive.knownOn.add(node.name);
       // A failure that blocks the resource (on-fail=block) does not expire: Pacemaker then
@@ -407,7 +423,7 @@ function unpackStatus(cib: Cib, ws: WorkingSet): void {
   }
 }
 
-function markUnclean(ws: WorkingSet, node: SchedNode, reason: string): void {
+export function markUnclean(ws: WorkingSet, node: SchedNode, reason: string): void {
   if (node.unclean) return;
   node.unclean = true;
   node.fenceReason = reason;

@@ -7,9 +7,15 @@ const nodeHeadings: Array<[string, string]> = [
   ['standby', 'Node standby'],
   ['maintenance', 'Node maintenance'],
   ['shutting down', 'Shutting down'],
+  ['unclean online', 'UNCLEAN (online)'],
   ['unclean', 'UNCLEAN (offline)'],
   ['offline', 'OFFLINE'],
 ];
+
+/** An unclean node still in the membership (to be fenced all the same) is told apart, as crm_mon does. */
+function headingKey(node: ClusterView['nodes'][number]): string {
+  return node.condition === 'unclean' && node.online === true ? 'unclean online' : node.condition;
+}
 
 function primitiveLine(view: PrimitiveView, indent: string): string {
   const where = view.nodes.length === 0 ? 'Stopped' : view.nodes.length > 1 ? `${view.role} [ ${view.nodes.join(' ')} ]` : `${view.role} ${view.nodes[0]}`;
@@ -33,7 +39,7 @@ function resourceLines(view: ResourceView): string[] {
 export function renderStatus(view: ClusterView): string {
   const lines = ['  * Node List:'];
   for (const [condition, heading] of nodeHeadings) {
-    const names = view.nodes.filter((node) => node.condition === condition).map((node) => node.name);
+    const names = view.nodes.filter((node) => headingKey(node) === condition).map((node) => node.name);
     if (names.length > 0) lines.push(`    * ${heading}: [ ${names.join(' ')} ]`);
   }
   lines.push('', '  * Full List of Resources:');

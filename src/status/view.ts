@@ -14,6 +14,8 @@ import { unpack } from '../scheduler/unpack.js';
 export interface NodeView {
   name: string;
   condition: NodeCondition;
+  /** Only for an unclean node: whether it is still a member (to be fenced for a lost ticket, or a failure there). */
+  online?: boolean;
 }
 
 export interface PrimitiveView {
@@ -93,7 +95,7 @@ export function clusterView(cib: Cib, nowS: number): ClusterView {
   const ws = unpack(cib, nowS);
   return {
     haveQuorum: cib.haveQuorum,
-    nodes: ws.nodes.map((node) => ({ name: node.name, condition: nodeCondition(node) })),
+    nodes: ws.nodes.map((node) => ({ name: node.name, condition: nodeCondition(node), ...(node.unclean ? { online: node.online } : {}) })),
     resources: ws.resources.map((resource) => resourceView(resource, ws.nodes)),
   };
 }

@@ -71,3 +71,20 @@ test('configure verify checks a file without a daemon and says where it is wrong
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /network\.crm:14:3: group g_services_network names "p_neutron-metadata_agent", which is not defined \(did you mean "p_neutron-metadata-agent"\?\)/);
 });
+
+test('simulate grants, revokes and puts tickets in standby as crm_simulate -g/-r/-b/-e does', () => {
+  const fixture = fileURLToPath(new URL('../../../test/fixtures/tickets.xml', import.meta.url));
+  const args = ['--ticket-grant', 'site-a', '--ticket-revoke', 'site-d', '--ticket-activate', 'site-b', '--ticket-standby', 'site-e'];
+  const { status, stdout } = tandem('simulate', fixture, ...args);
+  assert.equal(status, 0);
+  const section = (text: string, title: string) => text.slice(text.indexOf(title), text.indexOf('\n\n', text.indexOf(title)));
+  const pacemaker = spawnSync('crm_simulate', ['-S', '-x', fixture, ...args], { encoding: 'utf8' });
+  assert.equal(pacemaker.status, 0, pacemaker.stderr);
+  assert.equal(section(stdout, 'Performing Requested Modifications:'), section(pacemaker.stdout, 'Performing Requested Modifications:'));
+  assert.equal(section(stdout, 'Transition Summary:'), section(pacemaker.stdout, 'Transition Summary:'));
+  // Before anything is done, node3 is still a member, but one about to be fenced.
+  assert.match(stdout, /UNCLEAN \(online\): \[ node3 \]/);
+  // Standby does not grant: site-e is still revoked, so worker's node is fenced all the same.
+  assert.match(stdout, /\* Fence \(reboot\) node3 'deadman ticket was lost'/);
+  assert.match(stdout, /\* Start {6}b:0 +\( +node1 \)/);
+});

@@ -7,7 +7,7 @@ import { withTempDir } from '../support/temp.js';
 import { readCib, writeCib } from '../../src/formats/cib/index.js';
 import { readCrm } from '../../src/formats/crm/index.js';
 import { emptyCib, type Cib } from '../../src/model/cib.js';
-import type { Clone } from '../../src/model/config.js';
+import type { Clone, TicketConstraint } from '../../src/model/config.js';
 import { InputError } from '../../src/model/errors.js';
 
 const fixture = new URL('../../../test/fixtures/pacemaker-2.1.5-saved.xml', import.meta.url);
@@ -49,6 +49,57 @@ test('a CIB saved by Pacemaker 2.1.5 loads with its status', () => {
   assert.equal(last.extra['op-digest'], 'cf70e8152b64ad306f3113308d98b8e4');
   const promoted = node1.resources.find((history) => history.id === 'db')!.ops.find((op) => op.intervalMs === 10_000)!;
   assert.equal(promoted.rc, 8);
+  const ticket = cib.configuration.constraints.find((constraint) => constraint.id === 'vip-needs-ticket');
+  assert.deepEqual(ticket, { type: 'ticket', id: 'vip-needs-ticket', ticket: 'site-a', rsc: { id: 'vip' }, lossPolicy: 'stop', extra: {} });
+  assert.deepEqual(cib.status.tickets, [{ id: 'site-a', granted: true, standby: false, extra: {} }]);
+});
+
+const ticketCib = (constraints: string, tickets: string) =>
+  `<cib><configuration><resources>
+  <primitive id="a" class="ocf" provider="pacemaker" type="Dummy"/>
+  <clone id="ms"><meta_attributes id="ms-meta"><nvpair id="ms-p" name="promotable" value="true"/></meta_attributes><primitive id="s" class="ocf" provider="pacemaker" type="Stateful"/></clone>
+</resources><constraints>
+${constraints}
+</constraints></configuration><status>${tickets}</status></cib>`;
+
+test('rsc_ticket in both forms and ticket states read, write and read back the same', () => {
+  const text = ticketCib(
+    `<rsc_ticket id="t1" ticket="T" rsc="ms" rsc-role="Master" loss-policy="demote"/>
+<rsc_ticket id="t2" ticket="U"><resource_set id="t2-set" role="Promoted"><resource_ref id="ms"/></resource_set><resource_set id="t2-set2"><resource_ref id="a"/></resource_set></rsc_ticket>`,
+    `<tickets><ticket_state id="T" granted="true" standby="true" last-granted="1700000000" owner="site-b"/><ticket_state id="U" granted="no"/></tickets>`,
+  );
+  const cib = readCib(text, 't.xml');
+  const [t1, t2] = cib.configuration.constraints as TicketConstraint[];
+  assert.deepEqual(t1, { type: 'ticket', id: 't1', ticket: 'T', rsc: { id: 'ms', role: 'Promoted' }, lossPolicy: 'demote', extra: {} });
+  assert.deepEqual(t2!.sets, [
+    { id: 't2-set', resources: ['ms'], sequential: true, requireAll: true, role: 'Promoted' },
+    { id: 't2-set2', resources: ['a'], sequential: true, requireAll: true },
+  ]);
+  assert.equal(t2!.lossPolicy, undefined);
+  assert.deepEqual(cib.status.tickets, [
+    { id: 'T', granted: true, standby: true, lastGranted: 1_700_000_000, extra: { owner: 'site-b' } },
+    { id: 'U', granted: false, standby: false, extra: {} },
+  ]);
+  const written = writeCib(cib);
+  assert.match(written, /<rsc_ticket id="t1" ticket="T" rsc="ms" rsc-role="Promoted" loss-policy="demote"\/>/);
+  assert.match(written, /<ticket_state id="T" granted="true" last-granted="1700000000" standby="true" owner="site-b"\/>/);
+  const again = readCib(written, 'again.xml');
+  assert.deepEqual([again.configuration, again.status], [cib.configuration, cib.status]);
+});
+
+test('bad rsc_ticket and ticket_state: file, line, column and what is wrong', () => {
+  const cases: Array<[string, string, string]> = [
+    ['<rsc_ticket id="t" ticket="T" rsc="a" loss-policy="explode"/>', '', 't.xml:5:1: <rsc_ticket id="t"> loss-policy="explode" is not one of stop, demote, fence, freeze'],
+    ['<rsc_ticket id="t" rsc="a"/>', '', 't.xml:5:1: <rsc_ticket> needs a "ticket" attribute'],
+    ['<rsc_ticket id="t" ticket="T"/>', '', 't.xml:5:1: <rsc_ticket id="t"> needs either "rsc" or resource sets'],
+    ['<rsc_ticket id="t" ticket="T" rsc="a" rsc-role="Leader"/>', '', 't.xml:5:1: <rsc_ticket> rsc-role="Leader" is not a role (Started, Stopped, Promoted, Unpromoted)'],
+    ['<rsc_ticket id="t" ticket="T" rsc="a"><lifetime/></rsc_ticket>', '', 't.xml:5:39: <lifetime> in <rsc_ticket> is not supported'],
+    ['', '<tickets><ticket_state id="T"/><ticket_state id="T"/></tickets>', 't.xml:6:70: <ticket_state id="T"> appears twice'],
+    ['', '<tickets><ticket id="T"/></tickets>', 't.xml:6:48: <ticket> in <tickets> is not supported: expected <ticket_state>'],
+  ];
+  for (const [constraints, tickets, message] of cases) {
+    assert.throws(() => readCib(ticketCib(constraints, tickets), 't.xml'), (error: unknown) => error instanceof InputError && error.message === message, message);
+  }
 });
 
 test('a CIB in the pre-2.1 style (<master>, Master/Slave, timestamps for membership) loads', () => {
@@ -105,7 +156,6 @@ test('unknown elements and attributes are kept, not dropped', () => {
   const text = readFileSync(fixture, 'utf8').replace('<primitive id="vip" class="ocf"', '<primitive id="vip" future-attribute="kept" class="ocf"');
   const cib = readCib(text, 'x.xml');
   const written = writeCib(cib);
-  assert.match(written, /<rsc_ticket id="vip-needs-ticket" rsc="vip" ticket="site-a" loss-policy="stop"\/>/);
   assert.match(written, /<tag id="openstack">/);
   assert.match(written, /<fencing-level id="fl-node1-1"[^>]* target="node1"[^>]* devices="fence-all"\/>/);
   assert.match(written, /future-attribute="kept"/);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { readCrm, writeCrm } from '../../src/formats/crm/index.js';
 import { InputError } from '../../src/model/errors.js';
-import type { Clone, ColocationConstraint, Group, OrderConstraint, Primitive } from '../../src/model/config.js';
+import type { Clone, ColocationConstraint, Group, OrderConstraint, Primitive, TicketConstraint } from '../../src/model/config.js';
 
 const seedDir = new URL('../../../examples/seed/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, seedDir), 'utf8');
@@ -87,7 +87,7 @@ test('errors name file, line, column and what was expected', () => {
     ['primitive a ocf:heartbeat:Dummy\ncolocation c1 foo: a b', 'x.crm:2:15: expected a score (a number, inf or -inf) followed by ":" in colocation c1, found "foo:"'],
     ['primitive a ocf:heartbeat:Dummy op monitor interval=fast', 'x.crm:1:44: op monitor: interval="fast" is not a duration (e.g. 30s, 1min, 500ms)'],
     ['primitive a Dummy', 'x.crm:1:13: expected a resource agent as class:provider:type (e.g. ocf:heartbeat:IPaddr2) or class:type (e.g. systemd:httpd), found "Dummy"'],
-    ['primitiv a ocf:heartbeat:Dummy', 'x.crm:1:1: unknown statement "primitiv": expected one of node, primitive, group, clone, ms, location, colocation, order, property, rsc_defaults, op_defaults, fencing_topology'],
+    ['primitiv a ocf:heartbeat:Dummy', 'x.crm:1:1: unknown statement "primitiv": expected one of node, primitive, group, clone, ms, location, colocation, order, rsc_ticket, property, rsc_defaults, op_defaults, fencing_topology'],
     ['primitive a ocf:heartbeat:Dummy params ip="10.0.0.1', 'x.crm:1:43: unterminated double-quoted value'],
     ['primitive a ocf:heartbeat:Dummy\nprimitive a ocf:heartbeat:Dummy', 'x.crm:2:1: "a" is defined twice (first at line 1)'],
     ['primitive a ocf:heartbeat:Dummy\nlocation l1 b 100: node1', 'x.crm:2:13: constraint names resource "b", which is not defined'],
@@ -146,4 +146,45 @@ test("a bad value of tandem's own drain-delay is refused where it is written; Pa
   assert.match(group.message, /^g\.crm:2:16: drain-delay="x"/);
   const accepted = readCrm('primitive web ocf:heartbeat:Dummy meta drain-delay=5s resource-stickiness=lots\n', 'ok.crm');
   assert.equal(accepted.configuration.resources[0]!.meta['drain-delay'], '5s');
+});
+
+test('rsc_ticket: one resource with a role, several as resource sets, loss-policy', () => {
+  const text = [
+    'primitive a ocf:heartbeat:Dummy',
+    'primitive b ocf:heartbeat:Dummy',
+    'primitive s ocf:pacemaker:Stateful',
+    'ms ms1 s',
+    'rsc_ticket t1 ticketA: a',
+    'rsc_ticket t2 ticketB: ms1:Master loss-policy=demote',
+    'rsc_ticket t3 ticketC: a b ms1:Promoted loss-policy=fence',
+    'rsc_ticket t4 ticketD:b loss-policy=freeze',
+  ].join('\n');
+  const { configuration } = readCrm(text, 'x.crm');
+  const [t1, t2, t3, t4] = configuration.constraints as TicketConstraint[];
+  assert.deepEqual(t1, { type: 'ticket', id: 't1', ticket: 'ticketA', rsc: { id: 'a' }, extra: {} });
+  assert.deepEqual(t2, { type: 'ticket', id: 't2', ticket: 'ticketB', rsc: { id: 'ms1', role: 'Promoted' }, lossPolicy: 'demote', extra: {} });
+  assert.deepEqual(t3!.sets, [
+    { resources: ['a', 'b'], sequential: true, requireAll: true },
+    { resources: ['ms1'], sequential: true, requireAll: true, role: 'Promoted' },
+  ]);
+  assert.equal(t3!.lossPolicy, 'fence');
+  assert.deepEqual([t4!.ticket, t4!.rsc, t4!.lossPolicy], ['ticketD', { id: 'b' }, 'freeze']);
+  const printed = writeCrm(configuration);
+  assert.match(printed, /^rsc_ticket t2 ticketB: ms1:Promoted loss-policy=demote$/m);
+  assert.match(printed, /^rsc_ticket t3 ticketC: a b ms1:Promoted loss-policy=fence$/m);
+  assert.deepEqual(readCrm(printed, 'y.crm').configuration, configuration);
+});
+
+test('bad rsc_ticket statements: file, line, column and what was expected', () => {
+  const head = 'primitive a ocf:heartbeat:Dummy\n';
+  const cases: Array<[string, string]> = [
+    ['rsc_ticket t1 ticketA a', 'x.crm:2:15: expected a ticket followed by ":" (e.g. "ticketA:") after "rsc_ticket t1", found "ticketA"'],
+    ['rsc_ticket t1 ticketA: a loss-policy=explode', 'x.crm:2:26: loss-policy must be one of stop, demote, fence, freeze, found "explode"'],
+    ['rsc_ticket t1 ticketA: a score=5', 'x.crm:2:26: unexpected "score=5" in rsc_ticket t1: expected loss-policy=stop|demote|fence|freeze'],
+    ['rsc_ticket t1 ticketA: loss-policy=stop', 'x.crm:2:15: rsc_ticket t1 names no resource'],
+    ['rsc_ticket t1 ticketA: aa', 'x.crm:2:24: constraint names resource "aa", which is not defined (did you mean "a"?)'],
+    ['rsc_ticket t1 ticketA: a:Boss', 'x.crm:2:24: "Boss" is not a role: expected Started, Stopped, Promoted (Master) or Unpromoted (Slave)'],
+    ['rsc_ticket t1 ticketA:aa', 'x.crm:2:23: constraint names resource "aa", which is not defined (did you mean "a"?)'],
+  ];
+  for (const [text, message] of cases) assert.equal(errorOf(() => readCrm(head + text, 'x.crm')).message, message);
 });

@@ -51,9 +51,10 @@ test('generated configurations round-trip through crm syntax', () => {
     fc.property(fc.integer({ min: 1, max: 1_000_000 }), (seed) => {
       const { configuration } = generateCase(seed).cib;
       const printed = readCrm(writeCrm(configuration), 'generated.crm').configuration;
-      // crm syntax has no place for expression ids; everything else must survive.
+      // crm syntax has no place for expression or resource-set ids; everything else must survive.
       const withoutExpressionIds = structuredClone(configuration);
       for (const constraint of withoutExpressionIds.constraints) {
+        if (constraint.type === 'ticket') for (const set of constraint.sets ?? []) delete set.id;
         if (constraint.type !== 'location') continue;
         for (const rule of constraint.rules) for (const part of rule.expressions) if ('kind' in part && part.kind === 'expression') delete part.id;
       }

@@ -118,6 +118,17 @@ test("the operator's commands: cleanup, stop/start, ban/clear, standby/online, m
   ok('property', 'set', 'migration-threshold-test', 'kept');
   assert.equal(ok('property', 'get', 'migration-threshold-test'), 'migration-threshold-test=kept\n');
 
+  // A ticket the group needs: without it the group stops; granted, it runs again (crm_ticket's --force too).
+  writeFileSync(join(dir, 'ticket.crm'), `${config}rsc_ticket g-needs-site site: g loss-policy=stop\n`);
+  ok('configure', 'load', join(dir, 'ticket.crm'));
+  await waitFor('the group to stop for want of its ticket', settled(stopped));
+  ok('ticket', 'grant', 'site', '--force');
+  await waitFor('the granted ticket to let the group run', settled(running));
+  ok('ticket', 'revoke', 'site', '--force');
+  await waitFor('the revoked ticket to stop the group', settled(stopped));
+  ok('configure', 'load', join(dir, 'cluster.crm'));
+  await waitFor('the group back without its ticket constraint', settled(running));
+
   // migration-threshold=1: one failure bans the member from the node. Its group would move
   // with it, but with no other node Pacemaker rolls the ban back for the members before it
   // (crm_simulate agrees): ip stays, web stays stopped until the failure is cleaned up.

@@ -11,6 +11,7 @@ import { transitionKeyFor } from '../../src/model/status.js';
 import { schedule } from '../../src/scheduler/index.js';
 import { glibListSort, tableWalkOrder } from '../../src/scheduler/node-table.js';
 import { cluster, dummy, ran } from '../support/build.js';
+import type { Resource } from '../../src/model/config.js';
 
 const nowS = 1_800_000_000;
 
@@ -77,4 +78,49 @@ test('colocations with equal primaries are considered in order of the primary id
     { type: 'colocation', id: 'c4', score: '10', rsc: { id: 'r5' }, withRsc: { id: 'r3' }, extra: {} },
   ];
   assert.deepEqual(summary(expectSuccess(cib)), ['  * Start      r3      ( node1 )', '  * Start      r4      ( node2 )']);
+});
+
+test("a clone instance's change reaches what follows it before the next instance: its promote is blocked by its own start, with no reason", () => {
+  const r3: Resource = { kind: 'clone', id: 'r3', promotable: true, legacyMaster: false, child: dummy('r3c', {}, 'Stateful'), meta: { promotable: 'true' }, params: {}, extra: {} };
+  const cib = cluster(['node1', 'node2'], [dummy('r1'), r3]);
+  cib.configuration.constraints.push(
+    { type: 'order', id: 'c0', kind: 'Mandatory', first: { id: 'r1', action: 'start' }, then: { id: 'r3', action: 'start' }, extra: {} },
+    ...['node1', 'node2'].map((node) => ({ type: 'location' as const, id: `ban-${node}`, rsc: 'r1', score: '-INFINITY', node, rules: [], extra: {} })),
+  );
+  cib.status.nodes[0]!.transientAttributes['master-r3c'] = '10';
+  ran(cib, 'node2', 'r1');
+  assert.deepEqual(summary(expectSuccess(cib)), [
+    '  * Stop       r1      (                     node2 )  due to node availability',
+    '  * Promote    r3c:0   ( Stopped -> Promoted node1 )  blocked',
+    '  * Start      r3c:1   (                     node2 )  due to unrunnable r1 start (blocked)',
+  ]);
+});
+
+test("an ordering after a group's start is met as the group's own start first, so an ordering after a primitive names the restart", () => {
+  const group: Resource = { kind: 'group', id: 'r3', children: [dummy('r3m0'), dummy('r3m1'), dummy('r3m2')], meta: {}, params: {}, extra: {} };
+  const cib = cluster(['node1', 'node2', 'node3'], [dummy('r1'), dummy('r2'), group]);
+  cib.configuration.constraints.push(
+    { type: 'order', id: 'c0', kind: 'Mandatory', first: { id: 'r1', action: 'start' }, then: { id: 'r2', action: 'start' }, extra: {} },
+    { type: 'order', id: 'c2', kind: 'Mandatory', first: { id: 'r3', action: 'start' }, then: { id: 'r2', action: 'start' }, extra: {} },
+  );
+  ran(cib, 'node2', 'r2');
+  assert.deepEqual(summary(expectSuccess(cib)), [
+    '  * Start      r1      ( node1 )',
+    '  * Restart    r2      ( node2 )  due to required r1 start',
+    '  * Start      r3m0    ( node3 )',
+    '  * Start      r3m1    ( node3 )',
+    '  * Start      r3m2    ( node3 )',
+  ]);
+});
+
+test('what is placed against a promotable clone afterwards meets its instances in promotion order: an anti-colocation rolled back for the last one', () => {
+  const stateful = dummy('r0c', { 'resource-stickiness': '1' }, 'Stateful');
+  const r0: Resource = { kind: 'clone', id: 'r0', promotable: true, legacyMaster: false, child: stateful, meta: { promotable: 'true', 'clone-max': '3', interleave: 'true' }, params: {}, extra: {} };
+  const cib = cluster(['node1', 'node2'], [r0, dummy('r1', { 'resource-stickiness': '100' })]);
+  cib.configuration.rscDefaults['resource-stickiness'] = '1';
+  cib.configuration.constraints.push({ type: 'colocation', id: 'c0', score: '-100', rsc: { id: 'r1' }, withRsc: { id: 'r0' }, extra: {} });
+  cib.status.nodes[1]!.transientAttributes['master-r0c'] = '1';
+  ran(cib, 'node1', 'r0c');
+  // -100 where the promoted instance goes (node2), then rolled back for node1: no node would be left.
+  assert.deepEqual(summary(expectSuccess(cib)), ['  * Promote    r0c:1   ( Stopped -> Promoted node2 )', '  * Start      r1      (                     node1 )']);
 });

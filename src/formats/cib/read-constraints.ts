@@ -1,5 +1,5 @@
-// Reads <constraints>: rsc_location (with rules), rsc_colocation and rsc_order, in their
-// two-resource form or with resource sets.
+// Reads <constraints>: rsc_location (with rules), rsc_colocation, rsc_order and rsc_ticket,
+// in their one- or two-resource form or with resource sets.
 
 import type {
   AttributeExpression,
@@ -7,11 +7,14 @@ import type {
   Constraint,
   ExpressionOp,
   LocationConstraint,
+  LossPolicy,
   OrderConstraint,
   ResourceRef,
   ResourceSet,
   Rule,
+  TicketConstraint,
 } from '../../model/config.js';
+import { lossPolicies } from '../../model/config.js';
 import { InputError } from '../../model/errors.js';
 import { isTrue, readAction, readOrderKind, readRole, readScore, toUnknown } from './read-values.js';
 import { children, otherAttributes, required, type XmlElement } from './xml-source.js';
@@ -157,7 +160,28 @@ function readOrder(element: XmlElement, id: string): OrderConstraint {
   return order;
 }
 
-/** A constraint, or undefined for kinds tandem keeps but does not model (rsc_ticket). */
+function readTicket(element: XmlElement, id: string): TicketConstraint {
+  const ticket: TicketConstraint = {
+    type: 'ticket',
+    id,
+    ticket: required(element, 'ticket'),
+    extra: otherAttributes(element, ['id', 'ticket', 'rsc', 'rsc-role', 'loss-policy']),
+  };
+  const rsc = readRef(element, 'rsc', 'rsc-role');
+  if (rsc) ticket.rsc = rsc;
+  const sets = readSets(element);
+  if (sets) ticket.sets = sets;
+  if ((rsc === undefined) === (sets === undefined)) throw new InputError(`<rsc_ticket id="${id}"> needs either "rsc" or resource sets`, element.position);
+  if (element.attributes['rsc-role'] !== undefined && !rsc) throw new InputError(`<rsc_ticket id="${id}"> has "rsc-role" but no "rsc"`, element.position);
+  const policy = element.attributes['loss-policy'];
+  if (policy !== undefined) {
+    if (!(lossPolicies as readonly string[]).includes(policy)) throw new InputError(`<rsc_ticket id="${id}"> loss-policy="${policy}" is not one of ${lossPolicies.join(', ')}`, element.position);
+    ticket.lossPolicy = policy as LossPolicy;
+  }
+  return ticket;
+}
+
+/** A constraint, or undefined for kinds tandem keeps but does not model. */
 export function readConstraint(element: XmlElement): Constraint | undefined {
   switch (element.tag) {
     case 'rsc_location':
@@ -166,6 +190,8 @@ export function readConstraint(element: XmlElement): Constraint | undefined {
       return readColocation(element, required(element, 'id'));
     case 'rsc_order':
       return readOrder(element, required(element, 'id'));
+    case 'rsc_ticket':
+      return readTicket(element, required(element, 'id'));
     default:
       return undefined;
   }

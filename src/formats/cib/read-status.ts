@@ -1,8 +1,9 @@
-// Reads the <status> section of a CIB: node membership, transient attributes and the
-// operation history of every resource on every node.
+// Reads the <status> section of a CIB: node membership, transient attributes, the
+// operation history of every resource on every node, and the tickets this site holds.
 
-import type { NodeState, OperationRecord, ResourceHistory, Status } from '../../model/status.js';
-import { readInteger, readNvpairs, toUnknown } from './read-values.js';
+import { InputError } from '../../model/errors.js';
+import type { NodeState, OperationRecord, ResourceHistory, Status, TicketState } from '../../model/status.js';
+import { isTrue, readInteger, readNvpairs, toUnknown } from './read-values.js';
 import { child, children, otherAttributes, required, type XmlElement } from './xml-source.js';
 
 const modelledOpAttributes = ['id', 'operation', 'call-id', 'rc-code', 'op-status', 'interval', 'last-rc-change', 'last-run', 'exec-time', 'queue-time', 'transition-key', 'transition-magic', 'on_node'];
@@ -68,13 +69,43 @@ function readNodeState(element: XmlElement): NodeState {
   };
 }
 
+/** A ticket_state as crm_ticket writes it; like Pacemaker, anything but a true value is false. */
+function readTicketState(element: XmlElement): TicketState {
+  const ticket: TicketState = {
+    id: required(element, 'id'),
+    granted: isTrue(element.attributes.granted),
+    standby: isTrue(element.attributes.standby),
+    extra: otherAttributes(element, ['id', 'granted', 'standby', 'last-granted']),
+  };
+  const lastGranted = readInteger(element, 'last-granted');
+  if (lastGranted !== undefined) ticket.lastGranted = lastGranted;
+  return ticket;
+}
+
+/** Every <tickets> section's ticket_state elements; one state per ticket. */
+function readTickets(sections: XmlElement[]): TicketState[] {
+  const tickets: TicketState[] = [];
+  for (const section of sections) {
+    for (const part of section.children) {
+      if (part.tag !== 'ticket_state') throw new InputError(`<${part.tag}> in <tickets> is not supported: expected <ticket_state>`, part.position);
+      const ticket = readTicketState(part);
+      if (tickets.some((other) => other.id === ticket.id)) throw new InputError(`<ticket_state id="${ticket.id}"> appears twice`, part.position);
+      tickets.push(ticket);
+    }
+  }
+  return tickets;
+}
+
 export function readStatus(element: XmlElement | undefined): Status {
   const status: Status = { nodes: [] };
   const unknown = [];
+  const ticketSections: XmlElement[] = [];
   for (const part of element?.children ?? []) {
     if (part.tag === 'node_state') status.nodes.push(readNodeState(part));
+    else if (part.tag === 'tickets') ticketSections.push(part);
     else unknown.push(toUnknown(part));
   }
+  if (ticketSections.length > 0) status.tickets = readTickets(ticketSections);
   if (unknown.length > 0) status.unknown = unknown;
   return status;
 }

@@ -1,4 +1,4 @@
-// Writes <constraints>: locations with their rules, colocations and orders.
+// Writes <constraints>: locations with their rules, colocations, orders and tickets.
 
 import type { AttributeExpression, Constraint, ResourceSet, Rule, UnknownExpression } from '../../model/config.js';
 import { parseScore } from '../../model/score.js';
@@ -76,6 +76,13 @@ export function constraintElement(context: WriteContext, value: Constraint): Out
         ['node-attribute', value.nodeAttribute],
         ...extra,
       ],
+      resourceSets(context, value.sets ?? [], value.id),
+    );
+  }
+  if (value.type === 'ticket') {
+    return element(
+      'rsc_ticket',
+      [['id', value.id], ['ticket', value.ticket], ['rsc', value.rsc?.id], ['rsc-role', roleName(context, value.rsc?.role)], ['loss-policy', value.lossPolicy], ...extra],
       resourceSets(context, value.sets ?? [], value.id),
     );
   }

@@ -1,7 +1,8 @@
 // Writes <status> as Pacemaker's controller and attribute manager write it: per node a
-// node_state with its operation history (lrm) and transient attributes.
+// node_state with its operation history (lrm) and transient attributes; then the tickets
+// as crm_ticket writes them.
 
-import type { NodeState, OperationRecord, ResourceHistory, Status } from '../../model/status.js';
+import type { NodeState, OperationRecord, ResourceHistory, Status, TicketState } from '../../model/status.js';
 import { unknownElement } from './write-common.js';
 import { sanitizeId } from './write-ids.js';
 import { element, type OutElement } from './xml-render.js';
@@ -58,6 +59,21 @@ function nodeState(state: NodeState): OutElement {
   );
 }
 
+function ticketState(ticket: TicketState): OutElement {
+  return element('ticket_state', [
+    ['id', ticket.id],
+    ['granted', String(ticket.granted)],
+    ['last-granted', optionalNumber(ticket.lastGranted)],
+    ['standby', ticket.standby ? 'true' : undefined],
+    ...Object.entries(ticket.extra),
+  ]);
+}
+
+/** An empty <tickets> is kept too: it says this site was told about tickets, none granted. */
+function tickets(status: Status): OutElement[] {
+  return status.tickets === undefined ? [] : [element('tickets', [], status.tickets.map(ticketState))];
+}
+
 export function statusElement(status: Status): OutElement {
-  return element('status', [], [...status.nodes.map(nodeState), ...(status.unknown ?? []).map(unknownElement)]);
+  return element('status', [], [...status.nodes.map(nodeState), ...tickets(status), ...(status.unknown ?? []).map(unknownElement)]);
 }

@@ -1,5 +1,5 @@
 // Reads crm shell (`crm configure`) syntax into the model: node, primitive, group, clone,
-// ms, location (with rules), colocation, order (with resource sets), property,
+// ms, location (with rules), colocation, order (with resource sets), rsc_ticket, property,
 // rsc_defaults, op_defaults, fencing_topology. The result is whole or an InputError.
 
 import type {
@@ -11,6 +11,7 @@ import type {
   FencingLevel,
   Group,
   LocationConstraint,
+  LossPolicy,
   NodeDefinition,
   Operation,
   OrderConstraint,
@@ -20,8 +21,9 @@ import type {
   ResourceSet,
   Role,
   Rule,
+  TicketConstraint,
 } from '../../model/config.js';
-import { emptyConfiguration } from '../../model/config.js';
+import { emptyConfiguration, lossPolicies } from '../../model/config.js';
 import { parseDurationMs } from '../../model/duration.js';
 import { tandemMetaProblem } from '../../model/tandem-meta.js';
 import { InputError, type InputWarning } from '../../model/errors.js';
@@ -29,7 +31,7 @@ import { parseScore } from '../../model/score.js';
 import { lex, type Statement, type Token } from './lexer.js';
 import { resolveResources, type Definitions } from './resolve.js';
 
-export const statementKeywords = ['node', 'primitive', 'group', 'clone', 'ms', 'location', 'colocation', 'collocation', 'order', 'property', 'rsc_defaults', 'op_defaults', 'fencing_topology'] as const;
+export const statementKeywords = ['node', 'primitive', 'group', 'clone', 'ms', 'location', 'colocation', 'collocation', 'order', 'rsc_ticket', 'property', 'rsc_defaults', 'op_defaults', 'fencing_topology'] as const;
 
 const roles: Record<string, Role> = {
   started: 'Started',
@@ -376,6 +378,35 @@ function parseOrder(cursor: Cursor): { constraint: OrderConstraint; refs: Token[
   return { constraint, refs: refs.map((ref) => ref.token) };
 }
 
+/**
+ * `rsc_ticket ID TICKET: RSC[:ROLE] [RSC[:ROLE] ...] [loss-policy=POLICY]`: one resource is
+ * the simple form; several become resource sets, consecutive ones with the same role sharing one.
+ */
+function parseTicket(cursor: Cursor): { constraint: TicketConstraint; refs: Token[] } {
+  const id = cursor.next('a constraint id').text;
+  const ticketToken = cursor.next('a ticket followed by ":"');
+  const colon = ticketToken.text.indexOf(':');
+  if (colon <= 0 || ticketToken.quoted || ticketToken.name !== undefined) fail(ticketToken, `expected a ticket followed by ":" (e.g. "ticketA:") after "rsc_ticket ${id}", found "${ticketToken.text}"`);
+  const rest = ticketToken.text.slice(colon + 1);
+  // "ticketA:rsc" glued together: the resource is a token of its own.
+  if (rest !== '') cursor.statement.tokens.splice(cursor.index, 0, { text: rest, quoted: false, position: { ...ticketToken.position, column: ticketToken.position.column + colon + 1 } });
+  const constraint: TicketConstraint = { type: 'ticket', id, ticket: ticketToken.text.slice(0, colon), extra: {} };
+  const groups = parseRefs(cursor, (token) => token.name !== undefined);
+  while (!cursor.done()) {
+    const token = cursor.next('loss-policy=POLICY');
+    if (token.name !== 'loss-policy') fail(token, `unexpected "${token.text}" in rsc_ticket ${id}: expected loss-policy=${lossPolicies.join('|')}`);
+    if (!(lossPolicies as readonly string[]).includes(token.value ?? '')) fail(token, `loss-policy must be one of ${lossPolicies.join(', ')}, found "${token.value}"`);
+    constraint.lossPolicy = token.value as LossPolicy;
+  }
+  const refs = groups.flatMap((group) => group.refs);
+  if (refs.length === 0) fail(ticketToken, `rsc_ticket ${id} names no resource`);
+  const role = (ref: RefGroup['refs'][number]) => (ref.suffix === undefined ? undefined : parseRole(ref.token, ref.suffix));
+  const only = refs[0]!;
+  if (refs.length === 1 && groups[0]!.sequential) constraint.rsc = withRole({ id: only.id }, role(only));
+  else constraint.sets = groups.map((group) => setOf(group, role, 'role'));
+  return { constraint, refs: refs.map((ref) => ref.token) };
+}
+
 function parseNode(cursor: Cursor): NodeDefinition {
   let token = cursor.next('a node name');
   let id: string | undefined;
@@ -462,8 +493,9 @@ export function readCrm(text: string, file: string): CrmReadResult {
       case 'location':
       case 'colocation':
       case 'collocation':
-      case 'order': {
-        const parsed = keyword.text === 'location' ? parseLocation(cursor) : keyword.text === 'order' ? parseOrder(cursor) : parseColocation(cursor);
+      case 'order':
+      case 'rsc_ticket': {
+        const parsed = keyword.text === 'location' ? parseLocation(cursor) : keyword.text === 'order' ? parseOrder(cursor) : keyword.text === 'rsc_ticket' ? parseTicket(cursor) : parseColocation(cursor);
         configuration.constraints.push(parsed.constraint);
         definitions.constraintRefs.push(...parsed.refs);
         break;

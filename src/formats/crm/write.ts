@@ -13,6 +13,7 @@ import type {
   Resource,
   ResourceSet,
   Rule,
+  TicketConstraint,
 } from '../../model/config.js';
 
 const roleNames = { Promoted: 'Promoted', Unpromoted: 'Unpromoted', Started: 'Started', Stopped: 'Stopped' } as const;
@@ -124,9 +125,18 @@ function order(constraint: OrderConstraint): string {
   return `order ${constraint.id} ${kind !== undefined ? `${kind}: ` : ''}${resources}${tail}`;
 }
 
+function ticket(constraint: TicketConstraint): string {
+  const resources = constraint.sets
+    ? constraint.sets.map((set) => setText(set, set.role)).join(' ')
+    : `${constraint.rsc!.id}${constraint.rsc!.role ? `:${constraint.rsc!.role}` : ''}`;
+  const tail = constraint.lossPolicy !== undefined ? ` loss-policy=${constraint.lossPolicy}` : '';
+  return `rsc_ticket ${constraint.id} ${constraint.ticket}: ${resources}${tail}`;
+}
+
 function constraintText(constraint: Constraint): string {
   if (constraint.type === 'location') return location(constraint);
   if (constraint.type === 'colocation') return colocation(constraint);
+  if (constraint.type === 'ticket') return ticket(constraint);
   return order(constraint);
 }
 
