@@ -121,21 +121,23 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
   // An unmanaged resource's actions may be required (and so shape the summary and what is
   // ordered after them), but none is ever executed: Pacemaker leaves them out of its graph.
   const executed = real.filter((action) => !action.optional && action.runnable && (action.resource.kind !== 'primitive' || action.resource.managed));
+  const blocked = real.filter((action) => !action.optional && !action.runnable && action.node !== undefined).map(describe);
   const { actions, order } = addNotifications({
     resources: ws.resources,
     actions: executed.map(describe),
     order: executionOrder(graph, executed),
     historyIdOf,
     allNodes: ws.nodes.map((node) => node.name),
+    blocked,
     impliedByFencing: graph.actions.filter((action) => action.pseudo && action.resource.kind === 'primitive' && !action.optional && action.node !== undefined).map(describe),
-    onlineNodes: new Set(ws.nodes.filter((node) => node.online).map((node) => node.name)),
+    onlineNodes: new Set(ws.nodes.filter((node) => node.online && !node.unclean && !ws.fencing.some((fenced) => fenced.node === node)).map((node) => node.name)),
   });
   return {
     summary: printer.items,
     warnings: ws.warnings,
     actions,
     order,
-    blocked: real.filter((action) => !action.optional && !action.runnable && action.node !== undefined).map(describe),
+    blocked,
     fencing: ws.fencing.map(({ node, reason }) => ({ node: node.name, reason })),
     probes: probes(ws, ordered),
     placement: ordered.map((primitive) => ({

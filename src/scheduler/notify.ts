@@ -26,9 +26,11 @@ export interface NotifyInput {
   /** The history id an instance's operations are kept under. */
   historyIdOf: (primitive: SchedPrimitive) => string;
   allNodes: string[];
+  /** Required actions that cannot run. */
+  blocked: PlannedAction[];
   /** Stops and demotes done by fencing the node: executed by nobody, yet changes all the same. */
   impliedByFencing: PlannedAction[];
-  /** Nodes that can be told anything (standby and maintenance ones included). */
+  /** Nodes that can be told anything: online and not to be fenced (standby and maintenance ones included). */
   onlineNodes: ReadonlySet<string>;
 }
 
@@ -132,7 +134,10 @@ export function addNotifications(input: NotifyInput): { actions: PlannedAction[]
           return actions.length - 1;
         });
       const pre = notify('pre');
-      const post = notify('post');
+      // A clone has not stopped (or demoted) while one of its required stops cannot run, so
+      // nothing is announced after it: Pacemaker's post-notification waits on that, unrunnable.
+      const unfinished = (kind === 'stop' || kind === 'demote') && input.blocked.some((action) => action.task === kind && byId.has(action.resource));
+      const post = unfinished ? [] : notify('post');
       for (const earlier of previousPost) for (const next of [...pre, ...targets]) order.push([earlier, next]);
       for (const first of pre) for (const target of targets) order.push([first, target]);
       for (const target of targets) for (const last of post) order.push([target, last]);
