@@ -37,11 +37,20 @@ function tracked(server: Server): Set<Socket> {
 }
 
 /** A port nobody listens on right now (the kernel's pick), for a balancer's bind line. */
+/** Ports freePort has given out: the kernel may offer a closed one again, and a test binds them all later. */
+const portsGivenOut = new Set<number>();
+const freePortAttempts = 50;
+
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  const server = createServer();
-  const port = await listen(server, host, 0);
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (let attempt = 0; attempt < freePortAttempts; attempt += 1) {
+    const server = createServer();
+    const port = await listen(server, host, 0);
+    await new Promise((resolve) => server.close(resolve));
+    if (portsGivenOut.has(port)) continue;
+    portsGivenOut.add(port);
+    return port;
+  }
+  throw new Error(`no port not given out before after ${freePortAttempts} attempts`);
 }
 
 /** A TCP backend that says its name on a line, then echoes until the client ends. `port` 0: the kernel picks. */
