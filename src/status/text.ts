@@ -36,6 +36,13 @@ function resourceLines(view: ResourceView): string[] {
   return lines;
 }
 
+/** As crm_mon --tickets: granted (with when) or revoked, and [standby]. */
+function ticketLine(ticket: ClusterView['tickets'][number]): string {
+  const state = ticket.granted ? 'granted' : 'revoked';
+  const when = ticket.lastGranted !== undefined ? ` (last-granted=${new Date(ticket.lastGranted * 1000).toISOString()})` : '';
+  return `    * ${ticket.id}:\t${state}${ticket.standby ? ' [standby]' : ''}${when}`;
+}
+
 export function renderStatus(view: ClusterView): string {
   const lines = ['  * Node List:'];
   for (const [condition, heading] of nodeHeadings) {
@@ -45,5 +52,6 @@ export function renderStatus(view: ClusterView): string {
   lines.push('', '  * Full List of Resources:');
   if (view.resources.length === 0) lines.push('    * No resources');
   for (const resource of view.resources) lines.push(...resourceLines(resource));
+  if (view.tickets.length > 0) lines.push('', '  * Tickets:', ...view.tickets.map(ticketLine));
   return lines.join('\n');
 }

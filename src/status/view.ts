@@ -47,10 +47,32 @@ export interface CloneView {
 
 export type ResourceView = PrimitiveView | GroupView | CloneView;
 
+/** A ticket as crm_mon --tickets shows it: every ticket with a state or named by an rsc_ticket. */
+export interface TicketView {
+  id: string;
+  granted: boolean;
+  standby: boolean;
+  /** Seconds since the epoch. */
+  lastGranted?: number;
+}
+
 export interface ClusterView {
   haveQuorum: boolean;
   nodes: NodeView[];
   resources: ResourceView[];
+  tickets: TicketView[];
+}
+
+function ticketViews(cib: Cib): TicketView[] {
+  const views = new Map<string, TicketView>();
+  for (const state of cib.status.tickets ?? []) {
+    views.set(state.id, { id: state.id, granted: state.granted, standby: state.standby, ...(state.lastGranted !== undefined ? { lastGranted: state.lastGranted } : {}) });
+  }
+  // A ticket that no one has granted yet is revoked, as Pacemaker takes it.
+  for (const constraint of cib.configuration.constraints) {
+    if (constraint.type === 'ticket' && !views.has(constraint.ticket)) views.set(constraint.ticket, { id: constraint.ticket, granted: false, standby: false });
+  }
+  return [...views.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 export function agentText(agent: AgentSpec): string {
@@ -97,6 +119,7 @@ export function clusterView(cib: Cib, nowS: number): ClusterView {
     haveQuorum: cib.haveQuorum,
     nodes: ws.nodes.map((node) => ({ name: node.name, condition: nodeCondition(node), ...(node.unclean ? { online: node.online } : {}) })),
     resources: ws.resources.map((resource) => resourceView(resource, ws.nodes)),
+    tickets: ticketViews(cib),
   };
 }
 

@@ -7,6 +7,8 @@ import { changeTicket } from '../../src/admin/commands.js';
 import { readCib } from '../../src/formats/cib/index.js';
 import { InputError } from '../../src/model/errors.js';
 import { schedule } from '../../src/scheduler/index.js';
+import { renderStatus } from '../../src/status/text.js';
+import { clusterView } from '../../src/status/view.js';
 
 const nowS = 1_800_000_000;
 const fixture = readFileSync(new URL('../../../test/fixtures/tickets.xml', import.meta.url), 'utf8');
@@ -34,4 +36,18 @@ test('revoke, standby and activate change only their own flag; an unknown ticket
 
 test('a ticket name that could not be an id is refused', () => {
   assert.throws(() => changeTicket(tickets(), 'grant', 'two words', nowS), (error: unknown) => error instanceof InputError && /"two words" is not a ticket name/.test(error.message));
+});
+
+test('the status lists every ticket, as crm_mon --tickets: with a state, or named by a constraint and so revoked', () => {
+  const view = clusterView(tickets(), nowS);
+  assert.deepEqual(view.tickets, [
+    { id: 'site-a', granted: false, standby: false, lastGranted: 1_700_000_000 },
+    { id: 'site-b', granted: true, standby: true, lastGranted: 1_700_000_000 },
+    { id: 'site-c', granted: false, standby: false },
+    { id: 'site-d', granted: true, standby: false, lastGranted: 1_700_000_000 },
+    { id: 'site-e', granted: false, standby: false },
+  ]);
+  const text = renderStatus(view);
+  assert.match(text, /\n {2}\* Tickets:\n {4}\* site-a:\trevoked \(last-granted=2023-11-14T22:13:20\.000Z\)\n {4}\* site-b:\tgranted \[standby\]/);
+  assert.match(text, /\* site-c:\trevoked\n/);
 });

@@ -124,6 +124,7 @@ test("the operator's commands: cleanup, stop/start, ban/clear, standby/online, m
   await waitFor('the group to stop for want of its ticket', settled(stopped));
   ok('ticket', 'grant', 'site', '--force');
   await waitFor('the granted ticket to let the group run', settled(running));
+  assert.match(ok('status'), /\* Tickets:\n {4}\* site:\tgranted \(last-granted=/);
   ok('ticket', 'revoke', 'site', '--force');
   await waitFor('the revoked ticket to stop the group', settled(stopped));
   ok('configure', 'load', join(dir, 'cluster.crm'));
