@@ -6,6 +6,7 @@ import { INFINITY, addScores } from '../model/score.js';
 import { assignClone, applyColocationWithClone } from './clone.js';
 import { canRunAny, canRunResources, mergeWeights } from './colocation.js';
 import {
+  inPromotableClone,
   RoleRank,
   type NodeScores,
   type SchedColocation,
@@ -280,11 +281,4 @@ export function sortForAssignment(ws: WorkingSet): SchedResource[] {
     }
     return 0;
   });
-}
-
-
-export function inPromotableClone(primitive: SchedPrimitive): boolean {
-  const parent = primitive.parent;
-  const clone = parent?.kind === 'clone' ? parent : parent?.parent;
-  return clone?.promotable === true;
 }

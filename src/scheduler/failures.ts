@@ -3,13 +3,11 @@
 
 import { addScores, parseScore } from '../model/score.js';
 import { expectedRcOf, type OperationRecord } from '../model/status.js';
-import type { SchedNode, SchedPrimitive } from './types.js';
+import { anonymousCloneOf, type SchedNode, type SchedPrimitive } from './types.js';
 
 /** The name a resource's failures are counted under: an anonymous clone's instances share theirs. */
 function failureName(primitive: SchedPrimitive): string {
-  const parent = primitive.parent;
-  const clone = parent?.kind === 'clone' ? parent : parent?.parent;
-  return clone && !clone.globallyUnique ? primitive.definition.id : primitive.id;
+  return anonymousCloneOf(primitive) ? primitive.definition.id : primitive.id;
 }
 
 /** A node's failures of one resource: the fail counts summed, and the latest last-failure stamp. */

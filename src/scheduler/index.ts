@@ -12,7 +12,7 @@ import { buildOrderings } from './orderings.js';
 import { Propagation } from './propagate.js';
 import { applyNodeCriteria, allPrimitives } from './scores.js';
 import { SummaryPrinter, summarisePrimitive, type SummaryItem } from './summary.js';
-import { nodeCondition, roleText, type NodeCondition, type ScoreNote, type SchedClone, type SchedPrimitive, type SchedResource } from './types.js';
+import { anonymousCloneOf, nodeCondition, roleText, type NodeCondition, type ScoreNote, type SchedClone, type SchedPrimitive, type SchedResource } from './types.js';
 import type { WorkingSet } from './unpack.js';
 import { unpack } from './unpack.js';
 
@@ -74,8 +74,7 @@ export interface Transition {
 
 function historyIdOf(resource: SchedResource): string {
   if (resource.kind !== 'primitive') return resource.id;
-  const parent = resource.parent?.kind === 'clone' ? resource.parent : resource.parent?.parent;
-  return parent && !parent.globallyUnique ? resource.definition.id : resource.id;
+  return anonymousCloneOf(resource) ? resource.definition.id : resource.id;
 }
 
 function describe(action: SchedAction): PlannedAction {
@@ -187,6 +186,8 @@ function probes(ws: WorkingSet, primitives: SchedPrimitive[]): Transition['probe
   const planned: Transition['probes'] = [];
   // Every primitive sharing a history id would plan the same probes: the first one plans them.
   const probed = new Set<string>();
+  // A cloned group's members each plan probes; their clone's orphan nodes are worked out once.
+  const orphanedByClone = new Map<SchedClone, Set<string>>();
   for (const primitive of primitives) {
     // An orphan is only stopped where it runs: Pacemaker probes nothing for it. An unmanaged
     // or blocked resource is probed (a probe changes nothing; it tells where the resource is).
@@ -195,8 +196,9 @@ function probes(ws: WorkingSet, primitives: SchedPrimitive[]): Transition['probe
     if (probed.has(historyId)) continue;
     probed.add(historyId);
     const known = knownOn.get(historyId);
-    const clone = primitive.parent?.kind === 'clone' ? primitive.parent : primitive.parent?.parent;
-    const orphaned = clone && !clone.globallyUnique ? nodesOfOrphanInstances(ws, clone) : undefined;
+    const clone = anonymousCloneOf(primitive);
+    if (clone && !orphanedByClone.has(clone)) orphanedByClone.set(clone, nodesOfOrphanInstances(ws, clone));
+    const orphaned = clone && orphanedByClone.get(clone);
     for (const node of ws.nodes) {
       // A node to be fenced is not probed (Pacemaker probes only nodes it can trust).
       if (!node.online || node.unclean || known?.has(node.name) || orphaned?.has(node.name)) continue;

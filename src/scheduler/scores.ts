@@ -5,7 +5,7 @@ import type { LocationConstraint } from '../model/config.js';
 import { INFINITY, addScores, parseScore } from '../model/score.js';
 import { failCount } from './failures.js';
 import { ruleMatches, ruleScore } from './rules.js';
-import { RoleRank, type NodeScores, type ScoreNote, type SchedNode, type SchedPrimitive, type SchedResource } from './types.js';
+import { anonymousCloneOf, RoleRank, type NodeScores, type ScoreNote, type SchedNode, type SchedPrimitive, type SchedResource } from './types.js';
 import { roleRank, type WorkingSet } from './unpack.js';
 
 /** Adds a score for a node to a resource and everything it contains, remembering why. */
@@ -148,8 +148,7 @@ function applyStickinessAndFailures(primitive: SchedPrimitive, ws: WorkingSet): 
     if (failures <= 0 || primitive.migrationThreshold <= 0 || primitive.failuresIgnored) continue;
     if (primitive.migrationThreshold - failures <= 0) {
       // An anonymous clone's instances are interchangeable: the whole clone is kept away.
-      const clone = primitive.parent?.kind === 'clone' ? primitive.parent : primitive.parent?.parent;
-      const banned = clone && !clone.globallyUnique ? clone : primitive;
+      const banned = anonymousCloneOf(primitive) ?? primitive;
       addLocation(banned, node, -INFINITY, `${failures} failure(s) reached migration-threshold=${primitive.migrationThreshold}`);
     }
   }

@@ -151,6 +151,22 @@ export interface SchedClone {
 
 export type SchedResource = SchedPrimitive | SchedGroup | SchedClone;
 
+/** The clone a primitive is an instance of, directly or as a member of a cloned group. */
+export function cloneOf(primitive: SchedPrimitive): SchedClone | undefined {
+  const parent = primitive.parent;
+  return parent?.kind === 'clone' ? parent : parent?.parent;
+}
+
+/** An anonymous clone's instances are interchangeable: they share a history, fail counts and bans. */
+export function anonymousCloneOf(primitive: SchedPrimitive): SchedClone | undefined {
+  const clone = cloneOf(primitive);
+  return clone && !clone.globallyUnique ? clone : undefined;
+}
+
+export function inPromotableClone(primitive: SchedPrimitive): boolean {
+  return cloneOf(primitive)?.promotable === true;
+}
+
 export interface SchedColocation {
   id: string;
   dependent: SchedResource;

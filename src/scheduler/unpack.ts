@@ -14,6 +14,8 @@ import { parseUtilization } from './utilization.js';
 import { nodeTableOrder } from './node-table.js';
 import { clusterOptions, isTrue, type ClusterOptions } from './options.js';
 import {
+  anonymousCloneOf,
+  inPromotableClone,
   RoleRank,
   type SchedClone,
   type SchedColocation,
@@ -416,7 +418,7 @@ function unpackStatus(cib: Cib, ws: WorkingSet): void {
         stonithEnabled: ws.options.stonithEnabled,
         managed: primitive.managed,
         expired: (record) => failureExpired(primitive, node, record, ws.nowS),
-        promotable: isPromotableInstance(primitive),
+        promotable: inPromotableClone(primitive),
       });
       applyReplay(ws, node, primitive, replay);
     }
@@ -466,18 +468,10 @@ function applyReplay(ws: WorkingSet, node: SchedNode, primitive: SchedPrimitive,
  */
 function stopAfterFailure(ws: WorkingSet, primitive: SchedPrimitive): void {
   primitive.targetRole = RoleRank.Stopped;
-  const parent = primitive.parent;
-  const clone = parent?.kind === 'clone' ? parent : parent?.parent;
-  const banned = clone && !clone.globallyUnique ? clone : primitive;
+  const banned = anonymousCloneOf(primitive) ?? primitive;
   for (const node of ws.nodes) addLocation(banned, node, -INFINITY, 'on-fail=stop: it will not be started under current conditions');
 }
 
-/** A promotable clone's instance that is merely started is in the unpromoted role. */
-function isPromotableInstance(primitive: SchedPrimitive): boolean {
-  const parent = primitive.parent;
-  const clone = parent?.kind === 'clone' ? parent : parent?.parent;
-  return clone?.promotable === true;
-}
 
 /**
  * A resource that history shows but the configuration no longer has: an orphan, which
