@@ -83,7 +83,7 @@ function actionLine(task: string, resource: string, node: string): string {
  * deletions of stopped orphans' histories. Read from the graph rather than from the actions
  * crm_simulate goes on to execute, which stop short when the graph cannot complete.
  */
-export function parseGraphActions(graph: string): string[] {
+function parseGraphActions(graph: string): string[] {
   const actions: string[] = [];
   for (const [, op, primitive, attributes] of graph.matchAll(graphAction)) {
     const task = attribute(op!, 'operation')!;
@@ -97,7 +97,7 @@ export function parseGraphActions(graph: string): string[] {
 }
 
 /** The same for tandem's transition: its actions and its probes (monitors with no interval). */
-export function executedActions(transition: Transition): string[] {
+function executedActions(transition: Transition): string[] {
   const actions = transition.actions
     .filter((action) => action.node !== undefined)
     .map((action) => actionLine(action.task === 'notify' ? `notify(${action.meta?.notify_type}-${action.meta?.notify_operation})` : action.task, action.resource, action.node!));
