@@ -83,18 +83,23 @@ function notifyMeta(clone: SchedClone, primitives: SchedPrimitive[], changes: Ma
   return meta;
 }
 
-/** Who runs which instance at each step: active before, less stopped, plus started. */
+/**
+ * Who is told at each step: for demotes and stops, the instances active before (less, after
+ * a stop, those stopped); for starts and promotes, those meant to be active after, where
+ * they are meant to be, even one whose start turns out blocked (as Pacemaker tells them).
+ * Before the starts, only those not starting.
+ */
 function recipients(primitives: SchedPrimitive[], changes: Map<Kind, Entry[]>, kind: Kind, when: 'pre' | 'post'): Entry[] {
   const key = (entry: Entry) => `${entry.instance}@${entry.node}`;
   const before = primitives.flatMap((primitive) => primitive.runningOn.map((node) => ({ instance: primitive.id, node: node.name })));
   const stopped = new Set((changes.get('stop') ?? []).map(key));
   const afterStops = before.filter((entry) => !stopped.has(key(entry)));
-  const afterStarts = [...afterStops, ...(changes.get('start') ?? [])];
+  const intended = primitives.flatMap((primitive) => (primitive.nextRole > RoleRank.Stopped && primitive.assigned ? [{ instance: primitive.id, node: primitive.assigned.name }] : []));
   const at: Record<Kind, [Entry[], Entry[]]> = {
     demote: [before, before],
     stop: [before, afterStops],
-    start: [afterStops, afterStarts],
-    promote: [afterStarts, afterStarts],
+    start: [afterStops, intended],
+    promote: [intended, intended],
   };
   return at[kind][when === 'pre' ? 0 : 1];
 }
@@ -111,8 +116,10 @@ export function addNotifications(input: NotifyInput): { actions: PlannedAction[]
       ofKind.set(action.task as Kind, [...(ofKind.get(action.task as Kind) ?? []), index]);
     });
     const changes = new Map<Kind, Entry[]>([...ofKind].map(([kind, indexes]) => [kind, indexes.map((index) => ({ instance: actions[index]!.resource, node: actions[index]!.node! }))]));
-    // A stop or demote that fencing does is a change the surviving instances hear of too.
-    for (const implied of input.impliedByFencing) {
+    // A stop or demote that fencing does is a change the surviving instances hear of too, and
+    // so is a stop on a node gone unclean that cannot be fenced (it waits for the fencing).
+    const onLostNode = input.blocked.filter((action) => action.task === 'stop' && !input.onlineNodes.has(action.node!));
+    for (const implied of [...input.impliedByFencing, ...onLostNode]) {
       if (!byId.has(implied.resource) || !(kinds as string[]).includes(implied.task)) continue;
       const kind = implied.task as Kind;
       changes.set(kind, [...(changes.get(kind) ?? []), { instance: implied.resource, node: implied.node! }]);
@@ -136,7 +143,7 @@ export function addNotifications(input: NotifyInput): { actions: PlannedAction[]
       const pre = notify('pre');
       // A clone has not stopped (or demoted) while one of its required stops cannot run, so
       // nothing is announced after it: Pacemaker's post-notification waits on that, unrunnable.
-      const unfinished = (kind === 'stop' || kind === 'demote') && input.blocked.some((action) => action.task === kind && byId.has(action.resource));
+      const unfinished = (kind === 'stop' || kind === 'demote') && input.blocked.some((action) => action.task === kind && byId.has(action.resource) && !onLostNode.includes(action));
       const post = unfinished ? [] : notify('post');
       for (const earlier of previousPost) for (const next of [...pre, ...targets]) order.push([earlier, next]);
       for (const first of pre) for (const target of targets) order.push([first, target]);

@@ -152,23 +152,32 @@ function inhibit(graph: ActionGraph, instance: SchedPrimitive | SchedGroup): voi
 }
 
 /**
- * The actions an ordering's "then" side reaches: a collective's pseudo-action (which passes
- * it on to the members), except that an interleaved clone after another clone takes it
- * instance by instance (and, for a mandatory start or promote, keeps instances with no
- * partner on their node from being active).
+ * The pairs of actions an ordering links: each "first" action (a collective's completion
+ * pseudo-action) with each "then" action (a collective's pseudo-action, which passes it on
+ * to the members). An interleaved clone started or promoted after another clone instead
+ * follows, instance by instance, the other clone's instance on its node: an instance whose
+ * partner will not start (or promote) cannot either; with no partner there at all, a
+ * mandatory ordering keeps it from being active.
  */
-function thenActions(graph: ActionGraph, first: SchedResource, resource: SchedResource, firstTask: ActionName, task: ActionName, flags: number): readonly SchedAction[] {
-  if (resource.kind === 'primitive') return graph.find(resource, task);
-  if (resource.kind === 'clone' && resource.interleave && first.kind === 'clone') {
-    if (flags & (Flag.impliesThen | Flag.runnableLeft) && (firstTask === 'start' || firstTask === 'promote')) {
-      for (const instance of resource.instances) {
-        const node = instanceLocation(instance);
-        if (!first.instances.some((partner) => node !== undefined && instanceLocation(partner) === node)) inhibit(graph, instance);
-      }
-    }
-    return resource.instances.flatMap((instance) => allPrimitives(instance)).flatMap((primitive) => graph.find(primitive, task));
+function orderedPairs(graph: ActionGraph, first: SchedResource, firstTask: ActionName, then: SchedResource, thenTask: ActionName, flags: number): Array<[SchedAction, SchedAction]> {
+  const pairs = (firsts: readonly SchedAction[], thens: readonly SchedAction[]) => firsts.flatMap((a) => thens.map((b): [SchedAction, SchedAction] => [a, b]));
+  if (then.kind === 'primitive') return pairs(firstActions(graph, first, firstTask), graph.find(then, thenTask));
+  if (then.kind !== 'clone' || !then.interleave || first.kind !== 'clone') return pairs(firstActions(graph, first, firstTask), graph.find(then, thenTask));
+  const instanceActions = (instance: SchedPrimitive | SchedGroup) => allPrimitives(instance).flatMap((primitive) => graph.find(primitive, thenTask));
+  if (firstTask !== 'start' && firstTask !== 'promote') {
+    return pairs(firstActions(graph, first, firstTask), then.instances.flatMap(instanceActions));
   }
-  return graph.find(resource, task);
+  const mandatory = (flags & (Flag.impliesThen | Flag.runnableLeft)) !== 0;
+  return then.instances.flatMap((instance) => {
+    const node = instanceLocation(instance);
+    const partner = node === undefined ? undefined : first.instances.find((candidate) => instanceLocation(candidate) === node);
+    if (!partner) {
+      if (mandatory) inhibit(graph, instance);
+      return [];
+    }
+    const partnerActions = partner.kind === 'primitive' ? primitiveActions(graph, partner, firstTask) : graph.find(partner, firstTask);
+    return pairs(partnerActions, instanceActions(instance));
+  });
 }
 
 /** Pacemaker's flags for a configured ordering (ordering_flags_for_kind). */
@@ -190,10 +199,10 @@ function addOrder(ws: WorkingSet, graph: ActionGraph, kind: string, symmetrical:
   const then = ws.byId.get(thenId);
   if (!first || !then || first === then) return;
   const forward = flagsFor(kind, firstTask, symmetrical ? 'symmetric' : 'asymmetric');
-  for (const a of firstActions(graph, first, firstTask)) for (const b of thenActions(graph, first, then, firstTask, thenTask, forward)) graph.order(a, b, forward, remapped(a, b));
+  for (const [a, b] of orderedPairs(graph, first, firstTask, then, thenTask, forward)) graph.order(a, b, forward, remapped(a, b));
   if (symmetrical) {
     const backward = flagsFor(kind, inverse[thenTask], 'inverse');
-    for (const a of firstActions(graph, then, inverse[thenTask])) for (const b of thenActions(graph, then, first, inverse[thenTask], inverse[firstTask], backward)) graph.order(a, b, backward, remapped(a, b));
+    for (const [a, b] of orderedPairs(graph, then, inverse[thenTask], first, inverse[firstTask], backward)) graph.order(a, b, backward, remapped(a, b));
   }
 }
 

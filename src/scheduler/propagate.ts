@@ -6,12 +6,25 @@
 import { Flag, type ActionGraph, type Ordering, type SchedAction } from './actions.js';
 import { isCollectiveAction, orderingFlags, reachedMembers, type ActionFlags } from './collective.js';
 import { instanceLocation } from './instances.js';
+import { isTrue } from './options.js';
 import { RoleRank } from './types.js';
+
+const completions = new Set(['running', 'stopped', 'promoted', 'demoted']);
+
+/**
+ * What Pacemaker calls the cause: what waits on a notifying clone's change waits on the
+ * end of its post-notifications ("notified"), which is blocked when the change is.
+ */
+function causeName(cause: SchedAction, change: 'required' | 'unrunnable'): string {
+  const resource = cause.resource;
+  const notified = change === 'unrunnable' && resource.kind === 'clone' && isTrue(resource.meta.notify) && completions.has(cause.task);
+  return `${resource.id} ${notified ? 'notified' : cause.task}`;
+}
 
 /** Sets a flag change's reason the way Pacemaker words it, unless one is already set. */
 function because(action: SchedAction, change: 'required' | 'unrunnable', cause: SchedAction): void {
   if (action.resource === cause.resource) return;
-  action.reason ??= `${change} ${cause.resource.id} ${cause.task}`;
+  action.reason ??= `${change} ${causeName(cause, change)}`;
 }
 
 function require(action: SchedAction, cause: SchedAction): void {
