@@ -22,7 +22,23 @@ export type Request =
   | { method: 'attribute'; node: string; name: string; value: string | null; permanent: boolean }
   | { method: 'attribute.get'; node: string; name: string }
   | { method: 'cluster.leave' }
-  | { method: 'drill'; target: string; fault: DrillFault };
+  | { method: 'drill'; target: string; fault: DrillFault }
+  | { method: 'sessions.report'; balancer: string; servers: SessionReport[] };
+
+/**
+ * What a balancer following the cluster says of the servers of a backend tied to a resource
+ * on one node (summed over such servers): whether the cluster drains them, and the sessions
+ * still open on them. Each report replaces that balancer's previous one whole.
+ */
+export interface SessionReport {
+  resource: string;
+  /** The node the servers are on. */
+  node: string;
+  /** Every such server is in the cluster's drain. */
+  draining: boolean;
+  /** Sessions open on them (scur). */
+  sessions: number;
+}
 
 /** What `status.watch` sends: the cluster as this node sees it. */
 export interface ClusterSnapshot {
