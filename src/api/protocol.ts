@@ -26,17 +26,17 @@ export type Request =
   | { method: 'sessions.report'; balancer: string; servers: SessionReport[] };
 
 /**
- * What a balancer following the cluster says of the servers of a backend tied to a resource
- * on one node (summed over such servers): whether the cluster drains them, and the sessions
- * still open on them. Each report replaces that balancer's previous one whole.
+ * What a balancer following the cluster says of the servers of backends tied to a resource
+ * on one node: whether the cluster keeps new sessions from them, and the sessions still open
+ * on them. A `sessions.report` replaces that balancer's previous report whole.
  */
 export interface SessionReport {
   resource: string;
   /** The node the servers are on. */
   node: string;
-  /** Every such server is in the cluster's drain. */
+  /** The cluster's verdict on every such server is drain or down: no new session goes there. */
   draining: boolean;
-  /** Sessions open on them (scur). */
+  /** Sessions open on them (scur); 0 while not draining. */
   sessions: number;
 }
 

@@ -9,6 +9,8 @@ import { strict as assert } from 'node:assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { call } from '../../src/api/client.js';
+import type { Request } from '../../src/api/protocol.js';
 import { TestNode, waitFor } from '../support/daemon.js';
 import { startTandem, type Running } from './process-support.js';
 import { eventually, freePort, openClient } from './support.js';
@@ -131,4 +133,10 @@ test('with no session on the drained server, the stop runs at once', async () =>
   const events = stopEvents(from);
   assert.deepEqual(events.map((entry) => entry.msg), ['draining before the stop', 'drain over', 'operation finished']);
   assert.equal(events[1]!.reason, 'sessions gone');
+});
+
+test('a malformed session report is refused with what is wrong, and changes nothing', async () => {
+  const malformed: Request = { method: 'sessions.report', balancer: 'probe', servers: [{ resource: 'web', node: 'node1', draining: true, sessions: -1 }] };
+  await assert.rejects(call(node.dataDir, malformed), /sessions\.report from probe: server entry 1 needs resource, node, draining and a session count/);
+  await assert.rejects(call(node.dataDir, { method: 'sessions.report', balancer: '', servers: [] }), /expected a balancer id/);
 });

@@ -1,5 +1,5 @@
 // What a balancer reports to its node of the servers tied to a resource: per resource and
-// node, drained or not, and the sessions left on the drained ones. Pure.
+// node, drained (or down) or not, and the sessions left on the drained ones. Pure.
 
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
@@ -25,7 +25,7 @@ test('a resource on a node is drained only when all its servers there are', () =
   assert.deepEqual(report, [{ resource: 'cl_api', node: 'node1', draining: false, sessions: 4 }]);
 });
 
-test('down servers, servers on no node and untied backends are not reported', () => {
+test('down servers take no new session either: reported with what they still hold; servers on no node and untied backends are not reported', () => {
   const report = sessionReport([verdict('api', 'a1', 'down', 'node1'), verdict('api', 'floating', 'drain'), verdict('plain', 'p1', 'drain', 'node1')], tied, sessionsOf);
-  assert.deepEqual(report, []);
+  assert.deepEqual(report, [{ resource: 'cl_api', node: 'node1', draining: true, sessions: 4 }]);
 });
