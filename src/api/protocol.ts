@@ -22,7 +22,23 @@ export type Request =
   | { method: 'attribute'; node: string; name: string; value: string | null; permanent: boolean }
   | { method: 'attribute.get'; node: string; name: string }
   | { method: 'cluster.leave' }
-  | { method: 'drill'; target: string; fault: DrillFault };
+  | { method: 'drill'; target: string; fault: DrillFault }
+  | { method: 'sessions.report'; balancer: string; servers: SessionReport[] };
+
+/**
+ * What a balancer following the cluster says of the servers of backends tied to a resource
+ * on one node: whether the cluster keeps new sessions from them, and the sessions still open
+ * on them. A `sessions.report` replaces that balancer's previous report whole.
+ */
+export interface SessionReport {
+  resource: string;
+  /** The node the servers are on. */
+  node: string;
+  /** The cluster's verdict on every such server is drain or down: no new session goes there. */
+  draining: boolean;
+  /** Sessions open on them (scur); 0 while not draining. */
+  sessions: number;
+}
 
 /** What `status.watch` sends: the cluster as this node sees it. */
 export interface ClusterSnapshot {

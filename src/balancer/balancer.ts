@@ -77,6 +77,12 @@ export class Balancer {
     return this.current && find(this.current, proxy, server)?.server.cluster;
   }
 
+  /** Sessions open on a server (scur), those still running on configurations replaced by a reload included; undefined when there is no such server. */
+  serverSessions(proxy: string, server: string): number | undefined {
+    if (!this.current || !find(this.current, proxy, server)) return undefined;
+    return [this.current, ...this.retired].reduce((total, generation) => total + (find(generation, proxy, server)?.server.current ?? 0), 0);
+  }
+
   /** What the running configuration was planned into. */
   get plan(): BalancerPlan {
     return this.current!.plan;

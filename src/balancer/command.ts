@@ -8,6 +8,7 @@
 // follow the local tandem node's view of the cluster (cluster-link.ts, cluster-verdicts.ts).
 
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 import { readHaproxy, type HaproxyReadResult } from '../formats/haproxy/index.js';
@@ -56,7 +57,7 @@ export async function runBalancer(options: BalancerCommandOptions, log: (line: s
   const { config, proxyPositions } = readConfig(file, log);
   checkTiedBackends(tied, planBalancer(config, proxyPositions), file);
   const balancer = await Balancer.start(config, { log, proxyPositions });
-  const link = options.clusterDataDir === undefined ? undefined : new ClusterLink({ dataDir: options.clusterDataDir, resources: tied, target: balancer, log });
+  const link = options.clusterDataDir === undefined ? undefined : new ClusterLink({ dataDir: options.clusterDataDir, resources: tied, target: balancer, log, reportAs: resolve(file) });
   const reload = async (): Promise<string[]> => {
     const read = readConfig(file, log);
     // A file that drops a backend tied to a resource is refused like any bad file.

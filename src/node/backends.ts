@@ -20,6 +20,9 @@ import { seedStore } from './seed.js';
 import { join } from 'node:path';
 import { DrillChannel, type DrillAnswer } from '../cluster/drills.js';
 import { prepareFault, type DrillContext, type DrillOrder } from './drill-faults.js';
+import { LeasedReports } from '../cluster/leased-reports.js';
+import type { SessionReport } from '../api/protocol.js';
+import { leasedSessionBoard, localSessionBoard, type SessionBoard } from './session-board.js';
 
 /** How long a drill's target has to answer, and how long after its answer it strikes. */
 const drillAnswerLimitMs = 5_000;
@@ -74,6 +77,8 @@ export interface Backend {
   healthy: () => boolean;
   /** Strikes a drill's fault on a node (this one, or another through the cluster). */
   drill: (node: string, order: DrillOrder) => Promise<DrillAnswer>;
+  /** The balancers' session reports, for drains that end when the sessions do. */
+  sessions: SessionBoard;
 }
 
 export interface Hooks {
@@ -106,6 +111,7 @@ export function singleBackend(dataDir: string, name: string, hooks: Hooks, addre
     drill: async (node, order) => (node === name ? strikeHere(order, drillContext) : { ok: false, detail: `a single node reaches no ${node}` }),
     describe: async () => ({ mode: 'single node', dc: name, members: [{ name, addresses }] }),
     changes: (listener) => store.watch(() => listener()),
+    sessions: localSessionBoard(),
   };
 }
 
@@ -131,6 +137,8 @@ export function clusterBackend(options: NodeOptions, name: string, log: Logger, 
       const { cib } = await session.store.update((cib) => recordWatchdog(joinLocalNode(cib, name, true), name, options.watchdog?.timeoutMs));
       hooks.executor().resume();
       hooks.executor().reconcileMonitors(view(cib));
+      // The reports kept under the lease before went with it.
+      await sessionReports.republish();
     },
     onDcChange: (isDc) => {
       log.info({ dc: isDc }, isDc ? 'this node is now the DC' : 'this node is no longer the DC');
@@ -150,6 +158,7 @@ export function clusterBackend(options: NodeOptions, name: string, log: Logger, 
   const leadership = new LeadershipPlacement(session.client, options.timing!.callTimeoutMs, log, credentials);
   const drills = new DrillChannel<DrillOrder>(session.client.namespace(`tandem/${options.clusterName ?? 'tandem'}/drills/`), options.timing!.callTimeoutMs, log);
   const drillContext: DrillContext = { address: options.addresses?.[0], runDir: join(options.dataDir, 'run') };
+  const sessionReports = new LeasedReports<SessionReport[]>(session.client.namespace(`tandem/${options.clusterName ?? 'tandem'}/sessions/`), name, () => session.leaseId, options.timing!.callTimeoutMs);
   let latest: Transition | undefined;
   let rebalanceTimer: NodeJS.Timeout | undefined;
   // Once per burst of settled passes; after a failure (a member still catching up), again later.
@@ -186,6 +195,7 @@ export function clusterBackend(options: NodeOptions, name: string, log: Logger, 
     },
     drill: (node, order) => (node === name ? strikeHere(order, drillContext) : drills.send(name, node, order, drillAnswerLimitMs)),
     healthy: () => session.leaseSafe || stoppedCleanly,
+    sessions: leasedSessionBoard(sessionReports),
     describe: async () => ({ mode: 'cluster', cluster: options.clusterName ?? 'tandem', dc: await session.currentDc(), leaseId: session.leaseId, members: await session.listMembers() }),
     changes: (listener) => {
       changeListeners.add(listener);

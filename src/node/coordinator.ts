@@ -5,12 +5,14 @@
 // Any process may die at any point: everything it needs is read from the store again.
 
 import type { Logger } from 'pino';
+import type { SessionReport } from '../api/protocol.js';
 import type { Cib } from '../model/cib.js';
 import { schedule, type Transition } from '../scheduler/index.js';
 import { clusterOptions } from '../scheduler/options.js';
 import type { ClusterStore } from '../store/store.js';
-import { clusterView, type ClusterView } from '../status/view.js';
+import { clusterView, primitiveHolders, type ClusterView } from '../status/view.js';
 import { drainDelayMs } from './drain.js';
+import { waitForDrain } from './drain-wait.js';
 import { operationRequest, type OperationRequest } from './executor.js';
 import { runTransition } from './graph.js';
 
@@ -28,6 +30,8 @@ export interface CoordinatorOptions {
   recordInput?: (cib: Cib, transition: Transition, revision: number) => void;
   /** Fences a node (only nodes whose lease has run out are ever asked for); true when it is known down. */
   fence?: (cib: Cib, node: string) => Promise<boolean>;
+  /** What the balancers following the cluster report of the servers they drain (none: every drain lasts its drain-delay). */
+  sessionReports?: () => Promise<readonly SessionReport[]>;
   /** Heard when a pass finds nothing to do: the cluster is where the scheduler wants it. */
   onSettled?: (transition: Transition) => void;
 }
@@ -151,8 +155,17 @@ export class Coordinator {
         if (!request || action.node === undefined) return false;
         const drainMs = drainDelayMs(cib, seen, action);
         if (drainMs > 0) {
-          log.info({ resource: action.historyId, node: action.node, operation: action.task, drainMs }, 'draining before the stop');
-          await new Promise((resolve) => setTimeout(resolve, drainMs));
+          const where = { resource: action.historyId, node: action.node, operation: action.task };
+          log.info({ ...where, drainMs }, 'draining before the stop');
+          const end = await waitForDrain({
+            delayMs: drainMs,
+            resourceIds: primitiveHolders(cib.configuration).get(action.definitionId) ?? [action.definitionId],
+            node: action.node,
+            reports: this.options.sessionReports ?? (async () => []),
+            keepWaiting: () => this.active && !this.aborted,
+            nowMs: this.nowMs,
+          });
+          log.info({ ...where, reason: end.reason, elapsedMs: end.elapsedMs, drainMs }, 'drain over');
           // No longer DC, or the picture changed meanwhile: decide again rather than act on an old one.
           if (!this.active || this.aborted) return false;
         }

@@ -69,6 +69,7 @@ export async function runNode(options: NodeOptions): Promise<NodeOutcome> {
     log,
     recordInput: (cib, transition, revision) => history.record(cib, transition, revision),
     ...(backend.onSettled ? { onSettled: backend.onSettled } : {}),
+    sessionReports: () => backend.sessions.all(),
     fence: async (cib, node) => {
       const watchdogMs = cib.status.nodes.find((state) => state.uname === node)?.transientAttributes[watchdogAttribute];
       const selfFence = { nodeWatchdogMs: watchdogMs === undefined ? undefined : Number(watchdogMs), wait: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
@@ -98,7 +99,7 @@ export async function runNode(options: NodeOptions): Promise<NodeOutcome> {
     const outcome = await fenceNode(cib.configuration, target, runFenceAgent, { action: 'off' });
     return { ok: outcome.ok, detail: outcome.ok ? `${target} powered off by ${outcome.detail}` : outcome.detail };
   };
-  const server = await listen(options.dataDir, controlHandler({ name, store: backend.store, view: backend.view, history, describe: backend.describe, changes: backend.changes, log, requestLeave, drill }), log);
+  const server = await listen(options.dataDir, controlHandler({ name, store: backend.store, view: backend.view, history, describe: backend.describe, changes: backend.changes, log, requestLeave, drill, reportSessions: (balancer, servers) => backend.sessions.report(balancer, servers) }), log);
   backend.store.watch((snapshot) => {
     // The executor sees what the scheduler sees (membership, have-watchdog): it stops everything by it when the lease goes.
     executor!.reconcileMonitors(backend.view(snapshot.cib));

@@ -5,8 +5,11 @@
 // meta attribute (tandem's own; Pacemaker ignores it), for stops and demotes that are
 // planned: not a recovery (what failed has nothing left to drain), and only on a node that is
 // an online member (standby and shutting down included). A node losing its lease never
-// waits: it must stop before the lease may expire.
+// waits: it must stop before the lease may expire. The delay is an upper bound: the balancers
+// report the sessions left on the servers they drain, and the wait ends once none is left,
+// as an operator watches scur fall to 0 before stopping the service.
 
+import type { SessionReport } from '../api/protocol.js';
 import type { Cib } from '../model/cib.js';
 import { findPrimitive } from '../model/config.js';
 import { parseDurationMs } from '../model/duration.js';
@@ -34,4 +37,31 @@ export function drainDelayMs(cib: Cib, view: () => ClusterView, action: PlannedA
   const condition = seen.nodes.find((node) => node.name === action.node)?.condition;
   if (condition === undefined || !drainedConditions.has(condition)) return 0;
   return failedOn(seen, action.definitionId, action.node) ? 0 : delayMs;
+}
+
+export type DrainProgress = { done: false } | { done: true; reason: 'sessions gone' | 'delay elapsed'; elapsedMs: number };
+
+export interface DrainInput {
+  /** What the balancers following the cluster report, from every node. */
+  reports: readonly SessionReport[];
+  /** The primitive being stopped and the group and clone holding it: a balancer's backend may be tied to any of them. */
+  resourceIds: readonly string[];
+  node: string;
+  startedAtMs: number;
+  nowMs: number;
+  delayMs: number;
+}
+
+/**
+ * Whether the wait before a planned stop is over: at the latest when drain-delay has passed;
+ * sooner once every balancer reporting servers of the resource on the node drains them and
+ * has no session left there. With no report at all the full delay stands: a balancer that
+ * has not been heard from yet cannot be told from none.
+ */
+export function drainProgress({ reports, resourceIds, node, startedAtMs, nowMs, delayMs }: DrainInput): DrainProgress {
+  const elapsedMs = Math.max(0, nowMs - startedAtMs);
+  if (elapsedMs >= delayMs) return { done: true, reason: 'delay elapsed', elapsedMs };
+  const concerned = reports.filter((report) => report.node === node && resourceIds.includes(report.resource));
+  if (concerned.length > 0 && concerned.every((report) => report.draining && report.sessions === 0)) return { done: true, reason: 'sessions gone', elapsedMs };
+  return { done: false };
 }

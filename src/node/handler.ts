@@ -3,7 +3,7 @@
 // compare-and-swap), history, attributes and membership.
 
 import { changeNode, changeResource, changeTicket, getNodeAttribute, setNodeAttribute, setProperty } from '../admin/commands.js';
-import type { DrillFault, Request } from '../api/protocol.js';
+import type { DrillFault, Request, SessionReport } from '../api/protocol.js';
 import type { DrillAnswer } from '../cluster/drills.js';
 import { InputError } from '../model/errors.js';
 import { parseCibText } from '../formats/index.js';
@@ -16,6 +16,7 @@ import type { ClusterStore } from '../store/store.js';
 import type { Logger } from 'pino';
 import type { InputHistory } from './history.js';
 import { joinLocalNode } from './join.js';
+import { checkedSessionReports } from './session-board.js';
 import { StatusFeed } from './status-feed.js';
 
 export interface StatusReport {
@@ -42,6 +43,8 @@ export interface HandlerContext {
   requestLeave: () => void;
   /** Strikes a drill's fault on a node (kill-node: through its fencing device). */
   drill: (target: string, fault: DrillFault) => Promise<DrillAnswer>;
+  /** Keeps what a balancer following this node reports of the servers it drains. */
+  reportSessions: (balancer: string, servers: SessionReport[]) => Promise<void>;
 }
 
 /** Keeps node definitions the new configuration does not mention (nodes that joined). */
@@ -64,6 +67,12 @@ export function controlHandler(context: HandlerContext): (request: Request) => P
   };
 
   return async (request) => {
+    // Frequent while a drain lasts, and nothing to do with the CIB: no store read for it.
+    if (request.method === 'sessions.report') {
+      const servers = checkedSessionReports(request.balancer, request.servers);
+      await context.reportSessions(request.balancer, servers);
+      return { servers: servers.length };
+    }
     const { cib: stored, revision } = await store.read();
     const cib = context.view(stored);
     const nowS = Math.floor(Date.now() / 1000);

@@ -123,11 +123,8 @@ export function clusterView(cib: Cib, nowS: number): ClusterView {
   };
 }
 
-/**
- * Where a transition stops or demotes resources (planned stops, moves, bans, restarts,
- * standby): node names by id, for each primitive and for the group and clone holding it.
- */
-export function plannedDepartures(configuration: Configuration, transition: Transition): Record<string, string[]> {
+/** Every primitive's id with the ids of the group and clone it belongs to (the ids an operator may name it by). */
+export function primitiveHolders(configuration: Configuration): Map<string, string[]> {
   const holders = new Map<string, string[]>();
   for (const resource of configuration.resources) {
     if (resource.kind === 'primitive') holders.set(resource.id, [resource.id]);
@@ -135,6 +132,15 @@ export function plannedDepartures(configuration: Configuration, transition: Tran
     else if (resource.child.kind === 'primitive') holders.set(resource.child.id, [resource.child.id, resource.id]);
     else for (const child of resource.child.children) holders.set(child.id, [child.id, resource.child.id, resource.id]);
   }
+  return holders;
+}
+
+/**
+ * Where a transition stops or demotes resources (planned stops, moves, bans, restarts,
+ * standby): node names by id, for each primitive and for the group and clone holding it.
+ */
+export function plannedDepartures(configuration: Configuration, transition: Transition): Record<string, string[]> {
+  const holders = primitiveHolders(configuration);
   const leaving = new Map<string, Set<string>>();
   for (const action of transition.actions) {
     if ((action.task !== 'stop' && action.task !== 'demote') || action.node === undefined) continue;

@@ -135,6 +135,7 @@ test('the link applies each snapshot as it comes, logs each change with its reas
     },
     clusterState: (proxy: string, server: string) => (plan.backends.some((backend) => backend.name === proxy && backend.servers.some((candidate) => candidate.name === server)) ? (states.get(`${proxy}/${server}`) ?? 'up') : undefined),
     setClusterState: (proxy: string, server: string, state: ClusterState) => void states.set(`${proxy}/${server}`, state),
+    serverSessions: () => 0,
   };
   const lines: string[] = [];
   const link = new ClusterLink({ dataDir: linkDir, resources: new Map([['web', 'web']]), target, log: (line) => lines.push(line) });
