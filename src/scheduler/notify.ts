@@ -87,18 +87,19 @@ function notifyMeta(clone: SchedClone, primitives: SchedPrimitive[], changes: Ma
  * Who is told at each step: for demotes and stops, the instances active before (less, after
  * a stop, those stopped); for starts and promotes, those meant to be active after, where
  * they are meant to be, even one whose start turns out blocked (as Pacemaker tells them).
- * Before the starts, only those not starting.
+ * Before the starts, only those with no start required (one that no quorum blocks is not).
  */
-function recipients(primitives: SchedPrimitive[], changes: Map<Kind, Entry[]>, kind: Kind, when: 'pre' | 'post'): Entry[] {
+function recipients(primitives: SchedPrimitive[], changes: Map<Kind, Entry[]>, requiredStarts: ReadonlySet<string>, kind: Kind, when: 'pre' | 'post'): Entry[] {
   const key = (entry: Entry) => `${entry.instance}@${entry.node}`;
   const before = primitives.flatMap((primitive) => primitive.runningOn.map((node) => ({ instance: primitive.id, node: node.name })));
   const stopped = new Set((changes.get('stop') ?? []).map(key));
   const afterStops = before.filter((entry) => !stopped.has(key(entry)));
   const intended = primitives.flatMap((primitive) => (primitive.nextRole > RoleRank.Stopped && primitive.assigned ? [{ instance: primitive.id, node: primitive.assigned.name }] : []));
+  const notStarting = intended.filter((entry) => !requiredStarts.has(entry.instance));
   const at: Record<Kind, [Entry[], Entry[]]> = {
     demote: [before, before],
     stop: [before, afterStops],
-    start: [afterStops, intended],
+    start: [notStarting, intended],
     promote: [intended, intended],
   };
   return at[kind][when === 'pre' ? 0 : 1];
@@ -127,6 +128,7 @@ export function addNotifications(input: NotifyInput): { actions: PlannedAction[]
     }
     if (ofKind.size === 0) continue;
     const shared = notifyMeta(clone, primitives, changes, input);
+    const requiredStarts = new Set([...(changes.get('start') ?? []).map((entry) => entry.instance), ...input.blocked.filter((action) => action.task === 'start' && byId.has(action.resource)).map((action) => action.resource)]);
     const cloneActions = new Set([...ofKind.values()].flat());
     let previousPost: number[] = [];
     for (const kind of kinds) {
@@ -135,7 +137,7 @@ export function addNotifications(input: NotifyInput): { actions: PlannedAction[]
       const notify = (when: 'pre' | 'post') =>
         // An unmanaged instance (maintenance included) is told nothing: its notify would be
         // optional, as all its actions are. Nor is an offline node (one being fenced, say).
-        recipients(primitives, changes, kind, when).filter((entry) => byId.get(entry.instance)!.managed && input.onlineNodes.has(entry.node)).map((entry) => {
+        recipients(primitives, changes, requiredStarts, kind, when).filter((entry) => byId.get(entry.instance)!.managed && input.onlineNodes.has(entry.node)).map((entry) => {
           const primitive = byId.get(entry.instance)!;
           actions.push({ resource: primitive.id, historyId: input.historyIdOf(primitive), definitionId: primitive.definition.id, orphan: false, task: 'notify', node: entry.node, optional: false, runnable: true, meta: { ...shared, notify_type: when, notify_operation: kind } });
           return actions.length - 1;
