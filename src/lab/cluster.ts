@@ -100,6 +100,16 @@ export class LabCluster implements DrillHosts {
     this.run(node, { step: 'start' });
   }
 
+  /** `tandem cluster leave` on the node: its resources move away, it is forgotten, its etcd member removed, its tandem ends. */
+  leave(node: LabNode): TandemResult {
+    return this.tandem(node, 'cluster', 'leave');
+  }
+
+  /** `tandem cluster join` through `peer`: a node that left joins again. */
+  join(node: LabNode, peer: LabNode): void {
+    this.run(node, { step: 'join', peer: peer.address });
+  }
+
   private run(node: LabNode, life: LifeStep): void {
     const agentDir = this.agentDir(node);
     mkdirSync(agentDir, { recursive: true });

@@ -7,7 +7,7 @@
 
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -301,4 +301,24 @@ test('on-fail=fence: a failed monitor gets its node fenced (powered off), and th
   lab.fencedOff(victim);
   await lab.waitFor('the group on another node', () => isHeldElsewhere(victim));
   await lab.bootAfterKill(victim);
+});
+
+test('a node leaves (tandem cluster leave) and joins again through another (tandem cluster join); the service stays up', async () => {
+  const holder = lab.holdersOf(labVip)[0];
+  const leaving = lab.reachable().find((node) => node.name !== holder)!;
+  const peer = lab.reachable().find((node) => node !== leaving)!;
+  const left = lab.leave(leaving);
+  assert.equal(left.status, 0, left.stderr);
+  assert.match(left.stdout, new RegExp(`${leaving.name} left cluster tandem`));
+  await lab.waitFor(`${leaving.name}'s tandem to end`, () => leaving.daemon?.exitCode !== null);
+  assert.ok(!lab.members().includes(leaving.name));
+  assert.deepEqual(lab.etcdMembers(peer).map((member) => member.name).sort(), lab.nodes.filter((node) => node !== leaving).map((node) => node.name).sort());
+  assert.ok(!existsSync(join(leaving.dataDir, 'cluster.json')), 'its data directory holds no member');
+
+  lab.join(leaving, peer);
+  await lab.waitFor(`${leaving.name} to be a member again`, () => lab.members().includes(leaving.name));
+  const etcd = lab.etcdMembers(peer);
+  assert.deepEqual(etcd.map((member) => member.name).sort(), lab.nodes.map((node) => node.name).sort());
+  assert.ok(etcd.every((member) => !member.isLearner));
+  await lab.waitFor('the group to run', () => serviceRunning(lab));
 });
