@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { call } from '../api/client.js';
 import { readSettings } from '../cluster/settings.js';
 import { InputError } from '../model/errors.js';
-import { leaseTtlOption, portOption, watchdogTimeoutOption } from './options.js';
+import { leaseTtlOption, millisecondsOption, portOption, watchdogTimeoutOption } from './options.js';
 import { initCluster, joinCluster, startCluster, type MemberChoices } from '../node/cluster-lifecycle.js';
 import type { StatusReport } from '../node/handler.js';
 
@@ -23,6 +23,8 @@ interface MemberOptions {
   address: string[];
   cluster?: string;
   leaseTtlMs?: string;
+  etcdHeartbeatMs?: string;
+  etcdElectionMs?: string;
   etcd: string[];
   fromCorosync?: string;
   clientPort?: string;
@@ -35,6 +37,10 @@ function choicesFrom(options: MemberOptions): MemberChoices {
   const leaseTtlMs = options.leaseTtlMs === undefined ? undefined : leaseTtlOption(options.leaseTtlMs);
   const clientPort = options.clientPort === undefined ? undefined : portOption(options.clientPort, '--client-port');
   const peerPort = options.peerPort === undefined ? undefined : portOption(options.peerPort, '--peer-port');
+  const etcdTiming = {
+    ...(options.etcdHeartbeatMs === undefined ? {} : { heartbeatMs: millisecondsOption(options.etcdHeartbeatMs, '--etcd-heartbeat-ms', 10, 10_000) }),
+    ...(options.etcdElectionMs === undefined ? {} : { electionMs: millisecondsOption(options.etcdElectionMs, '--etcd-election-ms', 50, 50_000) }),
+  };
   return {
     dataDir: options.dataDir,
     credentialsDir: options.credentials,
@@ -43,6 +49,7 @@ function choicesFrom(options: MemberOptions): MemberChoices {
     ...(options.name ? { name: options.name } : {}),
     ...(options.cluster ? { clusterName: options.cluster } : {}),
     ...(leaseTtlMs !== undefined ? { leaseTtlMs } : {}),
+    ...(Object.keys(etcdTiming).length ? { etcdTiming } : {}),
     ...(options.fromCorosync ? { corosyncConf: options.fromCorosync } : {}),
     ...(clientPort !== undefined ? { clientPort } : {}),
     ...(peerPort !== undefined ? { peerPort } : {}),
@@ -58,6 +65,8 @@ function memberOptions(command: Command, defaultDataDir: string): Command {
     .option('--address <addr>', 'an address this node is reached at; the first carries etcd\'s traffic (repeat for several)', collect, [])
     .option('--cluster <name>', 'the cluster\'s name (default: corosync\'s cluster_name, else tandem)')
     .option('--lease-ttl-ms <ms>', 'the node lease (default 2000; from --from-corosync: its token timeout)')
+    .option('--etcd-heartbeat-ms <ms>', 'etcd\'s heartbeat interval for the member tandem runs (default: a tenth of the election timeout)')
+    .option('--etcd-election-ms <ms>', 'etcd\'s election timeout for the member tandem runs (default: a quarter of the lease, 500 at least); joining nodes take the cluster\'s')
     .option('--etcd <url>', 'use this existing etcd cluster instead of running a member here (repeat for each member)', collect, [])
     .option('--from-corosync <file>', 'take the cluster name, token timeout and this node\'s addresses from a corosync.conf')
     .option('--client-port <port>', 'etcd\'s client port on this node', '2379')

@@ -20,3 +20,9 @@ export function portOption(text: string, option: string): number {
   if (!Number.isInteger(value) || value < 1 || value > 65_535) throw new InputError(`${option} ${text}: expected a TCP port (1-65535)`);
   return value;
 }
+
+export function millisecondsOption(text: string, option: string, least: number, most: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < least || value > most) throw new InputError(`${option} ${text}: expected whole milliseconds, ${least} to ${most}`);
+  return value;
+}

@@ -1,9 +1,10 @@
 // Which tandem clusters an etcd holds, and what every member of each must agree on (its
-// lease): written once by `tandem cluster init`, read by `tandem cluster join`, so a
+// lease, its etcd members' timing): written once by `tandem cluster init`, read by `tandem cluster join`, so a
 // joining node takes the cluster's name and timing instead of guessing them.
 
 import type { Etcd3 } from 'etcd3';
 import { InputError } from '../model/errors.js';
+import type { EtcdTiming } from './timing.js';
 
 const registryPrefix = 'tandem/.clusters/';
 const callLimitMs = 2_000;
@@ -11,6 +12,8 @@ const retryMs = 200;
 
 export interface ClusterRecord {
   leaseTtlMs: number;
+  /** Where tandem runs the etcd members (absent for clusters recorded before it was kept). */
+  etcdTiming?: EtcdTiming;
 }
 
 const deadline = () => ({ deadline: new Date(Date.now() + callLimitMs) });

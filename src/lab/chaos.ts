@@ -1,8 +1,9 @@
 // A randomised fault run on the lab (`tandem chaos`): a seeded plan of faults (power off,
-// network cut, etcd member killed, tandem daemon killed; sometimes two nodes at once, which
-// takes etcd's quorum away), each held a while and then healed, while a watcher checks the
-// hosts every `watchIntervalMs`: never two holders of one primitive or of the promoted
-// role. After the last step the cluster must settle where its own status says.
+// network cut, etcd member killed (its tandem starts it again), tandem killed (its etcd
+// member with it; `tandem cluster start` brings the node back); sometimes two nodes at
+// once, which takes etcd's quorum away), each held a while and then healed, while a watcher
+// checks the hosts every `watchIntervalMs`: never two holders of one primitive or of the
+// promoted role. After the last step the cluster must settle where its own status says.
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,7 +64,7 @@ function strike(lab: LabCluster, node: LabNode, fault: ChaosFault): void {
   else lab.crash(node, fault);
 }
 
-/** Undoes the fault; a host that is off by now (killed, or fenced meanwhile) boots. */
+/** Undoes the fault; a host that is off by now (killed, or fenced meanwhile) boots. A killed etcd member its tandem starts again itself. */
 function heal(lab: LabCluster, node: LabNode, fault: ChaosFault): void {
   if (node.isolated) lab.reconnect(node);
   if (!lab.alive(node)) {
@@ -71,11 +72,10 @@ function heal(lab: LabCluster, node: LabNode, fault: ChaosFault): void {
     lab.powerOn(node);
     return;
   }
-  if (fault === 'etcd' && !node.etcd) lab.startEtcd(node);
-  if (fault === 'daemon' && !node.daemon) lab.startDaemon(node);
+  if (fault === 'daemon' && !node.daemon) lab.startNode(node);
 }
 
-const exited = (child: LabNode['etcd']) => !child || child.exitCode !== null || child.signalCode !== null;
+const exited = (child: LabNode['daemon']) => !child || child.exitCode !== null || child.signalCode !== null;
 
 /**
  * Waits until every node is a member again, booting any that a late fencing or its
@@ -92,8 +92,7 @@ async function everyoneBack(lab: LabCluster, limitMs: number): Promise<void> {
         lab.powerOn(node);
         continue;
       }
-      if (exited(node.etcd)) lab.startEtcd(node);
-      if (exited(node.daemon)) lab.startDaemon(node);
+      if (exited(node.daemon)) lab.startNode(node);
     }
     if (lab.members().length === lab.nodes.length) return;
     await sleep(500);

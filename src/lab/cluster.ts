@@ -1,19 +1,22 @@
-// A real tandem cluster on one machine: each node a network namespace running an etcd
-// member and a `tandem node` daemon, plus a client host. Used by `tandem lab` (the main
-// job: a local cluster doing real failover), by the failover drills and bench, and by the
-// tests. Every process is started here, known by PID, and ended by `destroy`.
+// A real tandem cluster on one machine: each node a network namespace running tandem as
+// an operator runs it (`tandem cluster init` on the first, `join` on the others, `start`
+// after a power cycle: members.ts), tandem running the node's etcd member; plus a client
+// host. Used by `tandem lab` (the main job: a local cluster doing real failover), by the
+// failover drills and bench, and by the tests. Every process is started here or by the
+// node's tandem, known by PID, and ended by `destroy`.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeCredentials, type CredentialFiles } from '../cluster/credentials.js';
+import type { CredentialFiles } from '../cluster/credentials.js';
 import type { DrillHosts, Fault } from './drill.js';
+import { cli, clusterCommand, etcdPidOf, formCluster, keygen, killEtcd, type LabMember, type LifeStep } from './members.js';
 import { LabNetwork, labSubnet, type LabHost } from './netns.js';
 import { waitFor } from './wait.js';
 
-export const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+export { cli };
 export const probeScript = fileURLToPath(new URL('./probe.js', import.meta.url));
 export const helloScript = fileURLToPath(new URL('./hello.js', import.meta.url));
 const fenceScript = fileURLToPath(new URL('./fence-lab.js', import.meta.url));
@@ -21,19 +24,14 @@ const watchdogScript = fileURLToPath(new URL('./watchdog-lab.js', import.meta.ur
 export const labFenceAgent = 'fence_tandem_lab';
 
 const etcdClientPort = 2379;
-const etcdPeerPort = 2380;
-/** etcd timing for fast failover: heartbeat 50 ms, election 500 ms (leases of 1 s are then allowed). */
-const etcdHeartbeatMs = 50;
-const etcdElectionMs = 500;
 const startLimitMs = 30_000;
 
-export interface LabNode extends LabHost {
-  dataDir: string;
+export interface LabNode extends LabHost, LabMember {
   /** Killed hard and not booted again: what is configured there is out of reach. */
   poweredOff?: boolean;
   /** Its link is cut: it runs, but reaches nobody. */
   isolated?: boolean;
-  etcd?: ChildProcess;
+  /** `tandem cluster init|join|start`: the node's tandem, which runs its etcd member as its child. */
   daemon?: ChildProcess;
 }
 
@@ -74,7 +72,7 @@ export class LabCluster implements DrillHosts {
       }
       this.client = this.network.addHost('client', 100);
       // The cluster's own credentials: etcd takes TLS only, with client certificates.
-      this.credentials = makeCredentials(join(this.dir, 'credentials'), this.nodes.map((node) => node.address));
+      this.credentials = keygen(this.credentialsDir, this.nodes.map((node) => node.address));
     } catch (error) {
       this.network.destroy();
       throw error;
@@ -89,17 +87,45 @@ export class LabCluster implements DrillHosts {
     return this.nodes.map((node) => `https://${node.address}:${etcdClientPort}`);
   }
 
-  /** Starts every node's etcd member, then every tandem daemon; resolves when all are members. */
+  /** The cluster formed by `tandem cluster init` and `join` (members.ts); resolves when every etcd member is a voting one. */
   async start(): Promise<void> {
     if (this.options.watchdogTimeoutMs) for (const node of this.nodes) this.startWatchdog(node, this.options.watchdogTimeoutMs);
-    for (const node of this.nodes) this.startEtcd(node);
-    for (const node of this.nodes) this.startDaemon(node);
-    await this.waitFor('every node to join', () => this.members().length === this.nodes.length);
+    await formCluster(this.nodes, (first) => first.address, (node, life) => this.run(node, life), (node) => this.waitFor(`${node.name} to be a member`, () => this.members().includes(node.name)));
+    const voting = this.etcdMembers(this.nodes[0]!).filter((member) => !member.isLearner).map((member) => member.name);
+    if (voting.length !== this.nodes.length) throw new Error(`after the joins, etcd's voting members are ${voting.join(', ') || 'none'}`);
   }
 
-  startEtcd(node: LabNode): void {
-    const listen = [`https://${node.address}:${etcdClientPort}`, `https://127.0.0.1:${etcdClientPort}`];
-    node.etcd = this.spawnIn(node, `${node.name}-etcd.log`, labEtcdCommand(node, this.nodes, listen, join(this.dir, `${node.name}-etcd`), `tandem-lab-${this.network.suffix}`, this.credentials));
+  /** `tandem cluster start`: the node runs again as the member its data directory holds. */
+  startNode(node: LabNode): void {
+    this.run(node, { step: 'start' });
+  }
+
+  /** `tandem cluster leave` on the node: its resources move away, it is forgotten, its etcd member removed, its tandem ends. */
+  leave(node: LabNode): TandemResult {
+    return this.tandem(node, 'cluster', 'leave');
+  }
+
+  /** `tandem cluster join` through `peer`: a node that left joins again. */
+  join(node: LabNode, peer: LabNode): void {
+    this.run(node, { step: 'join', peer: peer.address });
+  }
+
+  private run(node: LabNode, life: LifeStep): void {
+    const agentDir = this.agentDir(node);
+    mkdirSync(agentDir, { recursive: true });
+    const { watchdogTimeoutMs, leaseTtlMs } = this.options;
+    node.daemon = this.spawnIn(node, `${node.name}.log`, clusterCommand(node, life, {
+      credentialsDir: this.credentialsDir,
+      agentDir,
+      ...(leaseTtlMs ? { leaseTtlMs } : {}),
+      ...(watchdogTimeoutMs ? { watchdog: { device: this.watchdogDevice(node), timeoutMs: watchdogTimeoutMs } } : {}),
+      environment: [`TANDEM_FENCE_PATH=${join(this.dir, 'fence')}`],
+    }));
+  }
+
+  /** The PID of the etcd member the node's tandem runs, while it runs one. */
+  etcdPid(node: LabNode): number | undefined {
+    return etcdPidOf(node.daemon?.pid);
   }
 
   watchdogDevice(node: LabNode): string {
@@ -113,15 +139,6 @@ export class LabCluster implements DrillHosts {
     const log = openSync(join(this.dir, `${node.name}-watchdog.log`), 'a');
     this.watchdogs.push(spawn(process.execPath, [watchdogScript, device, node.namespace, String(timeoutMs)], { stdio: ['ignore', log, log] }));
     closeSync(log);
-  }
-
-  startDaemon(node: LabNode): void {
-    const agentDir = this.agentDir(node);
-    mkdirSync(agentDir, { recursive: true });
-    const watchdog = this.options.watchdogTimeoutMs ? ['--watchdog', this.watchdogDevice(node), '--watchdog-timeout-ms', String(this.options.watchdogTimeoutMs)] : [];
-    // Each node talks to its own etcd member, as each Pacemaker node to its own Corosync.
-    const command = labDaemonCommand(node, `https://127.0.0.1:${etcdClientPort}`, agentDir, this.credentialsDir, this.options.leaseTtlMs, [`TANDEM_FENCE_PATH=${join(this.dir, 'fence')}`], watchdog);
-    node.daemon = this.spawnIn(node, `${node.name}.log`, command);
   }
 
   /** Runs `tandem ARGS` against a node's daemon. */
@@ -160,36 +177,36 @@ export class LabCluster implements DrillHosts {
     node.isolated = false;
   }
 
-  /** Power off: the link goes down and every process of the node dies at once (kill -9). */
+  /**
+   * Power off: the link goes down and every process of the node dies at once (kill -9 of
+   * each PID in its namespace: its tandem, tandem's etcd member, what tandem started).
+   */
   killHard(node: LabNode): void {
     this.network.powerOff(node);
     node.daemon = undefined;
-    node.etcd = undefined;
     node.poweredOff = true;
   }
 
   /** The node was powered off by a fencing device: the lab takes note (its processes are gone). */
   fencedOff(node: LabNode): void {
     node.daemon = undefined;
-    node.etcd = undefined;
     node.poweredOff = true;
     node.isolated = false;
     this.network.reconnect(node);
   }
 
-  /** Power on after killHard: a clean interface, then etcd and tandem again. */
+  /** Power on after killHard: a clean interface, then `tandem cluster start` (its data directory kept). */
   async bootAfterKill(node: LabNode): Promise<void> {
     this.powerOn(node);
     await this.waitFor(`${node.name} to rejoin`, () => this.members().includes(node.name));
   }
 
-  /** As a boot: a clean interface, what lived in /run gone (agents' state, pid files), then etcd and tandem. */
+  /** As a boot: a clean interface, what lived in /run gone (agents' state, pid files), then `tandem cluster start`. */
   powerOn(node: LabNode): void {
     this.network.reboot(node);
     for (const volatile of [this.agentDir(node), join(node.dataDir, 'run')]) rmSync(volatile, { recursive: true, force: true });
     node.poweredOff = false;
-    this.startEtcd(node);
-    this.startDaemon(node);
+    this.startNode(node);
   }
 
   /** Where the node's agents keep their state (HA_RSCTMP, HA_VARRUN). */
@@ -202,10 +219,18 @@ export class LabCluster implements DrillHosts {
     return this.network.pids(node).length > 0;
   }
 
-  /** A crash of one part of the node: its etcd member, or its tandem daemon (what the daemon started runs on). */
+  /**
+   * A crash of one part of the node: its etcd member (kill -9; its tandem starts it again),
+   * or its tandem (kill -9, and its etcd member with it, as the parent-death signal tandem
+   * gives it would; what tandem started runs on).
+   */
   crash(node: LabNode, part: 'etcd' | 'daemon'): void {
-    node[part]?.kill('SIGKILL');
-    node[part] = undefined;
+    const etcd = this.etcdPid(node);
+    if (part === 'daemon') {
+      node.daemon?.kill('SIGKILL');
+      node.daemon = undefined;
+    }
+    killEtcd(etcd);
   }
 
   /** The node whose etcd member leads etcd now, as the members themselves say. */
@@ -213,6 +238,13 @@ export class LabCluster implements DrillHosts {
     const statuses = this.reachable().map((node) => ({ node, status: this.etcdStatus(node) }));
     const leader = statuses.find((entry) => entry.status)?.status?.leader;
     return statuses.find((entry) => entry.status?.memberId === leader)?.node.name;
+  }
+
+  /** etcd's members as the node's own member lists them. */
+  etcdMembers(node: LabNode): Array<{ name: string; isLearner?: boolean }> {
+    const result = this.etcdctl(node, ['-w', 'json', 'member', 'list']);
+    if (result.status !== 0) return [];
+    return (JSON.parse(result.stdout) as { members: Array<{ name: string; isLearner?: boolean }> }).members;
   }
 
   /** Runs etcdctl on a node against its own member, with or without the cluster's credentials. */
@@ -250,11 +282,14 @@ export class LabCluster implements DrillHosts {
     else this.cut(node);
   }
 
-  /** Stops every daemon (SIGTERM: they stop their resources), then etcd, then removes the hosts. */
+  /**
+   * Stops every node (SIGTERM: tandem stops its resources, then its etcd member), kills an
+   * etcd member that outlived its tandem, then removes the hosts with whatever still runs there.
+   */
   async destroy(keepDir = false): Promise<void> {
-    const exits = this.nodes.map((node) => (node.daemon ? stopProcess(node.daemon, 'SIGTERM', 10_000) : Promise.resolve()));
-    await Promise.all(exits);
-    await Promise.all(this.nodes.map((node) => (node.etcd ? stopProcess(node.etcd, 'SIGTERM', 5_000) : Promise.resolve())));
+    const etcdPids = this.nodes.map((node) => this.etcdPid(node));
+    await Promise.all(this.nodes.map((node) => (node.daemon ? stopProcess(node.daemon, 'SIGTERM', 10_000) : Promise.resolve())));
+    etcdPids.forEach(killEtcd);
     await Promise.all(this.watchdogs.map((watchdog) => stopProcess(watchdog, 'SIGTERM', 2_000)));
     this.network.destroy();
     if (this.ownDir && !keepDir) rmSync(this.dir, { recursive: true, force: true });
@@ -314,32 +349,3 @@ export function stopProcess(child: ChildProcess, signal: NodeJS.Signals, limitMs
 }
 
 export const labVip = `${labSubnet}.50`;
-
-/** etcd's command line for a lab member at `node.address`, its clients served at `listen`. */
-export function labEtcdCommand(node: { name: string; address: string }, members: ReadonlyArray<{ name: string; address: string }>, listen: string[], dataDir: string, token: string, credentials: CredentialFiles): string[] {
-  const { caCert, cert, key } = credentials;
-  return [
-    'etcd',
-    '--name', node.name,
-    '--data-dir', dataDir,
-    '--listen-client-urls', listen.join(','),
-    '--advertise-client-urls', `https://${node.address}:${etcdClientPort}`,
-    '--listen-peer-urls', `https://${node.address}:${etcdPeerPort}`,
-    '--initial-advertise-peer-urls', `https://${node.address}:${etcdPeerPort}`,
-    '--initial-cluster', members.map((member) => `${member.name}=https://${member.address}:${etcdPeerPort}`).join(','),
-    '--initial-cluster-token', token,
-    '--heartbeat-interval', String(etcdHeartbeatMs),
-    '--election-timeout', String(etcdElectionMs),
-    // A member cut off and back must not depose the leader with the terms it ran up alone.
-    '--pre-vote',
-    '--cert-file', cert, '--key-file', key, '--trusted-ca-file', caCert, '--client-cert-auth',
-    '--peer-cert-file', cert, '--peer-key-file', key, '--peer-trusted-ca-file', caCert, '--peer-client-cert-auth',
-  ];
-}
-
-/** tandem's command line for a lab node talking to etcd at `endpoint`, its agents' state in `agentDir`. */
-export function labDaemonCommand(node: { name: string; address: string; dataDir: string }, endpoint: string, agentDir: string, credentialsDir: string, leaseTtlMs: number | undefined, environment: string[] = [], extra: string[] = []): string[] {
-  const lease = leaseTtlMs ? ['--lease-ttl-ms', String(leaseTtlMs)] : [];
-  const logLevel = `TANDEM_LOG_LEVEL=${process.env.TANDEM_LOG_LEVEL ?? 'info'}`;
-  return ['env', `HA_RSCTMP=${agentDir}`, `HA_VARRUN=${agentDir}`, logLevel, ...environment, process.execPath, cli, 'node', '--data-dir', node.dataDir, '--name', node.name, '--address', node.address, '--credentials', credentialsDir, '--etcd', endpoint, ...lease, ...extra];
-}

@@ -1,6 +1,6 @@
-// `tandem lab`: tandem's main job on one machine. Three nodes (network namespaces as
-// root, each with an etcd member and a tandem daemon, and a client; otherwise processes on
-// loopback addresses, loopback.ts); the guide's API VIP with a service behind it; the
+// `tandem lab`: tandem's main job on one machine. Three nodes brought up as an operator
+// does (`tandem cluster init`, then `join`; each tandem runs its etcd member): network
+// namespaces as root, and a client; otherwise processes on loopback addresses, loopback.ts; the guide's API VIP with a service behind it; the
 // status; a failover drill that kills the active node hard and prints the downtime the
 // client saw; the node comes back; everything is cleaned up.
 
@@ -76,13 +76,13 @@ export async function runLab(options: LabRunOptions, print: (line: string) => vo
   if (options.hosts === 'netns' && !canMakeNamespaces()) throw new InputError('tandem lab --hosts netns makes network namespaces as hosts: run it as root on Linux with iproute2 (ip netns), or use --hosts loopback');
   if (options.hosts === 'netns') {
     const lab = new LabCluster({ nodes: options.nodes });
-    print(`== ${options.nodes} nodes in network namespaces, each with an etcd member and a tandem node (data and logs: ${lab.dir})`);
+    print(`== ${options.nodes} nodes in network namespaces, each running tandem and its etcd member (data and logs: ${lab.dir})`);
     await runDrills(lab, 'api.crm', options, print, (node) => lab.reconnect(node), 'power off (kill -9 of every process, link down)');
     return;
   }
   if (options.faults.includes('cut')) print('== a network cut needs network namespaces (run as root): every drill powers the node off');
   const lab = new LoopbackLab(options.nodes, 'p_api-service');
-  print(`== ${options.nodes} nodes as processes on loopback addresses, each with an etcd member and a tandem node; the service holds ${loopbackVip} itself (data and logs: ${lab.dir})`);
+  print(`== ${options.nodes} nodes as processes on loopback addresses, each running tandem and its etcd member; the service holds ${loopbackVip} itself (data and logs: ${lab.dir})`);
   await runDrills(lab, 'loopback.crm', { ...options, faults: ['kill'] }, print, () => undefined, 'power off (kill -9 of its etcd, tandem and what tandem started)');
 }
 
@@ -91,6 +91,7 @@ async function runDrills<Node extends { name: string }>(lab: RunnableLab<Node>, 
   try {
     await lab.start();
     const first = lab.nodes[0]!;
+    print(`   ${first.name}: tandem cluster init; ${lab.nodes.slice(1).map((node) => node.name).join(', ')}: tandem cluster join --peer ${first.name}; members: ${[...lab.members()].sort().join(', ')}`);
     print(loadConfiguration(lab, first, example));
     await lab.waitFor('the API group to start', () => serviceRunning(lab));
     print(lab.tandem(first, 'status').stdout);
@@ -104,7 +105,7 @@ async function runDrills<Node extends { name: string }>(lab: RunnableLab<Node>, 
       if (fault === 'kill') await lab.bootAfterKill(fallen);
       else reconnect(fallen);
       await lab.waitFor(`${fallen.name} to be back`, () => lab.members().includes(fallen.name));
-      print(`   ${fallen.name} is back in the cluster; the service stays where it is (no flapping)`);
+      print(`   ${fallen.name} is back in the cluster${fault === 'kill' ? ' (tandem cluster start, its data directory kept)' : ''}; the service stays where it is (no flapping)`);
     }
     print(lab.tandem(lab.reachable()[0]!, 'status').stdout);
   } catch (error) {

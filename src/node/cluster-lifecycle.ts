@@ -18,7 +18,7 @@ import { addLearner, promoteWhenCaughtUp, removeMember } from '../cluster/etcd-m
 import { findCluster, registerCluster, type ClusterRecord } from '../cluster/registry.js';
 import { defaultLeaseTiming } from '../cluster/lease.js';
 import { daemonEndpoints, defaultClientPort, defaultPeerPort, forgetSettings, readSettings, writeSettings, type ClusterSettings } from '../cluster/settings.js';
-import { etcdTimingFor } from '../cluster/timing.js';
+import { chosenEtcdTiming, type EtcdTiming } from '../cluster/timing.js';
 import { readCorosync } from '../formats/corosync/index.js';
 import { InputError, type InputWarning } from '../model/errors.js';
 import { runNode } from './daemon.js';
@@ -30,6 +30,8 @@ export interface MemberChoices {
   addresses: string[];
   clusterName?: string;
   leaseTtlMs?: number;
+  /** etcd's heartbeat and election timeout for the member tandem runs (default: from the lease). */
+  etcdTiming?: Partial<EtcdTiming>;
   /** An etcd cluster that exists already; none: tandem runs this node's etcd member. */
   etcdEndpoints: string[];
   /** A corosync.conf whose cluster name, token timeout and node addresses to take over. */
@@ -69,11 +71,12 @@ export function settingsFrom(choices: MemberChoices, initial: { cluster: string;
   const addresses = choices.addresses.length ? choices.addresses : listed?.addresses.length ? listed.addresses : imported ? addressesOnNetworks(localAddresses(), imported.networks) : [];
   if (addresses.length === 0) throw new InputError(`${nodeName}: give the address this node is reached at (--address)${imported ? `; ${choices.corosyncConf} names none of this host's addresses` : ''}`);
   const leaseTtlMs = joined?.record.leaseTtlMs ?? choices.leaseTtlMs ?? imported?.leaseTtlMs ?? defaultLeaseTiming.leaseTtlMs;
+  if (choices.etcdEndpoints.length && choices.etcdTiming) throw new InputError('--etcd-heartbeat-ms and --etcd-election-ms set the etcd member tandem runs: with --etcd, set them on that etcd cluster');
   const clientPort = choices.clientPort ?? defaultClientPort;
   const peerPort = choices.peerPort ?? defaultPeerPort;
   const etcd: ClusterSettings['etcd'] = choices.etcdEndpoints.length
     ? { mode: 'external', endpoints: choices.etcdEndpoints }
-    : { mode: 'own', clientPort, peerPort, timing: etcdTimingFor(leaseTtlMs), initialCluster: initial?.cluster ?? `${nodeName}=https://${addresses[0]}:${peerPort}`, initialState: initial?.state ?? 'new' };
+    : { mode: 'own', clientPort, peerPort, timing: joined?.record.etcdTiming ?? chosenEtcdTiming(choices.etcdTiming ?? {}, leaseTtlMs), initialCluster: initial?.cluster ?? `${nodeName}=https://${addresses[0]}:${peerPort}`, initialState: initial?.state ?? 'new' };
   return { clusterName: joined?.name ?? choices.clusterName ?? imported?.clusterName ?? 'tandem', nodeName, addresses, credentialsDir: choices.credentialsDir, leaseTtlMs, etcd, ...(choices.watchdog ? { watchdog: choices.watchdog } : {}) };
 }
 
@@ -96,7 +99,7 @@ export async function initCluster(choices: MemberChoices): Promise<void> {
   const settings = settingsFrom(choices, undefined, warnTo(log));
   writeSettings(choices.dataDir, settings);
   log.info({ cluster: settings.clusterName, addresses: settings.addresses, leaseTtlMs: settings.leaseTtlMs, etcd: settings.etcd.mode }, 'new cluster');
-  const record: ClusterRecord = { leaseTtlMs: settings.leaseTtlMs };
+  const record: ClusterRecord = { leaseTtlMs: settings.leaseTtlMs, ...(settings.etcd.mode === 'own' ? { etcdTiming: settings.etcd.timing } : {}) };
   await runMember(settings, choices.dataDir, log, undefined, (client) => registerCluster(client, settings.clusterName, record, firstWriteLimitMs));
 }
 
@@ -106,6 +109,15 @@ export async function joinCluster(choices: MemberChoices & { peer?: string }): P
   const log = clusterLog(choices.name ?? hostname());
   const { settings, member } = await prepareJoin(choices, log);
   await runMember(settings, choices.dataDir, log, member);
+}
+
+/** A joining node's timing is the cluster's: one given that differs is a mistake, said as such. */
+function refuseDisagreement(choices: MemberChoices, joined: { name: string; record: ClusterRecord }): void {
+  const { leaseTtlMs, etcdTiming } = joined.record;
+  if (choices.leaseTtlMs !== undefined && choices.leaseTtlMs !== leaseTtlMs) throw new InputError(`--lease-ttl-ms ${choices.leaseTtlMs}: cluster ${joined.name} runs with ${leaseTtlMs} ms leases, and every member must agree`);
+  if (!etcdTiming || !choices.etcdTiming) return;
+  const differing = (['heartbeatMs', 'electionMs'] as const).filter((part) => choices.etcdTiming![part] !== undefined && choices.etcdTiming![part] !== etcdTiming[part]);
+  if (differing.length) throw new InputError(`${differing.map((part) => `--etcd-${part === 'heartbeatMs' ? 'heartbeat' : 'election'}-ms ${choices.etcdTiming![part]}`).join(' ')}: cluster ${joined.name}'s etcd members run with a ${etcdTiming.heartbeatMs} ms heartbeat and a ${etcdTiming.electionMs} ms election timeout; leave them out to take the cluster's`);
 }
 
 /** The cluster's name and lease learnt through the peer; with an own etcd member, that member added, started and promoted. */
@@ -118,7 +130,7 @@ async function prepareJoin(choices: MemberChoices & { peer?: string }, log: Logg
       if (error instanceof InputError) throw error;
       throw new InputError(`cannot reach the cluster through ${seedEndpoints.join(', ')}: ${error.message}`);
     });
-    if (choices.leaseTtlMs !== undefined && choices.leaseTtlMs !== joined.record.leaseTtlMs) throw new InputError(`--lease-ttl-ms ${choices.leaseTtlMs}: cluster ${joined.name} runs with ${joined.record.leaseTtlMs} ms leases, and every member must agree`);
+    refuseDisagreement(choices, joined);
     if (choices.etcdEndpoints.length) {
       const settings = settingsFrom(choices, undefined, warnTo(log), joined);
       writeSettings(choices.dataDir, settings);

@@ -1,12 +1,13 @@
-// Three tandem nodes on etcd, each in its own network namespace, and a client host: the
-// guide's API VIP with a service behind it fails over for real. Power off the active node:
-// the VIP answers from another. Cut the active node off: it stops the VIP on its own
-// before anyone else starts it (an observer never sees two holders). Bring nodes back: no
+// Three tandem nodes on etcd, each in its own network namespace (made by tandem cluster
+// init and join, brought back by cluster start), and a client host: the guide's API VIP
+// with a service behind it fails over for real. Power off the active node: the VIP
+// answers from another. Cut the active node off: it stops the VIP on its own before
+// anyone else starts it (an observer never sees two holders). Bring nodes back: no
 // flapping. Kill the DC: a new one takes over and restarts nothing.
 
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -102,6 +103,17 @@ test('without the cluster\'s credentials nothing can be read, and a node cannot 
   }
 });
 
+test('the lab\'s nodes were made as an operator makes them: cluster init on node1, cluster join through it on the others', () => {
+  const settings = lab.nodes.map((node) => JSON.parse(readFileSync(join(node.dataDir, 'cluster.json'), 'utf8')) as { nodeName: string; clusterName: string; etcd: { initialState: string; timing: unknown } });
+  assert.deepEqual(settings.map((entry) => [entry.nodeName, entry.clusterName, entry.etcd.initialState]), [['node1', 'tandem', 'new'], ['node2', 'tandem', 'existing'], ['node3', 'tandem', 'existing']]);
+  // etcd's timing, chosen on init, taken from the cluster by every node that joined.
+  for (const entry of settings) assert.deepEqual(entry.etcd.timing, { heartbeatMs: 50, electionMs: 500 });
+  const etcd = lab.etcdMembers(lab.nodes[2]!);
+  assert.deepEqual(etcd.map((member) => member.name).sort(), ['node1', 'node2', 'node3']);
+  assert.ok(etcd.every((member) => !member.isLearner), 'every joined member was promoted');
+  for (const node of lab.nodes) assert.ok(lab.etcdPid(node), `${node.name}'s etcd member runs as its tandem's child`);
+});
+
 test('power off the node holding the VIP: it answers from another node, never from two', async () => {
   const drill = await failoverDrill(lab, labVip, labServicePort, 'kill');
   assert.notEqual(drill.to, drill.from);
@@ -168,11 +180,12 @@ test('kill etcd\'s leader during a failover: the cluster converges, the VIP neve
   try {
     lab.killHard(holder);
     if (leader !== holder) {
-      // Its node lives on, but loses its only way to etcd for a while.
+      // Its node lives on, but loses its only way to etcd until its tandem starts the member again.
       await new Promise((resolve) => setTimeout(resolve, 300));
-      leader.etcd!.kill('SIGKILL');
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      lab.startEtcd(leader);
+      const killed = lab.etcdPid(leader);
+      assert.ok(killed, `${leader.name}'s tandem runs its etcd member`);
+      lab.crash(leader, 'etcd');
+      await lab.waitFor(`${leader.name}'s tandem to start its etcd member again`, () => ![undefined, killed].includes(lab.etcdPid(leader)));
     }
     await lab.waitFor('the VIP to run again', () => serviceRunning(lab));
   } finally {
@@ -288,4 +301,24 @@ test('on-fail=fence: a failed monitor gets its node fenced (powered off), and th
   lab.fencedOff(victim);
   await lab.waitFor('the group on another node', () => isHeldElsewhere(victim));
   await lab.bootAfterKill(victim);
+});
+
+test('a node leaves (tandem cluster leave) and joins again through another (tandem cluster join); the service stays up', async () => {
+  const holder = lab.holdersOf(labVip)[0];
+  const leaving = lab.reachable().find((node) => node.name !== holder)!;
+  const peer = lab.reachable().find((node) => node !== leaving)!;
+  const left = lab.leave(leaving);
+  assert.equal(left.status, 0, left.stderr);
+  assert.match(left.stdout, new RegExp(`${leaving.name} left cluster tandem`));
+  await lab.waitFor(`${leaving.name}'s tandem to end`, () => leaving.daemon?.exitCode !== null);
+  assert.ok(!lab.members().includes(leaving.name));
+  assert.deepEqual(lab.etcdMembers(peer).map((member) => member.name).sort(), lab.nodes.filter((node) => node !== leaving).map((node) => node.name).sort());
+  assert.ok(!existsSync(join(leaving.dataDir, 'cluster.json')), 'its data directory holds no member');
+
+  lab.join(leaving, peer);
+  await lab.waitFor(`${leaving.name} to be a member again`, () => lab.members().includes(leaving.name));
+  const etcd = lab.etcdMembers(peer);
+  assert.deepEqual(etcd.map((member) => member.name).sort(), lab.nodes.map((node) => node.name).sort());
+  assert.ok(etcd.every((member) => !member.isLearner));
+  await lab.waitFor('the group to run', () => serviceRunning(lab));
 });

@@ -16,6 +16,8 @@ test('tandem lab --hosts loopback: the service fails over to another node, never
   assert.notEqual(drill[1], drill[2]);
   assert.ok(Number(drill[3]) > 0);
   assert.equal(drill[4], '1');
-  assert.match(result.stdout, new RegExp(`${drill[1]} is back in the cluster`));
+  // Brought up as an operator would, and back after the power-off the same way.
+  assert.match(result.stdout, /node1: tandem cluster init; node2, node3: tandem cluster join --peer node1; members: node1, node2, node3\n/);
+  assert.match(result.stdout, new RegExp(`${drill[1]} is back in the cluster \\(tandem cluster start, its data directory kept\\)`));
   assert.match(result.stdout, /Resource Group: g_services_api:\n\s+\* p_api-service\t\(tandem:process\):\t Started node\d/);
 });
