@@ -8,7 +8,7 @@ import { assignResource, sortForAssignment } from './assign.js';
 import { createCollectiveActions } from './collective.js';
 import { canRunResources, unpackColocations } from './colocation.js';
 import { addNotifications } from './notify.js';
-import { buildOrderings } from './orderings.js';
+import { buildOrderings, completionTask } from './orderings.js';
 import { Propagation } from './propagate.js';
 import { applyNodeCriteria, allPrimitives } from './scores.js';
 import { SummaryPrinter, summarisePrimitive, type SummaryItem } from './summary.js';
@@ -129,6 +129,7 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
     allNodes: ws.nodes.map((node) => node.name),
     blocked,
     impliedByFencing: graph.actions.filter((action) => action.pseudo && action.resource.kind === 'primitive' && !action.optional && action.node !== undefined).map(describe),
+    completes: (clone, kind) => graph.find(clone, completionTask[kind]).every((action) => action.runnable),
     onlineNodes: new Set(ws.nodes.filter((node) => node.online && !node.unclean && !ws.fencing.some((fenced) => fenced.node === node)).map((node) => node.name)),
   });
   return {

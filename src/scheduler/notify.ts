@@ -11,7 +11,7 @@ import type { PlannedAction } from './index.js';
 import { isTrue } from './options.js';
 import { RoleRank, type SchedClone, type SchedPrimitive, type SchedResource } from './types.js';
 
-type Kind = 'demote' | 'stop' | 'start' | 'promote';
+export type Kind = 'demote' | 'stop' | 'start' | 'promote';
 const kinds: Kind[] = ['demote', 'stop', 'start', 'promote'];
 
 interface Entry {
@@ -32,6 +32,8 @@ export interface NotifyInput {
   impliedByFencing: PlannedAction[];
   /** Nodes that can be told anything: online and not to be fenced (standby and maintenance ones included). */
   onlineNodes: ReadonlySet<string>;
+  /** Whether the clone's change of a kind can complete (its completion pseudo-action is runnable): only then is it announced after. */
+  completes: (clone: SchedClone, kind: Kind) => boolean;
 }
 
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -143,10 +145,10 @@ export function addNotifications(input: NotifyInput): { actions: PlannedAction[]
           return actions.length - 1;
         });
       const pre = notify('pre');
-      // A clone has not stopped (or demoted) while one of its required stops cannot run, so
-      // nothing is announced after it: Pacemaker's post-notification waits on that, unrunnable.
-      const unfinished = (kind === 'stop' || kind === 'demote') && input.blocked.some((action) => action.task === kind && byId.has(action.resource) && !onLostNode.includes(action));
-      const post = unfinished ? [] : notify('post');
+      // A change that cannot complete (a required stop that cannot run, a group instance
+      // whose member cannot start) is announced before, never after: Pacemaker's
+      // post-notification waits on the completion, unrunnable.
+      const post = input.completes(clone, kind) ? notify('post') : [];
       for (const earlier of previousPost) for (const next of [...pre, ...targets]) order.push([earlier, next]);
       for (const first of pre) for (const target of targets) order.push([first, target]);
       for (const target of targets) for (const last of post) order.push([target, last]);

@@ -12,7 +12,8 @@ import { instanceLocation } from './instances.js';
 import type { WorkingSet } from './unpack.js';
 import { consumeCapacity } from './utilization.js';
 
-const doneTask: Record<ActionName, Task> = { start: 'running', stop: 'stopped', promote: 'promoted', demote: 'demoted' };
+/** The collective pseudo-action that stands for "all of its instances did it". */
+export const completionTask: Record<ActionName, Task> = { start: 'running', stop: 'stopped', promote: 'promoted', demote: 'demoted' };
 const inverse: Record<ActionName, ActionName> = { start: 'stop', stop: 'start', promote: 'demote', demote: 'promote' };
 
 /**
@@ -131,7 +132,7 @@ function remapped(first: SchedAction, then: SchedAction): boolean {
 /** The action standing for "first has done `task`": a collective's completion pseudo-action. */
 function firstActions(graph: ActionGraph, resource: SchedResource, task: ActionName): readonly SchedAction[] {
   if (resource.kind === 'primitive') return primitiveActions(graph, resource, task);
-  return graph.find(resource, doneTask[task]);
+  return graph.find(resource, completionTask[task]);
 }
 
 /**

@@ -13,18 +13,18 @@ const completions = new Set(['running', 'stopped', 'promoted', 'demoted']);
 
 /**
  * What Pacemaker calls the cause: what waits on a notifying clone's change waits on the
- * end of its post-notifications ("notified"), which is blocked when the change is.
+ * end of its post-notifications ("notified"), required or blocked when the change is.
  */
-function causeName(cause: SchedAction, change: 'required' | 'unrunnable'): string {
+function causeName(cause: SchedAction): string {
   const resource = cause.resource;
-  const notified = change === 'unrunnable' && resource.kind === 'clone' && isTrue(resource.meta.notify) && completions.has(cause.task);
+  const notified = resource.kind === 'clone' && isTrue(resource.meta.notify) && completions.has(cause.task);
   return `${resource.id} ${notified ? 'notified' : cause.task}`;
 }
 
 /** Sets a flag change's reason the way Pacemaker words it, unless one is already set. */
 function because(action: SchedAction, change: 'required' | 'unrunnable', cause: SchedAction): void {
   if (action.resource === cause.resource) return;
-  action.reason ??= `${change} ${causeName(cause, change)}`;
+  action.reason ??= `${change} ${causeName(cause)}`;
 }
 
 function require(action: SchedAction, cause: SchedAction): void {
