@@ -120,7 +120,7 @@ export class Coordinator {
     const log = this.options.log.child({ transition: id });
     for (const warning of transition.warnings) log.warn(warning);
     if (transition.probes.length + transition.actions.length === 0) {
-      this.scheduleRecheck(cib);
+      this.scheduleRecheck(cib, transition);
       this.options.onSettled?.(transition);
       return false;
     }
@@ -178,7 +178,7 @@ export class Coordinator {
     );
     if (succeeded) {
       log.info('transition complete');
-      this.scheduleRecheck(cib);
+      this.scheduleRecheck(cib, transition);
     } else {
       log.info({ aborted: this.aborted }, 'transition stopped early; deciding again');
       this.dirty = true;
@@ -186,11 +186,16 @@ export class Coordinator {
     return !succeeded && !this.aborted;
   }
 
-  private scheduleRecheck(cib: Cib): void {
+  /** Decides again at cluster-recheck-interval, or sooner when a failure expires (failure-timeout). */
+  private scheduleRecheck(cib: Cib, transition: Transition): void {
     if (this.recheck) clearTimeout(this.recheck);
+    if (!this.active) return;
     const intervalMs = clusterOptions(cib.configuration).clusterRecheckIntervalMs;
-    if (intervalMs <= 0 || !this.active) return;
-    this.recheck = setTimeout(() => this.trigger(), intervalMs);
+    const expiryMs = transition.recheckAtS === undefined ? undefined : Math.max(0, transition.recheckAtS * 1000 - this.nowMs());
+    const delays = [...(intervalMs > 0 ? [intervalMs] : []), ...(expiryMs !== undefined ? [expiryMs] : [])];
+    if (delays.length === 0) return;
+    // setTimeout holds at most 2^31-1 ms (24.8 days); a later recheck comes after another pass.
+    this.recheck = setTimeout(() => this.trigger(), Math.min(...delays, 2_147_483_647));
     this.recheck.unref();
   }
 }

@@ -78,3 +78,22 @@ export function isBlockingFailure(primitive: SchedPrimitive, record: OperationRe
     return record.id === `${name}_${op.name}_${op.intervalMs}` && record.rc !== (expectedRcOf(record) ?? -1);
   });
 }
+
+/**
+ * When the next failure that still counts will expire (seconds since the epoch), so that
+ * the cluster looks again then rather than at its next cluster-recheck-interval, as
+ * Pacemaker's scheduler asks its controller to ("recheck-by").
+ */
+export function nextFailureExpiryS(primitives: readonly SchedPrimitive[], nodes: readonly SchedNode[], nowS: number): number | undefined {
+  let soonestS: number | undefined;
+  for (const primitive of primitives) {
+    if (primitive.failureTimeoutMs <= 0) continue;
+    for (const node of nodes) {
+      const record = node.failures.get(failureName(primitive));
+      if (!record || record.count <= 0 || record.lastFailureS <= 0) continue;
+      const expiryS = record.lastFailureS + Math.ceil(primitive.failureTimeoutMs / 1000);
+      if (expiryS > nowS && (soonestS === undefined || expiryS < soonestS)) soonestS = expiryS;
+    }
+  }
+  return soonestS;
+}

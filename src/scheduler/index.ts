@@ -7,6 +7,7 @@ import { ActionGraph, createPrimitiveActions, implyByFencing, type SchedAction }
 import { assignResource, sortForAssignment } from './assign.js';
 import { createCollectiveActions } from './collective.js';
 import { canRunResources, unpackColocations } from './colocation.js';
+import { nextFailureExpiryS } from './failures.js';
 import { addNotifications } from './notify.js';
 import { buildOrderings, completionTask } from './orderings.js';
 import { Propagation } from './propagate.js';
@@ -70,6 +71,8 @@ export interface Transition {
   notes: Map<string, ScoreNote[]>;
   /** Final node scores per primitive. */
   scores: Map<string, Map<string, number>>;
+  /** When a failure now counted expires (seconds since the epoch): the picture changes then by itself. */
+  recheckAtS?: number;
 }
 
 function historyIdOf(resource: SchedResource): string {
@@ -132,7 +135,9 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
     completes: (clone, kind) => graph.find(clone, completionTask[kind]).every((action) => action.runnable),
     onlineNodes: new Set(ws.nodes.filter((node) => node.online && !node.unclean && !ws.fencing.some((fenced) => fenced.node === node)).map((node) => node.name)),
   });
+  const recheckAtS = nextFailureExpiryS(ordered, ws.nodes, ws.nowS);
   return {
+    ...(recheckAtS !== undefined ? { recheckAtS } : {}),
     summary: printer.items,
     warnings: ws.warnings,
     actions,
