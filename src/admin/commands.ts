@@ -35,7 +35,18 @@ function requireNode(cib: Cib, name: string | undefined, what: string): string {
 
 const targetRoles: Partial<Record<ResourceAction, string>> = { start: 'Started', stop: 'Stopped', promote: 'Promoted', demote: 'Unpromoted' };
 
-export function changeResource(cib: Cib, action: ResourceAction, id: string, node?: string): Cib {
+/** The one node a resource runs on, for a move or ban that names none (crm_resource bans it from there). */
+function currentNode(id: string, activeOn: readonly string[], action: ResourceAction): string {
+  if (activeOn.length === 1) return activeOn[0]!;
+  if (activeOn.length === 0) throw new InputError(`${id} is not running anywhere: name the node to ${action} it ${action === 'move' ? 'to' : 'from'}`);
+  throw new InputError(`${id} is active on several nodes (${activeOn.join(', ')}): name the node to ${action} it ${action === 'move' ? 'to' : 'from'}`);
+}
+
+/**
+ * An operator's change to a resource. A move or ban that names no node bans the resource
+ * from the one node it runs on (`activeOn`), as crm_resource --move/--ban without --node.
+ */
+export function changeResource(cib: Cib, action: ResourceAction, id: string, node?: string, activeOn: readonly string[] = []): Cib {
   const resource = findResource(cib, id);
   const constraints = cib.configuration.constraints;
   switch (action) {
@@ -46,13 +57,14 @@ export function changeResource(cib: Cib, action: ResourceAction, id: string, nod
       resource.meta['target-role'] = targetRoles[action]!;
       break;
     case 'move': {
+      if (node === undefined) return changeResource(cib, 'ban', id, currentNode(id, activeOn, action));
       const target = requireNode(cib, node, 'move');
       cib.configuration.constraints = constraints.filter((constraint) => constraint.id !== `cli-prefer-${id}`);
       cib.configuration.constraints.push({ type: 'location', id: `cli-prefer-${id}`, rsc: id, score: 'INFINITY', node: target, rules: [], extra: {} });
       break;
     }
     case 'ban': {
-      const target = requireNode(cib, node, 'ban');
+      const target = node === undefined ? currentNode(id, activeOn, action) : requireNode(cib, node, 'ban');
       const banId = `cli-ban-${id}-on-${target}`;
       cib.configuration.constraints = constraints.filter((constraint) => constraint.id !== banId);
       cib.configuration.constraints.push({ type: 'location', id: banId, rsc: id, score: '-INFINITY', node: target, rules: [], extra: {} });

@@ -260,7 +260,7 @@ program
   .description('start, stop, promote, demote, move, ban, clear or cleanup a resource (as crm resource)')
   .argument('<action>', [...resourceActions, 'restart'].join('|'))
   .argument('<resource>', 'resource id')
-  .argument('[node]', 'target node for move and ban')
+  .argument('[node]', 'the node to move to or ban from (default for both: ban from the one node it runs on, as crm_resource does)')
   .option('--data-dir <dir>', 'the node\'s data directory', defaultDataDir)
   .action(async (action: string, id: string, node: string | undefined, options: { dataDir: string }) => {
     if (action === 'restart') {

@@ -11,7 +11,7 @@ import { writeCrm } from '../formats/crm/index.js';
 import type { Cib } from '../model/cib.js';
 import type { Configuration } from '../model/config.js';
 import { schedule } from '../scheduler/index.js';
-import { clusterView, failCounts, failedActions } from '../status/view.js';
+import { activeNodes, clusterView, failCounts, failedActions } from '../status/view.js';
 import type { ClusterStore } from '../store/store.js';
 import type { Logger } from 'pino';
 import type { InputHistory } from './history.js';
@@ -86,7 +86,7 @@ export function controlHandler(context: HandlerContext): (request: Request) => P
       case 'configure.show':
         return writeCrm(cib.configuration);
       case 'resource':
-        return commit((next) => changeResource(next, request.action, request.id, request.node), `resource ${request.action} ${request.id}`);
+        return commit((next) => changeResource(next, request.action, request.id, request.node, activeNodes(cib, request.id, nowS)), `resource ${request.action} ${request.id}`);
       case 'node':
         return commit((next) => changeNode(next, request.action, request.name), `node ${request.action} ${request.name}`);
       case 'ticket':

@@ -201,3 +201,13 @@ export function failCounts(cib: Cib): FailCount[] {
   }
   return [...counts.values()].filter((entry) => entry.count > 0);
 }
+
+/** The nodes a resource is active on now: a primitive's, or all its members' for a group or clone named by its id. */
+export function activeNodes(cib: Cib, id: string, nowS: number): string[] {
+  const holders = primitiveHolders(cib.configuration);
+  const nodes = new Set<string>();
+  for (const primitive of unpack(cib, nowS).resources.flatMap(allPrimitives)) {
+    if (holders.get(primitive.definition.id)?.includes(id)) for (const node of primitive.runningOn) nodes.add(node.name);
+  }
+  return [...nodes].sort();
+}

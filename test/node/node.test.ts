@@ -104,8 +104,13 @@ test("the operator's commands: cleanup, stop/start, ban/clear, standby/online, m
   ok('resource', 'start', 'g');
   await waitFor('the group to start again', settled(running));
 
-  ok('resource', 'ban', 'g', 'node1');
+  // Named no node, a ban is from the node the group runs on, as crm_resource --ban does.
+  ok('resource', 'ban', 'g');
   await waitFor('a ban on the only node to stop it', settled(stopped));
+  assert.match(tandem('configure', 'show').stdout, /location cli-ban-g-on-node1 g -INFINITY: node1/);
+  const nowhere = tandem('resource', 'move', 'g');
+  assert.notEqual(nowhere.status, 0);
+  assert.match(nowhere.stderr, /g is not running anywhere: name the node to move it to/);
   ok('resource', 'clear', 'g');
   await waitFor('clear to let it run', settled(running));
 
