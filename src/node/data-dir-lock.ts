@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { InputError } from '../model/errors.js';
 import { identify, stillRunning, type ProcessIdentity } from './process-identity.js';
 
-export const lockName = 'tandem.lock';
+const lockName = 'tandem.lock';
 /** A stale lock taken over, then another starter's won: at most a few rounds. */
 const maxAttempts = 3;
 
