@@ -1,7 +1,9 @@
 // Runs OCF resource agents unmodified, as the OCF resource agent API says: the action as
 // the only argument, OCF_ROOT and OCF_RESOURCE_INSTANCE set, each parameter as
 // OCF_RESKEY_<name>, each meta value as OCF_RESKEY_CRM_meta_<name>. Every call has a
-// deadline; an agent that overruns it is killed (SIGTERM, then SIGKILL).
+// deadline; an agent that overruns it is killed (SIGTERM, then SIGKILL). Each agent runs in
+// its own process group, so it outlives a daemon killed with -9: a journal, when given,
+// keeps every call in flight where the next incarnation finds it and waits for it.
 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,7 +12,8 @@ import { OcfRc } from '../model/status.js';
 
 export const defaultOcfRoot = '/usr/lib/ocf';
 const outputLimitBytes = 64 * 1024;
-const killGraceMs = 2_000;
+/** After a deadline: between SIGTERM and SIGKILL to the agent's process group. */
+export const killGraceMs = 2_000;
 
 export interface AgentCall {
   agent: AgentSpec;
@@ -32,6 +35,17 @@ export interface AgentResult {
   notInstalled: boolean;
   durationMs: number;
   output: string;
+}
+
+/** Where agent calls in flight are noted, from before the agent runs until it has ended. */
+export interface CallJournal {
+  begin(call: { instance: string; action: string; deadlineMs: number }): JournalEntry;
+}
+
+export interface JournalEntry {
+  /** The agent runs as this process (and process group). */
+  spawned(pid: number): void;
+  ended(): void;
 }
 
 /** The meaning of each OCF exit code, for logs and status. */
@@ -69,9 +83,10 @@ export function agentEnvironment(call: AgentCall): NodeJS.ProcessEnv {
   return env;
 }
 
-export function runOcfAgent(call: AgentCall): Promise<AgentResult> {
+export function runOcfAgent(call: AgentCall, journal?: CallJournal): Promise<AgentResult> {
   const started = Date.now();
   return new Promise((resolve) => {
+    const entry = journal?.begin({ instance: call.instance, action: call.action, deadlineMs: started + call.timeoutMs });
     let output = '';
     let timedOut = false;
     let settled = false;
@@ -79,9 +94,11 @@ export function runOcfAgent(call: AgentCall): Promise<AgentResult> {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
+      entry?.ended();
       resolve({ ...result, durationMs: Date.now() - started, output });
     };
     const child = spawn(agentPath(call.agent, call.ocfRoot), [call.action], { env: agentEnvironment(call), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    if (child.pid !== undefined) entry?.spawned(child.pid);
     const collect = (chunk: Buffer) => {
       if (output.length < outputLimitBytes) output += chunk.toString('utf8').slice(0, outputLimitBytes - output.length);
     };

@@ -80,13 +80,17 @@ export class ProcessAgent {
     const log = call.params.log ? openSync(call.params.log, 'a') : 'ignore';
     const child = spawn('/bin/sh', ['-c', call.params.command], { cwd: call.params.cwd ?? '/', env: { ...process.env, ...this.environment }, detached: true, stdio: ['ignore', log, log] });
     if (typeof log === 'number') closeSync(log);
+    // Kept before any wait: a daemon killed in between must find this process again, not start another.
+    if (child.pid !== undefined) writeFileSync(this.pidfile(call.instance), String(child.pid), { mode: 0o600 });
     const spawned = await new Promise<boolean>((resolve) => {
       child.once('spawn', () => resolve(true));
       child.once('error', () => resolve(false));
     });
-    if (!spawned || child.pid === undefined) return result(OcfRc.errInstalled, 'cannot run /bin/sh');
+    if (!spawned || child.pid === undefined) {
+      rmSync(this.pidfile(call.instance), { force: true });
+      return result(OcfRc.errInstalled, 'cannot run /bin/sh');
+    }
     const pid = child.pid;
-    writeFileSync(this.pidfile(call.instance), String(pid), { mode: 0o600 });
     child.once('exit', () => {
       if (this.stopping.has(call.instance)) return;
       rmSync(this.pidfile(call.instance), { force: true });

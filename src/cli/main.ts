@@ -8,6 +8,7 @@ import type { NodeAction, ResourceAction, TicketAction } from '../admin/commands
 import { call } from '../api/client.js';
 import type { Request } from '../api/protocol.js';
 import { runNode } from '../node/daemon.js';
+import { withDataDirLock } from '../node/data-dir-lock.js';
 import { LabFailure, defaultLabHosts, runLab } from '../lab/main.js';
 import { runChaosLab } from '../lab/chaos.js';
 import type { ChaosFencing } from '../lab/invariants.js';
@@ -115,7 +116,7 @@ program
     if (action === undefined) {
       const timing = { ...defaultLeaseTiming, leaseTtlMs: leaseTtlOption(options.leaseTtlMs) };
       const watchdog = options.watchdog ? { path: options.watchdog, timeoutMs: watchdogTimeoutOption(options.watchdogTimeoutMs) } : undefined;
-      await runNode({ dataDir: options.dataDir, ...(options.name ? { name: options.name } : {}), ...(options.credentials ? { credentialsDir: options.credentials } : {}), ...(watchdog ? { watchdog } : {}), etcdEndpoints: options.etcd, clusterName: options.cluster, addresses: options.address, timing });
+      await withDataDirLock(options.dataDir, () => runNode({ dataDir: options.dataDir, ...(options.name ? { name: options.name } : {}), ...(options.credentials ? { credentialsDir: options.credentials } : {}), ...(watchdog ? { watchdog } : {}), etcdEndpoints: options.etcd, clusterName: options.cluster, addresses: options.address, timing }));
       return;
     }
     if (!nodeActions.includes(action as NodeAction)) throw new InputError(`unknown node action "${action}": expected ${nodeActions.join(', ')}`);

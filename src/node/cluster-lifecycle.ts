@@ -5,6 +5,8 @@
 // member again, from <data-dir>/cluster.json), and the departure that `tandem cluster
 // leave` asks of a running node (resources moved away, node forgotten, its etcd member
 // removed and its data deleted). tandem runs and supervises the local etcd member itself.
+// init, join and start hold the data directory's lock from before anything in it is read
+// or written (the settings, the etcd member's data) until the node has stopped.
 
 import { readFileSync, rmSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
@@ -22,6 +24,7 @@ import { chosenEtcdTiming, type EtcdTiming } from '../cluster/timing.js';
 import { readCorosync } from '../formats/corosync/index.js';
 import { InputError, type InputWarning } from '../model/errors.js';
 import { runNode } from './daemon.js';
+import { withDataDirLock } from './data-dir-lock.js';
 
 export interface MemberChoices {
   dataDir: string;
@@ -92,7 +95,11 @@ function clusterLog(name: string): Logger {
 const warnTo = (log: Logger) => (warning: InputWarning) => log.warn({ file: warning.position.file, line: warning.position.line }, warning.message);
 
 /** The first node: a new cluster (its own etcd of one member, or the etcd given). */
-export async function initCluster(choices: MemberChoices): Promise<void> {
+export function initCluster(choices: MemberChoices): Promise<void> {
+  return withDataDirLock(choices.dataDir, () => initLocked(choices));
+}
+
+async function initLocked(choices: MemberChoices): Promise<void> {
   refuseIfMember(choices.dataDir);
   loadCredentials(choices.credentialsDir);
   const log = clusterLog(choices.name ?? hostname());
@@ -104,7 +111,11 @@ export async function initCluster(choices: MemberChoices): Promise<void> {
 }
 
 /** Another node: its etcd member added through `peer` (an address of a node already in), then the same as start. */
-export async function joinCluster(choices: MemberChoices & { peer?: string }): Promise<void> {
+export function joinCluster(choices: MemberChoices & { peer?: string }): Promise<void> {
+  return withDataDirLock(choices.dataDir, () => joinLocked(choices));
+}
+
+async function joinLocked(choices: MemberChoices & { peer?: string }): Promise<void> {
   refuseIfMember(choices.dataDir);
   const log = clusterLog(choices.name ?? hostname());
   const { settings, member } = await prepareJoin(choices, log);
@@ -163,10 +174,12 @@ async function prepareJoin(choices: MemberChoices & { peer?: string }, log: Logg
 }
 
 /** The member this data directory holds, again (after a restart or a stop). */
-export async function startCluster(dataDir: string): Promise<void> {
-  const settings = readSettings(dataDir);
-  if (!settings) throw new InputError(`${dataDir} holds no cluster member: make one with tandem cluster init, or tandem cluster join`);
-  await runMember(settings, dataDir, clusterLog(settings.nodeName));
+export function startCluster(dataDir: string): Promise<void> {
+  return withDataDirLock(dataDir, async () => {
+    const settings = readSettings(dataDir);
+    if (!settings) throw new InputError(`${dataDir} holds no cluster member: make one with tandem cluster init, or tandem cluster join`);
+    await runMember(settings, dataDir, clusterLog(settings.nodeName));
+  });
 }
 
 async function runMember(settings: ClusterSettings, dataDir: string, log: Logger, running?: EtcdMember, beforeNode?: (client: Etcd3) => Promise<void>): Promise<void> {

@@ -24,6 +24,8 @@ import type { DrillFault } from '../api/protocol.js';
 import type { DrillAnswer } from '../cluster/drills.js';
 import { runFenceAgent } from '../agents/stonith.js';
 import { pacemakerToolShims } from './shims.js';
+import { InflightJournal } from './inflight-journal.js';
+import { settleLeftovers } from './leftovers.js';
 
 /**
  * Where agents keep their state (ocf-directories' HA_RSCTMP, HA_VARRUN): the host's
@@ -42,6 +44,7 @@ const shutdownPollMs = 100;
 /** How the daemon ended: stopped (it may start again as the same member), or left the cluster for good. */
 export type NodeOutcome = 'stopped' | 'left';
 
+/** Runs the daemon; the caller holds the data directory's lock (`withDataDirLock`). */
 export async function runNode(options: NodeOptions): Promise<NodeOutcome> {
   const name = options.name ?? hostname();
   const log = pino({ base: { node: name }, timestamp: pino.stdTimeFunctions.isoTime, level: process.env.TANDEM_LOG_LEVEL ?? 'info' });
@@ -49,12 +52,14 @@ export async function runNode(options: NodeOptions): Promise<NodeOutcome> {
   // that no loop awaits must not end the daemon and take the node's safety timer with it.
   process.on('unhandledRejection', (error) => log.error({ err: error }, 'unexpected failure (continuing)'));
   const history = new InputHistory(options.dataDir);
+  const inflightDir = join(options.dataDir, 'run', 'inflight');
   let executor: Executor | undefined;
   let coordinator: Coordinator | undefined;
   const runAgent = createAgentRunner({
     runDir: join(options.dataDir, 'run'),
     onUnexpectedExit: (instance) => void executor?.reportUnexpectedExit(instance).catch((error: unknown) => log.error({ err: error, resource: instance }, 'could not record an unexpected exit')),
     environment: { ...pacemakerToolShims(options.dataDir, name), ...agentDirectories() },
+    journal: new InflightJournal(inflightDir),
   });
   const hooks = {
     executor: () => executor!,
@@ -99,6 +104,8 @@ export async function runNode(options: NodeOptions): Promise<NodeOutcome> {
     const outcome = await fenceNode(cib.configuration, target, runFenceAgent, { action: 'off' });
     return { ok: outcome.ok, detail: outcome.ok ? `${target} powered off by ${outcome.detail}` : outcome.detail };
   };
+  // Before anything can run an agent here: no probe may race an operation a killed incarnation left running.
+  await settleLeftovers(inflightDir, log);
   const server = await listen(options.dataDir, controlHandler({ name, store: backend.store, view: backend.view, history, describe: backend.describe, changes: backend.changes, log, requestLeave, drill, reportSessions: (balancer, servers) => backend.sessions.report(balancer, servers) }), log);
   backend.store.watch((snapshot) => {
     // The executor sees what the scheduler sees (membership, have-watchdog): it stops everything by it when the lease goes.
