@@ -18,6 +18,7 @@ export function renderReport(report: StatusReport): string {
     `Cluster Summary:`,
     `  * Node: ${report.node} (store revision ${report.revision})`,
     `  * Current DC: ${(report.cluster.dc as string | undefined) ?? 'NONE'}`,
+    ...(report.lastChange ? [`  * Last change:  ${report.lastChange.at}${report.lastChange.client ? ` via ${report.lastChange.client}` : ''}${report.lastChange.origin ? ` on ${report.lastChange.origin}` : ''}`] : []),
     `  * Members: ${members.map(describeMember).join(' ') || 'none'}`,
     `  * ${report.view.haveQuorum ? 'Partition with quorum' : 'Partition WITHOUT quorum'}`,
     '',

@@ -8,7 +8,7 @@ import type { DrillAnswer } from '../cluster/drills.js';
 import { InputError } from '../model/errors.js';
 import { parseCibText } from '../formats/index.js';
 import { writeCrm } from '../formats/crm/index.js';
-import type { Cib } from '../model/cib.js';
+import { lastChangeAttributes, type Cib } from '../model/cib.js';
 import type { Configuration } from '../model/config.js';
 import { schedule } from '../scheduler/index.js';
 import { activeNodes, clusterView, failCounts, failedActions } from '../status/view.js';
@@ -28,6 +28,8 @@ export interface StatusReport {
   pending: string[];
   warnings: string[];
   cluster: Record<string, unknown>;
+  /** The last change of the configuration, as crm_mon's "Last change": when, on which node, by what. */
+  lastChange?: { at: string; origin?: string; client?: string };
 }
 
 export interface HandlerContext {
@@ -48,6 +50,14 @@ export interface HandlerContext {
 }
 
 /** Keeps node definitions the new configuration does not mention (nodes that joined). */
+function lastChangeOf(cib: Cib): Pick<StatusReport, 'lastChange'> {
+  const at = cib.attributes['cib-last-written'];
+  if (at === undefined) return {};
+  const origin = cib.attributes['update-origin'];
+  const client = cib.attributes['update-client'];
+  return { lastChange: { at, ...(origin ? { origin } : {}), ...(client ? { client } : {}) } };
+}
+
 function withKnownNodes(next: Configuration, current: Configuration): Configuration {
   const named = new Set(next.nodes.map((node) => node.uname));
   return { ...next, nodes: [...next.nodes, ...current.nodes.filter((node) => !named.has(node.uname))] };
@@ -60,6 +70,7 @@ export function controlHandler(context: HandlerContext): (request: Request) => P
   const commit = async (change: (cib: Cib) => Cib, what: string) => {
     const { cib, revision } = await store.read();
     const next = change(structuredClone(cib));
+    Object.assign(next.attributes, lastChangeAttributes(Date.now(), name, `tandem ${what.split(' ')[0]}`));
     schedule({ cib: context.view(next), nowS: Math.floor(Date.now() / 1000) });
     const committed = await store.update(() => next, revision);
     context.log.info({ revision: committed.revision }, what);
@@ -79,7 +90,7 @@ export function controlHandler(context: HandlerContext): (request: Request) => P
     switch (request.method) {
       case 'status': {
         const transition = schedule({ cib, nowS });
-        return { node: name, revision, view: clusterView(cib, nowS), failedActions: failedActions(cib), failCounts: failCounts(cib), pending: transition.summary.map((item) => item.line), warnings: transition.warnings, cluster: await context.describe() } satisfies StatusReport;
+        return { node: name, revision, view: clusterView(cib, nowS), failedActions: failedActions(cib), failCounts: failCounts(cib), pending: transition.summary.map((item) => item.line), warnings: transition.warnings, cluster: await context.describe(), ...lastChangeOf(cib) } satisfies StatusReport;
       }
       case 'status.watch':
         return statusFeed.follow();
@@ -121,7 +132,8 @@ export function controlHandler(context: HandlerContext): (request: Request) => P
         candidate.configuration = withKnownNodes(loaded.cib.configuration, stored.configuration);
         joinLocalNode(candidate, name, false);
         schedule({ cib: context.view(candidate), nowS });
-        const committed = await store.update((current) => ({ ...current, configuration: candidate.configuration }), revision);
+        const stamp = lastChangeAttributes(Date.now(), name, 'tandem configure');
+        const committed = await store.update((current) => ({ ...current, configuration: candidate.configuration, attributes: { ...current.attributes, ...stamp } }), revision);
         context.log.info({ revision: committed.revision, file: request.file }, 'configuration loaded');
         return { revision: committed.revision, warnings: loaded.warnings };
       }

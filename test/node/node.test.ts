@@ -108,6 +108,8 @@ test("the operator's commands: cleanup, stop/start, ban/clear, standby/online, m
   ok('resource', 'ban', 'g');
   await waitFor('a ban on the only node to stop it', settled(stopped));
   assert.match(tandem('configure', 'show').stdout, /location cli-ban-g-on-node1 g -INFINITY: node1/);
+  // crm_mon's "Last change": when the configuration last changed, by what, on which node.
+  assert.match(ok('status'), /\* Last change: {2}\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} via tandem resource on node1\n/);
   const nowhere = tandem('resource', 'move', 'g');
   assert.notEqual(nowhere.status, 0);
   assert.match(nowhere.stderr, /g is not running anywhere: name the node to move it to/);
