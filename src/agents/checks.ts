@@ -13,7 +13,7 @@ import type { AgentCall, AgentResult } from './ocf.js';
 const defaultCheckTimeoutMs = 2_000;
 const startRetryMs = 100;
 
-function httpAnswers(url: string, expectStatus: number, timeoutMs: number): Promise<boolean> {
+export function httpAnswers(url: string, expectStatus: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     let parsed: URL;
     try {
@@ -32,7 +32,7 @@ function httpAnswers(url: string, expectStatus: number, timeoutMs: number): Prom
   });
 }
 
-function tcpAccepts(host: string, port: number, timeoutMs: number): Promise<boolean> {
+export function tcpAccepts(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port, timeout: timeoutMs });
     socket.once('connect', () => {

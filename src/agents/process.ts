@@ -1,12 +1,15 @@
 // The built-in `tandem:process` agent: runs a command and supervises it. Its process
 // group's pid is kept in a pidfile so a restarted daemon finds it again; when a process
 // this daemon started exits without being asked to, `onUnexpectedExit` is called at once,
-// so recovery does not wait for the next monitor.
+// so recovery does not wait for the next monitor. With check_url or check_port, its monitor
+// also asks the service (as ocf:heartbeat:apache's statusurl does): a live process that
+// does not answer has failed, and is recovered.
 
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OcfRc } from '../model/status.js';
+import { httpAnswers, tcpAccepts } from './checks.js';
 import { builtinMetadata } from './metadata.js';
 import type { AgentCall, AgentResult } from './ocf.js';
 
@@ -16,7 +19,29 @@ export const processMetadata = builtinMetadata('process', 'Runs and supervises a
   { name: 'command', required: true, type: 'string', description: 'The command line to run' },
   { name: 'cwd', type: 'string', default: '/', description: 'Working directory' },
   { name: 'log', type: 'string', description: "File for the command's output (default: discarded)" },
+  { name: 'check_url', type: 'string', description: 'A URL the service must answer with check_status: its monitor fails (and the service is recovered) when it does not, and its start waits for the first answer' },
+  { name: 'check_status', type: 'integer', default: '200', description: 'The HTTP status check_url must answer with' },
+  { name: 'check_port', type: 'integer', description: 'A TCP port the service must accept connections on (on check_host), checked as check_url is' },
+  { name: 'check_host', type: 'string', default: '127.0.0.1', description: 'The host check_port is checked on' },
 ]);
+
+const checkRetryMs = 100;
+const checkLimitMs = 2_000;
+
+/** The health check a service's params ask for, if any: like apache's statusurl, a live process that does not answer is failed. */
+function healthCheck(params: Record<string, string>): ((timeoutMs: number) => Promise<boolean>) | undefined {
+  if (params.check_url) return (timeoutMs) => httpAnswers(params.check_url!, Number(params.check_status ?? 200), timeoutMs);
+  if (params.check_port) return (timeoutMs) => tcpAccepts(params.check_host ?? '127.0.0.1', Number(params.check_port), timeoutMs);
+  return undefined;
+}
+
+function invalidCheck(params: Record<string, string>): string | undefined {
+  if (params.check_url !== undefined && !URL.canParse(params.check_url)) return `check_url "${params.check_url}" is not a URL`;
+  if (params.check_status !== undefined && !/^[1-5]\d\d$/.test(params.check_status)) return `check_status "${params.check_status}" is not an HTTP status`;
+  const port = Number(params.check_port);
+  if (params.check_port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) return `check_port "${params.check_port}" is not a TCP port (1-65535)`;
+  return undefined;
+}
 
 function alive(pid: number): boolean {
   try {
@@ -61,10 +86,12 @@ export class ProcessAgent {
     switch (call.action) {
       case 'meta-data':
         return result(OcfRc.success, processMetadata);
-      case 'validate-all':
-        return result(call.params.command ? OcfRc.success : OcfRc.errConfigured, call.params.command ? '' : 'the "command" parameter is required');
+      case 'validate-all': {
+        const problem = call.params.command ? invalidCheck(call.params) : 'the "command" parameter is required';
+        return result(problem ? OcfRc.errConfigured : OcfRc.success, problem ?? '');
+      }
       case 'monitor':
-        return result(this.runningPid(call.instance) !== undefined ? OcfRc.success : OcfRc.notRunning);
+        return this.monitor(call, result);
       case 'start':
         return this.start(call, result);
       case 'stop':
@@ -74,9 +101,31 @@ export class ProcessAgent {
     }
   }
 
+  private async monitor(call: AgentCall, result: (rc: number, output?: string) => AgentResult): Promise<AgentResult> {
+    if (this.runningPid(call.instance) === undefined) return result(OcfRc.notRunning);
+    const check = healthCheck(call.params);
+    if (!check || (await check(Math.min(call.timeoutMs, checkLimitMs)))) return result(OcfRc.success);
+    return result(OcfRc.errGeneric, 'the process runs but its health check fails');
+  }
+
+  /** Waits, within the start's timeout, for the service to pass its health check (it may still be coming up). */
+  private async healthyWithin(call: AgentCall, startedMs: number): Promise<boolean> {
+    const check = healthCheck(call.params);
+    if (!check) return true;
+    const deadlineMs = startedMs + call.timeoutMs - checkRetryMs;
+    for (;;) {
+      if (await check(Math.min(checkLimitMs, Math.max(checkRetryMs, deadlineMs - Date.now())))) return true;
+      if (Date.now() + checkRetryMs >= deadlineMs) return false;
+      await sleep(checkRetryMs);
+    }
+  }
+
   private async start(call: AgentCall, result: (rc: number, output?: string) => AgentResult): Promise<AgentResult> {
     if (!call.params.command) return result(OcfRc.errConfigured, 'the "command" parameter is required');
+    const problem = invalidCheck(call.params);
+    if (problem) return result(OcfRc.errConfigured, problem);
     if (this.runningPid(call.instance) !== undefined) return result(OcfRc.success);
+    const startedMs = Date.now();
     const log = call.params.log ? openSync(call.params.log, 'a') : 'ignore';
     const child = spawn('/bin/sh', ['-c', call.params.command], { cwd: call.params.cwd ?? '/', env: { ...process.env, ...this.environment }, detached: true, stdio: ['ignore', log, log] });
     if (typeof log === 'number') closeSync(log);
@@ -99,7 +148,8 @@ export class ProcessAgent {
     child.unref();
     // A command that dies at once did not start.
     await sleep(pollMs);
-    return result(alive(pid) ? OcfRc.success : OcfRc.errGeneric);
+    if (!alive(pid)) return result(OcfRc.errGeneric);
+    return (await this.healthyWithin(call, startedMs)) ? result(OcfRc.success) : result(OcfRc.errGeneric, 'the process runs but its health check never passed');
   }
 
   private async stop(call: AgentCall, result: (rc: number, output?: string) => AgentResult): Promise<AgentResult> {

@@ -2,7 +2,7 @@
 // tandem:process) on loopback; when the server reports unhealthy, the check fails.
 
 import { strict as assert } from 'node:assert';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { TestNode, waitFor } from '../support/daemon.js';
@@ -38,4 +38,28 @@ property stonith-enabled=false
   writeFileSync(healthy, '');
   assert.equal(node.tandem('resource', 'cleanup', 'web-check').status, 0);
   await waitFor('the check to run again once healthy', () => role('web-check') === 'Started' && node.status()?.pending.length === 0);
+});
+
+test('a supervised process with check_url is recovered when it runs but does not answer', async () => {
+  const healthy = join(node.dir, 'healthy2');
+  const starts = join(node.dir, 'starts2');
+  writeFileSync(healthy, '');
+  const checkedPort = port + 1;
+  const server = `require('fs').appendFileSync('${starts}', process.pid + '\\\\n'); require('http').createServer((q, r) => { r.statusCode = require('fs').existsSync('${healthy}') ? 200 : 503; r.end(); }).listen(${checkedPort}, '127.0.0.1')`;
+  writeFileSync(join(node.dir, 'checked.crm'), `primitive api tandem:process params command="exec ${process.execPath} -e \\"${server}\\"" check_url="http://127.0.0.1:${checkedPort}/" op start timeout=30s op monitor interval=1s
+property stonith-enabled=false
+`);
+  const loaded = node.tandem('configure', 'load', join(node.dir, 'checked.crm'));
+  assert.equal(loaded.status, 0, loaded.stderr);
+  await waitFor('the api to run and answer', () => role('api') === 'Started' && node.status()?.pending.length === 0);
+  const startsBefore = readFileSync(starts, 'utf8').trim().split('\n').length;
+  assert.equal(startsBefore, 1);
+
+  rmSync(healthy);
+  await waitFor('its monitor to fail on the health check', () => node.status()?.failCounts.some((entry) => entry.resource === 'api' && entry.count >= 1) === true);
+  // The recovery's start waits for the health check; once the service answers again, it completes.
+  writeFileSync(healthy, '');
+  await waitFor('the api recovered', () => role('api') === 'Started' && node.status()?.pending.length === 0);
+  assert.ok(readFileSync(starts, 'utf8').trim().split('\n').length >= 2, 'the process was started again');
+  assert.match(node.tandem('status').stdout, /api_monitor_1000 on node1 'generic error' \(1\)/);
 });
