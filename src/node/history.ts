@@ -1,6 +1,7 @@
 // The scheduler inputs that led to work (Pacemaker's pe-input files): each kept as CIB XML
 // with its Transition Summary beside it, so any decision can be replayed with
-// `tandem simulate FILE` (or crm_simulate -x FILE). At most pe-input-series-max are kept.
+// `tandem simulate FILE` (or crm_simulate -x FILE). The newest pe-input-series-max are kept
+// (4000 unless set; -1 keeps all, 0 none), as Pacemaker keeps its pe-input series.
 
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,12 +25,16 @@ export class InputHistory {
     mkdirSync(this.directory, { recursive: true, mode: 0o700 });
   }
 
+  /** Keeps the input (unless pe-input-series-max is 0: none kept), then the newest pe-input-series-max (-1: all). */
   record(cib: Cib, transition: Transition, revision: number): void {
-    const name = `pe-input-${String(revision).padStart(8, '0')}`;
-    writeFileSync(join(this.directory, `${name}.xml`), writeCib(cib));
-    writeFileSync(join(this.directory, `${name}.summary`), transition.summary.map((item) => item.line).join('\n') + '\n');
     const limit = Number.parseInt(cib.configuration.properties['pe-input-series-max'] ?? '', 10);
-    this.prune(Number.isFinite(limit) && limit >= 0 ? limit : defaultSeriesMax);
+    const keep = Number.isFinite(limit) ? (limit < 0 ? Infinity : limit) : defaultSeriesMax;
+    if (keep > 0) {
+      const name = `pe-input-${String(revision).padStart(8, '0')}`;
+      writeFileSync(join(this.directory, `${name}.xml`), writeCib(cib));
+      writeFileSync(join(this.directory, `${name}.summary`), transition.summary.map((item) => item.line).join('\n') + '\n');
+    }
+    this.prune(keep);
   }
 
   list(): HistoryEntry[] {
@@ -51,7 +56,8 @@ export class InputHistory {
 
   private prune(keep: number): void {
     const files = this.inputs();
-    for (const file of files.slice(0, Math.max(0, files.length - keep))) {
+    if (files.length <= keep) return;
+    for (const file of files.slice(0, files.length - keep)) {
       const base = file.slice(0, -'.xml'.length);
       rmSync(join(this.directory, file), { force: true });
       rmSync(join(this.directory, `${base}.summary`), { force: true });
