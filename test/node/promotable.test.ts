@@ -36,3 +36,27 @@ property stonith-enabled=false
   assert.equal(readFileSync(state, 'utf8').trim(), 'Promoted');
   assert.deepEqual(node.operations('node.log', 'promote'), ['s=0', 's=0']);
 });
+
+test('resource demote and promote set its target-role: the agent is demoted, then promoted again', async () => {
+  const state = join(node.dir, 's.state');
+  const unpromoted = () => node.status()?.view.resources.find((resource) => resource.id === 'ms')?.byRole?.Unpromoted ?? [];
+  assert.equal(node.tandem('resource', 'demote', 'ms').status, 0);
+  await waitFor('the demotion', () => promoted().length === 0 && unpromoted().join() === 'node1' && node.status()?.pending.length === 0);
+  assert.equal(readFileSync(state, 'utf8').trim(), 'Unpromoted');
+  assert.match(node.tandem('configure', 'show').stdout, /target-role=Unpromoted/);
+  assert.equal(node.tandem('resource', 'promote', 'ms').status, 0);
+  await waitFor('the promotion again', () => promoted().join() === 'node1' && node.status()?.pending.length === 0);
+  assert.equal(readFileSync(state, 'utf8').trim(), 'Promoted');
+});
+
+test('node maintenance leaves what runs alone (unmanaged) until the node is ready again', async () => {
+  assert.equal(node.tandem('node', 'maintenance', 'node1').status, 0);
+  await waitFor('the node in maintenance', () => /Node maintenance: \[ node1 \]/.test(node.tandem('status').stdout));
+  // Demoting now is asked for but not done: nothing is managed on a node in maintenance.
+  assert.equal(node.tandem('resource', 'demote', 'ms').status, 0);
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  assert.equal(readFileSync(join(node.dir, 's.state'), 'utf8').trim(), 'Promoted');
+  assert.match(node.tandem('status').stdout, /unmanaged/);
+  assert.equal(node.tandem('node', 'ready', 'node1').status, 0);
+  await waitFor('the demotion once the node is ready', () => readFileSync(join(node.dir, 's.state'), 'utf8').trim() === 'Unpromoted' && node.status()?.pending.length === 0);
+});
