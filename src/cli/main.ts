@@ -19,7 +19,11 @@ import { clustercheckOptions, runClustercheck, type ClustercheckFlags } from '..
 import type { Fault } from '../lab/drill.js';
 import type { StatusReport } from '../node/handler.js';
 import { defaultLeaseTiming } from '../cluster/lease.js';
-import { loadCib, readText } from './load.js';
+import { readText } from './load.js';
+import { validateAllWarnings } from './verify.js';
+import { verifyAgents } from '../agents/config-check.js';
+import { createAgentDescriber } from '../agents/ocf-metadata.js';
+import { parseCibText } from '../formats/index.js';
 import { schedule } from '../scheduler/index.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -353,10 +357,16 @@ configure
   .command('verify')
   .description('check a configuration file (crm syntax or CIB XML) without changing anything')
   .argument('<file>', 'configuration file ("-" for standard input)')
-  .action((file: string) => {
-    const loaded = loadCib(file);
+  .option('--without-agents', 'do not check the resources against the OCF agents installed on this machine (meta-data, validate-all)')
+  .action((file: string, options: { withoutAgents?: boolean }) => {
+    const text = readText(file);
+    const loaded = parseCibText(text, file);
+    const describe = createAgentDescriber();
+    const agentWarnings = options.withoutAgents ? [] : [...verifyAgents(loaded.cib.configuration, text, file, describe), ...validateAllWarnings(loaded.cib.configuration, text, file, describe)];
     const transition = schedule({ cib: loaded.cib, nowS: Math.floor(Date.now() / 1000) });
-    for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning.position.file}:${warning.position.line}:${warning.position.column}: ${warning.message}\n`);
+    for (const warning of [...loaded.warnings, ...agentWarnings]) {
+      process.stderr.write(`warning: ${warning.position.file}:${warning.position.line}:${warning.position.column}: ${warning.message}\n`);
+    }
     for (const warning of transition.warnings) process.stderr.write(`warning: ${warning}\n`);
     const count = loaded.cib.configuration.resources.length;
     process.stdout.write(`${file}: valid (${count} top-level resource${count === 1 ? '' : 's'}, ${loaded.cib.configuration.constraints.length} constraint(s))\n`);

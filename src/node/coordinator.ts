@@ -139,7 +139,7 @@ export class Coordinator {
       // counts as a failure, so deciding again backs off.
       const answers = await Promise.all(
         transition.probes.map((probe) => {
-          const request = operationRequest(cib, probe.definitionId, probe.historyId, 'monitor', 0, false);
+          const request = operationRequest(cib, { ...probe, resource: probe.historyId, orphan: false, task: 'monitor' });
           return request ? this.options.dispatch(probe.node, request, id) : undefined;
         }),
       );
@@ -151,8 +151,9 @@ export class Coordinator {
     const succeeded = await runTransition(
       transition,
       async (action) => {
-        const request = operationRequest(cib, action.definitionId, action.historyId, action.task, 0, action.orphan, action.meta);
-        if (!request || action.node === undefined) return false;
+        if (action.node === undefined) return false;
+        const request = operationRequest(cib, { ...action, node: action.node });
+        if (!request) return false;
         const drainMs = drainDelayMs(cib, seen, action);
         if (drainMs > 0) {
           const where = { resource: action.historyId, node: action.node, operation: action.task };

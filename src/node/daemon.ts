@@ -3,6 +3,7 @@
 // node; on a cluster only while this node holds the DC key), the control socket, and a
 // planned shutdown on SIGTERM.
 
+import { createAgentDescriber } from '../agents/ocf-metadata.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -106,7 +107,7 @@ export async function runNode(options: NodeOptions): Promise<NodeOutcome> {
   };
   // Before anything can run an agent here: no probe may race an operation a killed incarnation left running.
   await settleLeftovers(inflightDir, log);
-  const server = await listen(options.dataDir, controlHandler({ name, store: backend.store, view: backend.view, history, describe: backend.describe, changes: backend.changes, log, requestLeave, drill, reportSessions: (balancer, servers) => backend.sessions.report(balancer, servers) }), log);
+  const server = await listen(options.dataDir, controlHandler({ name, store: backend.store, view: backend.view, history, describe: backend.describe, changes: backend.changes, log, requestLeave, drill, reportSessions: (balancer, servers) => backend.sessions.report(balancer, servers), describeAgent: createAgentDescriber() }), log);
   backend.store.watch((snapshot) => {
     // The executor sees what the scheduler sees (membership, have-watchdog): it stops everything by it when the lease goes.
     executor!.reconcileMonitors(backend.view(snapshot.cib));

@@ -15,7 +15,7 @@ import { clusterOptions } from '../scheduler/options.js';
 import type { ClusterStore } from '../store/store.js';
 import { executionSequence } from './graph.js';
 import { MonitorSet, type WantedMonitor } from './monitors.js';
-import { effectiveMeta, operationTimeoutMs } from './operations.js';
+import { agentMeta, operationTimeoutMs } from './operations.js';
 
 export type AgentRunner = (call: AgentCall) => Promise<AgentResult>;
 
@@ -31,12 +31,27 @@ export interface OperationRequest {
   orphan: boolean;
 }
 
+/** A one-time action the scheduler asks for, on the node it names (a probe, start, stop, notify ...). */
+export interface RequestedAction {
+  /** The scheduler's name for it (a clone's instance carries its number: `db:2`). */
+  resource: string;
+  historyId: string;
+  definitionId: string;
+  orphan: boolean;
+  task: string;
+  node: string;
+  /** Meta values beyond the resource's own (a clone notification's lists). */
+  meta?: Record<string, string>;
+}
+
 /** The request for an action on a configured resource, or undefined when it is gone from the configuration. */
-export function operationRequest(cib: Cib, definitionId: string, historyId: string, task: string, intervalMs: number, orphan: boolean, extraMeta: Record<string, string> = {}): OperationRequest | undefined {
-  const primitive = findPrimitive(cib.configuration.resources, definitionId);
-  if (orphan) return { historyId, task, intervalMs, primitive: primitive ?? placeholderPrimitive(historyId), meta: extraMeta, timeoutMs: operationTimeoutMs(cib, undefined, task, intervalMs), orphan };
+export function operationRequest(cib: Cib, action: RequestedAction): OperationRequest | undefined {
+  const { historyId, task, orphan } = action;
+  const primitive = findPrimitive(cib.configuration.resources, action.definitionId);
+  const target = { resource: action.resource, node: action.node, task, intervalMs: 0 };
+  if (orphan) return { historyId, task, intervalMs: 0, primitive: primitive ?? placeholderPrimitive(historyId), meta: { ...action.meta, on_node: action.node }, timeoutMs: operationTimeoutMs(cib, undefined, task, 0), orphan };
   if (!primitive) return undefined;
-  return { historyId, task, intervalMs, primitive, meta: { ...effectiveMeta(cib, primitive), ...extraMeta }, timeoutMs: operationTimeoutMs(cib, primitive, task, intervalMs), orphan };
+  return { historyId, task, intervalMs: 0, primitive, meta: { ...agentMeta(cib, primitive, target), ...action.meta }, timeoutMs: operationTimeoutMs(cib, primitive, task, 0), orphan };
 }
 
 function placeholderPrimitive(id: string): Primitive {
@@ -151,7 +166,7 @@ export class Executor {
     state.transientAttributes.shutdown = String(nowS);
     const transition = schedule({ cib, nowS });
     const stops = executionSequence(transition).filter((action) => action.node === this.options.nodeName && (action.task === 'stop' || action.task === 'demote'));
-    return stops.flatMap((action) => operationRequest(cib, action.definitionId, action.historyId, action.task, 0, action.orphan) ?? []);
+    return stops.flatMap((action) => operationRequest(cib, { ...action, node: this.options.nodeName }) ?? []);
   }
 
   /** Takes requests again after `stopEverything` (the node rejoined with a new lease, and probes what runs). */
@@ -195,7 +210,7 @@ export class Executor {
         action: 'monitor',
         instance: monitor.historyId,
         params: primitive.params,
-        meta: { ...effectiveMeta(cib, primitive), interval: String(monitor.intervalMs) },
+        meta: agentMeta(cib, primitive, { resource: monitor.resource, node: this.options.nodeName, task: 'monitor', intervalMs: monitor.intervalMs, ...(monitor.role ? { role: monitor.role } : {}) }),
         timeoutMs: operationTimeoutMs(cib, primitive, 'monitor', monitor.intervalMs),
       }),
     );
@@ -265,7 +280,7 @@ function wantedMonitors(cib: Cib, nodeName: string, nowMs: number): WantedMonito
     for (const op of primitive.ops) {
       if (op.name !== 'monitor' || op.intervalMs <= 0) continue;
       if (op.role !== undefined && (op.role === 'Promoted') !== promoted) continue;
-      wanted.push({ key: `${historyId}_monitor_${op.intervalMs}`, definitionId: primitive.id, historyId, intervalMs: op.intervalMs, expectedRc: promoted ? OcfRc.runningPromoted : OcfRc.success });
+      wanted.push({ key: `${historyId}_monitor_${op.intervalMs}`, resource: place.resource, definitionId: primitive.id, historyId, intervalMs: op.intervalMs, ...(op.role ? { role: op.role } : {}), expectedRc: promoted ? OcfRc.runningPromoted : OcfRc.success });
     }
   }
   return wanted;

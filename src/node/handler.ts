@@ -5,6 +5,8 @@
 import { changeNode, changeResource, changeTicket, getNodeAttribute, setNodeAttribute, setProperty } from '../admin/commands.js';
 import type { DrillFault, Request, SessionReport } from '../api/protocol.js';
 import type { DrillAnswer } from '../cluster/drills.js';
+import { verifyAgents } from '../agents/config-check.js';
+import type { DescribeAgent } from '../agents/ocf-metadata.js';
 import { InputError } from '../model/errors.js';
 import { parseCibText } from '../formats/index.js';
 import { writeCrm } from '../formats/crm/index.js';
@@ -47,6 +49,8 @@ export interface HandlerContext {
   drill: (target: string, fault: DrillFault) => Promise<DrillAnswer>;
   /** Keeps what a balancer following this node reports of the servers it drains. */
   reportSessions: (balancer: string, servers: SessionReport[]) => Promise<void>;
+  /** The OCF agents installed here, for checking a configuration against them. */
+  describeAgent: DescribeAgent;
 }
 
 /** Keeps node definitions the new configuration does not mention (nodes that joined). */
@@ -128,6 +132,7 @@ export function controlHandler(context: HandlerContext): (request: Request) => P
       case 'configure.load': {
         // Validated whole before anything changes; the store commits it in one write.
         const loaded = parseCibText(request.text, request.file);
+        const agentWarnings = verifyAgents(loaded.cib.configuration, request.text, request.file, context.describeAgent);
         const candidate: Cib = structuredClone(stored);
         candidate.configuration = withKnownNodes(loaded.cib.configuration, stored.configuration);
         joinLocalNode(candidate, name, false);
@@ -135,7 +140,7 @@ export function controlHandler(context: HandlerContext): (request: Request) => P
         const stamp = lastChangeAttributes(Date.now(), name, 'tandem configure');
         const committed = await store.update((current) => ({ ...current, configuration: candidate.configuration, attributes: { ...current.attributes, ...stamp } }), revision);
         context.log.info({ revision: committed.revision, file: request.file }, 'configuration loaded');
-        return { revision: committed.revision, warnings: loaded.warnings };
+        return { revision: committed.revision, warnings: [...loaded.warnings, ...agentWarnings] };
       }
     }
   };

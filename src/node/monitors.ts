@@ -6,9 +6,13 @@ import type { Logger } from 'pino';
 
 export interface WantedMonitor {
   key: string;
+  /** The scheduler's name for what it watches (a clone's instance carries its number). */
+  resource: string;
   definitionId: string;
   historyId: string;
   intervalMs: number;
+  /** The role it checks, when the op names one. */
+  role?: string;
   expectedRc: number;
 }
 

@@ -112,9 +112,10 @@ export function replayHistory(records: OperationRecord[], { ops, stonithEnabled,
       if (!managed) onFail = undefined;
       continue;
     }
-    // "Not running" from any one-time operation means it is stopped now (for a stop, that
-    // is success); a failed demote or promote does not leave it promoted.
-    if (record.rc === OcfRc.notRunning && record.intervalMs === 0) {
+    // "Not running" from a one-time operation other than a start means it is stopped now (for
+    // a stop, that is success); a failed demote or promote does not leave it promoted. A start
+    // that says so failed: it may be partly up, and is recovered.
+    if (record.rc === OcfRc.notRunning && record.intervalMs === 0 && record.operation !== 'start') {
       state.role = RoleRank.Stopped;
       if (record.operation !== 'stop') onFail = worseOnFail(onFail, onFailFor(record, ops, stonithEnabled));
       continue;
@@ -135,7 +136,7 @@ export function replayHistory(records: OperationRecord[], { ops, stonithEnabled,
       continue;
     }
     onFail = worseOnFail(onFail, thisOnFail);
-    if (record.operation === 'promote' || record.operation === 'demote' || record.rc === OcfRc.failedPromoted) {
+    if (record.operation === 'promote' || record.operation === 'demote' || record.rc === OcfRc.failedPromoted || record.rc === OcfRc.runningPromoted) {
       state.role = RoleRank.Promoted;
     } else if (record.operation === 'stop' || state.role < RoleRank.Started) {
       state.role = active;
@@ -188,7 +189,10 @@ function classify(record: OperationRecord): Outcome {
     if (rc === OcfRc.runningPromoted) return 'ok';
     if (rc === OcfRc.notRunning && record.intervalMs === 0) return 'ok';
   }
+  // Pacemaker's reading of each code: "unimplemented" from a recurring operation only says the
+  // agent cannot check that way; from a one-time operation, the resource cannot run here.
   if (rc === OcfRc.errArgs || rc === OcfRc.errPerm || rc === OcfRc.errInstalled) return 'hard';
+  if (rc === OcfRc.errUnimplemented) return record.intervalMs === 0 ? 'hard' : 'soft';
   if (rc === OcfRc.errConfigured) return 'fatal';
   return 'soft';
 }

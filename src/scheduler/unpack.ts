@@ -13,6 +13,7 @@ import { applyTickets } from './tickets.js';
 import { parseUtilization } from './utilization.js';
 import { nodeTableOrder } from './node-table.js';
 import { clusterOptions, isTrue, type ClusterOptions } from './options.js';
+import { cloneLimits } from './clone-limits.js';
 import {
   anonymousCloneOf,
   inPromotableClone,
@@ -216,22 +217,15 @@ function makeClone(definition: Clone, ws: WorkingSet, sources: MetaSources): Sch
   if (definition.meta['resource-stickiness'] === undefined && sources.rscDefaults['resource-stickiness'] === undefined) {
     meta['resource-stickiness'] = '1';
   }
-  const count = (name: string, legacy: string, fallback: number) => {
-    const parsed = Number.parseInt(meta[name] ?? meta[legacy] ?? '', 10);
-    return Number.isFinite(parsed) && parsed >= 0 ? parsed : fallback;
-  };
+  const { cloneNodeMaxIgnored, ...limits } = cloneLimits(meta, ws.nodes.length);
   const clone: SchedClone = {
     kind: 'clone',
     id: definition.id,
     definition,
     promotable: definition.promotable || isTrue(meta.promotable),
-    cloneMax: count('clone-max', 'clone-max', ws.nodes.length),
-    cloneNodeMax: count('clone-node-max', 'clone-node-max', 1),
-    promotedMax: count('promoted-max', 'master-max', 1),
-    promotedNodeMax: count('promoted-node-max', 'master-node-max', 1),
+    ...limits,
     interleave: isTrue(meta.interleave),
     ordered: isTrue(meta.ordered),
-    globallyUnique: isTrue(meta['globally-unique']),
     instances: [],
     orphans: new Set(),
     promotionOrder: undefined,
@@ -244,10 +238,7 @@ function makeClone(definition: Clone, ws: WorkingSet, sources: MetaSources): Sch
     colocationsAsDependent: [],
     colocationsAsPrimary: [],
   };
-  if (!clone.globallyUnique && clone.cloneNodeMax > 1) {
-    ws.warnings.push(`Ignoring clone-node-max for ${clone.id} because anonymous clones support only one instance per node`);
-    clone.cloneNodeMax = 1;
-  }
+  if (cloneNodeMaxIgnored) ws.warnings.push(`Ignoring clone-node-max for ${clone.id} because anonymous clones support only one instance per node`);
   const childParentMeta = { ...meta };
   delete childParentMeta.priority;
   instanceSources.set(clone, { parentMeta: childParentMeta, sources });

@@ -39,7 +39,7 @@ test('stopping everything stops what this node started, though the store never r
     const runAgent = createAgentRunner({ runDir: join(dir, 'run'), onUnexpectedExit: () => undefined });
     const executor = new Executor({ nodeName: 'node1', store: unreachableStore(cib), runAgent, log: pino({ level: 'silent' }) });
     executor.reconcileMonitors(cib); // the last state it knew: nothing runs here
-    const start = (id: string) => executor.execute(operationRequest(cib, id, id, 'start', 0, false)!).catch(() => 'not recorded');
+    const start = (id: string) => executor.execute(operationRequest(cib, { resource: id, historyId: id, definitionId: id, orphan: false, task: 'start', node: 'node1' })!).catch(() => 'not recorded');
     assert.equal(await start('quick'), 'not recorded');
     assert.ok(existsSync(quick), 'the quick Dummy runs');
     const slowStart = start('slow'); // still starting (op_sleep) when the node halts
