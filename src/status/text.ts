@@ -19,9 +19,8 @@ function headingKey(node: ClusterView['nodes'][number]): string {
 
 function primitiveLine(view: PrimitiveView, indent: string): string {
   const where = view.nodes.length === 0 ? 'Stopped' : view.nodes.length > 1 ? `${view.role} [ ${view.nodes.join(' ')} ]` : `${view.role} ${view.nodes[0]}`;
-  const flags = [view.failed ? 'FAILED' : '', view.managed ? '' : '(unmanaged)'].filter(Boolean).join(' ');
   const state = view.failed && view.nodes.length === 1 ? `FAILED ${view.nodes[0]}` : where;
-  return `${indent}* ${view.id}\t(${view.agent}):\t ${state}${flags && !view.failed ? ' ' + flags : ''}`;
+  return `${indent}* ${view.id}\t(${view.agent}):\t ${state}${view.flags.length > 0 ? ` (${view.flags.join(', ')})` : ''}`;
 }
 
 function resourceLines(view: ResourceView): string[] {

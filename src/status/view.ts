@@ -26,6 +26,8 @@ export interface PrimitiveView {
   nodes: string[];
   failed: boolean;
   managed: boolean;
+  /** What crm_mon prints in parentheses after the state: disabled, blocked, maintenance, unmanaged. */
+  flags: string[];
 }
 
 export interface GroupView {
@@ -88,7 +90,23 @@ function primitiveView(primitive: SchedPrimitive): PrimitiveView {
     nodes: primitive.runningOn.map((node) => node.name),
     failed: primitive.failed,
     managed: primitive.managed,
+    flags: displayFlags(primitive),
   };
+}
+
+/**
+ * crm_mon's flags: a target-role that holds the resource back (Stopped: disabled; Unpromoted
+ * in a promotable clone), then why it is left alone — blocked (a failure a stop cannot fix),
+ * maintenance, or otherwise unmanaged.
+ */
+function displayFlags(primitive: SchedPrimitive): string[] {
+  const flags: string[] = [];
+  if (primitive.targetRole === RoleRank.Stopped) flags.push('disabled');
+  else if (primitive.targetRole === RoleRank.Unpromoted && primitive.parent?.kind === 'clone' && primitive.parent.promotable) flags.push('target-role:Unpromoted');
+  if (primitive.blocked) flags.push('blocked');
+  else if (primitive.maintenance) flags.push('maintenance');
+  else if (!primitive.managed) flags.push('unmanaged');
+  return flags;
 }
 
 function resourceView(resource: SchedResource, allNodes: SchedNode[]): ResourceView {

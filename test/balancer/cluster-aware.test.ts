@@ -159,7 +159,7 @@ test('the link applies each snapshot as it comes, logs each change with its reas
     const snapshot = (role: 'Started' | 'Stopped', leaving: string[] = []): ClusterSnapshot => ({
       node: 'node1',
       revision: 1,
-      view: { haveQuorum: true, nodes: [{ name: 'node1', condition: 'online' }, { name: 'node2', condition: 'online' }], resources: [{ kind: 'primitive', id: 'web', agent: 'tandem:process', role, nodes: role === 'Started' ? ['node1'] : [], failed: false, managed: true }], tickets: [] },
+      view: { haveQuorum: true, nodes: [{ name: 'node1', condition: 'online' }, { name: 'node2', condition: 'online' }], resources: [{ kind: 'primitive', id: 'web', agent: 'tandem:process', role, nodes: role === 'Started' ? ['node1'] : [], failed: false, managed: true, flags: [] }], tickets: [] },
       leaving: leaving.length > 0 ? { web: leaving } : {},
       members: [{ name: 'node1', addresses: ['n1.lab'] }, { name: 'node2', addresses: ['n2.lab'] }],
     });

@@ -222,7 +222,7 @@ test('a promotable clone serves where it is Promoted; a demotion drains', () => 
   snapshot.leaving.db = ['node1'];
   result = verdicts(snapshot, { web: 'db' });
   assert.equal(result['web/n1'], 'drain: db is being stopped or demoted on node1');
-  snapshot.view.resources[snapshot.view.resources.length - 1] = { kind: 'clone', id: 'db', childId: 'galera', promotable: true, byRole: { Promoted: ['node1'] }, details: [{ kind: 'primitive', id: 'galera:0', agent: 'ocf:heartbeat:galera', role: 'Promoted', nodes: ['node1'], failed: true, managed: true }] };
+  snapshot.view.resources[snapshot.view.resources.length - 1] = { kind: 'clone', id: 'db', childId: 'galera', promotable: true, byRole: { Promoted: ['node1'] }, details: [{ kind: 'primitive', id: 'galera:0', agent: 'ocf:heartbeat:galera', role: 'Promoted', nodes: ['node1'], failed: true, managed: true, flags: [] }] };
   assert.equal(verdicts(snapshot, { web: 'db' })['web/n1'], 'down: db failed on node1');
 });
 
