@@ -8,7 +8,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import { httpDefaults, RawClient, startBalancer, startKeepAliveBackend } from './http-support.js';
-import { eventually } from './support.js';
+import { eventually, openClient, startNamedBackend } from './support.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -224,6 +224,25 @@ test('CONNECT goes to the server like any request: its 200 makes a tunnel, a ref
   } finally {
     refused.destroy();
     client.destroy();
+    await balancer.close();
+    await backend.close();
+  }
+});
+
+test('mode tcp: timeout tunnel replaces timeout server once connected', async () => {
+  const backend = await startNamedBackend('echo', '127.0.0.2');
+  const defaults = 'defaults\n  mode tcp\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\n  timeout tunnel 60s\n';
+  const { balancer, port } = await startBalancer([backend], '', undefined, defaults);
+  const { socket, firstLine } = openClient(port);
+  try {
+    assert.equal(await firstLine, 'echo');
+    await delay(2500); // idle well past timeout client and timeout server
+    let echoed = '';
+    socket.on('data', (chunk: string) => (echoed += chunk));
+    socket.write('still there?\n');
+    await eventually('the echo after the silence', () => echoed.includes('still there?'));
+  } finally {
+    socket.destroy();
     await balancer.close();
     await backend.close();
   }
