@@ -7,8 +7,9 @@ import { strict as assert } from 'node:assert';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
+import type { Balancer } from '../../src/balancer/balancer.js';
 import { httpDefaults, RawClient, startBalancer, startKeepAliveBackend } from './http-support.js';
-import { eventually, openClient, startNamedBackend } from './support.js';
+import { eventually, startNamedBackend } from './support.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -80,12 +81,33 @@ async function logLineOf(log: string[], requestLine: string): Promise<string> {
   return log.find((line) => line.endsWith(`"${requestLine}"`))!;
 }
 
-test('a WebSocket upgrade through mode http: the 101 is forwarded, then bytes echo both ways under backpressure, a half-close goes through, and the log shows 101 and every byte', async () => {
-  const backend = await startTunnelBackend('127.0.0.2');
+interface Through<B> {
+  client: RawClient;
+  backend: B;
+  port: number;
+  /** The httplog lines. */
+  log: string[];
+}
+
+/** Runs `check` with a raw client through a balancer (`option httplog`, after `defaults`) in front of `backend`; ends all three after, whatever happens. */
+async function throughBalancer<B extends { host: string; port: number; close(): Promise<void> }>(backend: B, defaults: string, check: (through: Through<B>) => Promise<void>): Promise<void> {
   const log: string[] = [];
-  const { balancer, port } = await startBalancer([backend], '  option httplog\n', log);
-  const client = await RawClient.open(port);
+  let balancer: Balancer | undefined;
+  let client: RawClient | undefined;
   try {
+    const started = await startBalancer([backend], '  option httplog\n', log, defaults);
+    balancer = started.balancer;
+    client = await RawClient.open(started.port);
+    await check({ client, backend, port: started.port, log });
+  } finally {
+    client?.destroy();
+    await balancer?.close();
+    await backend.close();
+  }
+}
+
+test('a WebSocket upgrade through mode http: the 101 is forwarded, then bytes echo both ways under backpressure, a half-close goes through, and the log shows 101 and every byte', async () => {
+  await throughBalancer(await startTunnelBackend('127.0.0.2'), httpDefaults, async ({ client, backend, log }) => {
     client.write(upgradeRequest('/chat'));
     await client.until('the 101 head', (received) => received.includes('\r\n\r\n'));
     const head = headOf(client.received);
@@ -114,56 +136,32 @@ test('a WebSocket upgrade through mode http: the 101 is forwarded, then bytes ec
     assert.equal(status, '101', line);
     assert.equal(Number(bytes), client.received.length, 'the bytes sent to the client, tunnel included');
     assert.equal(termination, '----', 'both sides closed cleanly');
-  } finally {
-    client.destroy();
-    await balancer.close();
-    await backend.close();
-  }
+  });
 });
 
 test('timeout tunnel replaces timeout server once upgraded: the tunnel outlives timeout server', async () => {
-  const backend = await startTunnelBackend('127.0.0.2');
-  const defaults = httpDefaults.replace('timeout server 10s', 'timeout server 1s\n  timeout tunnel 60s');
-  const { balancer, port } = await startBalancer([backend], '', undefined, defaults);
-  const client = await RawClient.open(port);
-  try {
+  await throughBalancer(await startTunnelBackend('127.0.0.2'), httpDefaults.replace('timeout server 10s', 'timeout server 1s\n  timeout tunnel 60s'), async ({ client }) => {
     client.write(upgradeRequest('/quiet'));
     await client.until('the 101 head', (received) => received.includes('\r\n\r\n'));
     await delay(2500); // idle well past timeout server
     assert.equal(client.closed, false, 'the tunnel is still open');
     client.write('still there?');
     await client.until('the echo after the silence', (received) => received.endsWith('still there?'));
-  } finally {
-    client.destroy();
-    await balancer.close();
-    await backend.close();
-  }
+  });
 });
 
 test('without timeout tunnel, an idle tunnel ends on timeout server, logged as sD', async () => {
-  const backend = await startTunnelBackend('127.0.0.2');
-  const log: string[] = [];
-  const defaults = httpDefaults.replace('timeout server 10s', 'timeout server 1s');
-  const { balancer, port } = await startBalancer([backend], '  option httplog\n', log, defaults);
-  const client = await RawClient.open(port);
-  try {
+  await throughBalancer(await startTunnelBackend('127.0.0.2'), httpDefaults.replace('timeout server 10s', 'timeout server 1s'), async ({ client, log }) => {
     client.write(upgradeRequest('/idle'));
     await client.until('the 101 head', (received) => received.includes('\r\n\r\n'));
     await client.until('the balancer closing the idle tunnel', (_received, closed) => closed, 15_000);
     const line = await logLineOf(log, 'GET /idle HTTP/1.1');
     assert.match(line, / 101 \d+ - - sD-- /);
-  } finally {
-    client.destroy();
-    await balancer.close();
-    await backend.close();
-  }
+  });
 });
 
 test('an upgrade the server does not take (no 101) stays HTTP: a body is framed, the client and server connections serve the next request', async () => {
-  const backend = await startKeepAliveBackend('a', '127.0.0.2'); // no 'upgrade' listener: Node answers it as a plain request
-  const { balancer, port } = await startBalancer([backend]);
-  const client = await RawClient.open(port);
-  try {
+  await throughBalancer(await startKeepAliveBackend('a', '127.0.0.2'), httpDefaults, async ({ client, backend }) => {
     client.write('POST /form HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 5\r\n\r\nhello');
     await client.until('the answer to the upgrade request', (received) => received.endsWith('a 5\r\n0\r\n\r\n')); // chunked
     assert.equal(backend.lastHeaders.upgrade, 'websocket', 'the upgrade was asked for');
@@ -173,42 +171,28 @@ test('an upgrade the server does not take (no 101) stays HTTP: a body is framed,
     assert.equal(client.received.match(/HTTP\/1\.1 200 OK\r\n/g)?.length, 2);
     assert.equal(client.closed, false);
     assert.equal(backend.connections, 1, 'the server connection stayed in step and was reused');
-  } finally {
-    client.destroy();
-    await balancer.close();
-    await backend.close();
-  }
+  });
 });
 
 test('a server refusing the upgrade (400) is forwarded as it is, and the client connection goes on', async () => {
-  const backend = await startTunnelBackend('127.0.0.2');
-  const { balancer, port } = await startBalancer([backend]);
-  const client = await RawClient.open(port);
-  try {
+  await throughBalancer(await startTunnelBackend('127.0.0.2'), httpDefaults, async ({ client }) => {
     client.write(upgradeRequest('/refuse'));
     await client.until('the refusal', (received) => received.endsWith('refused'));
     assert.match(client.received, /^HTTP\/1\.1 400 Bad Request\r\nContent-Length: 7\r\n\r\nrefused$/);
     client.write('GET /after HTTP/1.1\r\nHost: x\r\n\r\n');
     await client.until('the next answer', (received) => received.endsWith('plain /after'));
-  } finally {
-    client.destroy();
-    await balancer.close();
-    await backend.close();
-  }
+  });
 });
 
 test('CONNECT goes to the server like any request: its 200 makes a tunnel, a refusal leaves the connection HTTP', async () => {
-  const backend = await startTunnelBackend('127.0.0.2');
-  const log: string[] = [];
-  const { balancer, port } = await startBalancer([backend], '  option httplog\n', log);
-  const refused = await RawClient.open(port);
-  const client = await RawClient.open(port);
-  try {
+  await throughBalancer(await startTunnelBackend('127.0.0.2'), httpDefaults, async ({ client, backend, port, log }) => {
+    const refused = await RawClient.open(port);
     refused.write('CONNECT 127.0.0.6:443 HTTP/1.1\r\nHost: 127.0.0.6:443\r\n\r\n');
     await refused.until('the 403', (received) => received.endsWith('forbidden'));
     assert.match(refused.received, /^HTTP\/1\.1 403 Forbidden\r\n/);
     refused.write('GET /after HTTP/1.1\r\nHost: x\r\n\r\n');
     await refused.until('the next answer', (received) => received.endsWith('plain /after'));
+    refused.destroy();
 
     client.write('CONNECT 127.0.0.5:443 HTTP/1.1\r\nHost: 127.0.0.5:443\r\n\r\n');
     await client.until('the 200', (received) => received.includes('\r\n\r\n'));
@@ -221,29 +205,14 @@ test('CONNECT goes to the server like any request: its 200 makes a tunnel, a ref
     await client.until('the close', (_received, closed) => closed);
     const line = await logLineOf(log, 'CONNECT 127.0.0.5:443 HTTP/1.1');
     assert.match(line, / 200 \d+ - - ---- /);
-  } finally {
-    refused.destroy();
-    client.destroy();
-    await balancer.close();
-    await backend.close();
-  }
+  });
 });
 
 test('mode tcp: timeout tunnel replaces timeout server once connected', async () => {
-  const backend = await startNamedBackend('echo', '127.0.0.2');
-  const defaults = 'defaults\n  mode tcp\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\n  timeout tunnel 60s\n';
-  const { balancer, port } = await startBalancer([backend], '', undefined, defaults);
-  const { socket, firstLine } = openClient(port);
-  try {
-    assert.equal(await firstLine, 'echo');
+  await throughBalancer(await startNamedBackend('echo', '127.0.0.2'), 'defaults\n  mode tcp\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\n  timeout tunnel 60s\n', async ({ client }) => {
+    await client.until('the backend saying its name', (received) => received === 'echo\n');
     await delay(2500); // idle well past timeout client and timeout server
-    let echoed = '';
-    socket.on('data', (chunk: string) => (echoed += chunk));
-    socket.write('still there?\n');
-    await eventually('the echo after the silence', () => echoed.includes('still there?'));
-  } finally {
-    socket.destroy();
-    await balancer.close();
-    await backend.close();
-  }
+    client.write('still there?\n');
+    await client.until('the echo after the silence', (received) => received.endsWith('still there?\n'));
+  });
 });
