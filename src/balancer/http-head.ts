@@ -287,7 +287,7 @@ function connectionOptions(buf: Buffer, start: number, end: number, fields: Fiel
     if (name === 'close') fields.close = true;
     else if (name === 'keep-alive') fields.keepAlive = true;
     else if (name === 'upgrade') fields.connectionUpgrade = true;
-    else if (name !== '' && name !== 'upgrade' && name !== 'te') (extra ??= []).push(name);
+    else if (name !== '' && name !== 'te') (extra ??= []).push(name);
   }
   return extra;
 }
@@ -372,7 +372,7 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, forwar
   } else if (fields.contentLength > 0) {
     framing = Framing.Length;
   }
-  // An HTTP/1.0 server may not answer 101 (RFC 9110 7.8): the upgrade is asked for in HTTP/1.1 only.
+  // A server ignores Upgrade in an HTTP/1.0 request (RFC 9110 7.8): only HTTP/1.1 asks for one.
   const upgrade = fields.connectionUpgrade && fields.upgradeLines.length > 0 && minorVersion === 1;
   keepUpgrade(upgrade);
   const lengthRewritten = rewriteLength(buf);
