@@ -182,6 +182,11 @@ export class RawClient {
     this.socket.destroy();
   }
 
+  /** Closes with a TCP reset, as a client that crashed or gave up. */
+  reset(): void {
+    this.socket.resetAndDestroy();
+  }
+
   private notify(): void {
     const waiters = this.waiters;
     this.waiters = [];

@@ -139,6 +139,18 @@ test('a WebSocket upgrade through mode http: the 101 is forwarded, then bytes ec
   });
 });
 
+test('a client resetting its tunnel takes the server side with it: logged as CD once both are closed', async () => {
+  await throughBalancer(await startTunnelBackend('127.0.0.2'), httpDefaults, async ({ client, log }) => {
+    client.write(upgradeRequest('/reset'));
+    await client.until('the 101 head', (received) => received.includes('\r\n\r\n'));
+    client.write('ping');
+    await client.until('the echo', (received) => received.endsWith('ping'));
+    client.reset();
+    // The line is written only once the server connection closed too.
+    assert.match(await logLineOf(log, 'GET /reset HTTP/1.1'), / 101 \d+ - - CD-- /);
+  });
+});
+
 test('timeout tunnel replaces timeout server once upgraded: the tunnel outlives timeout server', async () => {
   await throughBalancer(await startTunnelBackend('127.0.0.2'), httpDefaults.replace('timeout server 10s', 'timeout server 1s\n  timeout tunnel 60s'), async ({ client }) => {
     client.write(upgradeRequest('/quiet'));
