@@ -5,7 +5,8 @@
 // `timeout http-keep-alive` while a kept-alive connection is idle; HAProxy's 408), `timeout
 // client` (except while a request waits for its server: HAProxy expects nothing from the
 // client then), HAProxy's 400 for what cannot be parsed, and reading paused while the server
-// side cannot take more.
+// side cannot take more. Once a request's server switched protocols, the connection is that
+// exchange's tunnel's (http-tunnel.ts): its bytes go through as they come until it closes.
 
 import type { Socket } from 'node:net';
 import { HttpExchange } from './http-exchange.js';
@@ -13,6 +14,7 @@ import { rawErrorResponse } from './http-errors.js';
 import { findHeadEnd, HeadError, maxHeadBytes, parseRequestHead, type RequestHead } from './http-head.js';
 import { clientIpOf, forwardForLine } from './http-headers.js';
 import type { HttpProxy } from './http-proxy.js';
+import type { HttpTunnel } from './http-tunnel.js';
 
 /** Bytes read ahead of the request being served (its body before the server is connected, pipelined requests) before reading pauses. */
 const maxReadAhead = 64 * 1024;
@@ -34,6 +36,8 @@ export class HttpClientConnection {
   /** The client has sent its FIN: the request in flight is answered, then the connection closes. */
   ended = false;
   private exchange: HttpExchange | undefined;
+  /** Set once the exchange switched protocols: every byte from now on is the tunnel's. */
+  private tunnel: HttpTunnel | undefined;
   /** Bytes read and not yet used: queue[0] from `offset`, then the rest. */
   private queue: Buffer[] = [];
   private offset = 0;
@@ -53,8 +57,10 @@ export class HttpClientConnection {
     this.localPort = socket.localPort ?? 0;
     socket.on('data', (chunk: Buffer) => this.received(chunk));
     socket.on('end', () => this.clientEnded());
-    socket.on('drain', () => this.exchange?.clientDrained());
-    if (clientTimeoutMs !== undefined) socket.setTimeout(clientTimeoutMs, () => this.clientTimedOut());
+    socket.on('drain', () => (this.tunnel ?? this.exchange)?.clientDrained());
+    // A listener of its own (setTimeout's callback would hear of one timeout only): a tunnel may change the limit.
+    socket.on('timeout', () => this.clientTimedOut());
+    if (clientTimeoutMs !== undefined) socket.setTimeout(clientTimeoutMs);
     this.arm(proxy.http.requestTimeoutMs, false);
   }
 
@@ -77,10 +83,12 @@ export class HttpClientConnection {
   closed(): void {
     clearTimeout(this.timer);
     this.closing = true;
-    this.exchange?.clientGone();
+    if (this.tunnel) this.tunnel.clientGone();
+    else this.exchange?.clientGone();
   }
 
   private received(chunk: Buffer): void {
+    if (this.tunnel) return this.tunnel.clientData(chunk);
     if (this.closing) return;
     this.queue.push(chunk);
     this.queued += chunk.length;
@@ -157,10 +165,6 @@ export class HttpClientConnection {
       this.badRequest();
       return false;
     }
-    if (head.isConnect) {
-      this.badRequest(); // no tunnels in mode http
-      return false;
-    }
     const headStart = this.offset;
     this.consume(end - headStart);
     clearTimeout(this.timer);
@@ -195,6 +199,28 @@ export class HttpClientConnection {
     else if (before !== 0 && this.paused === 0) this.socket.resume();
   }
 
+  /**
+   * The exchange's server switched protocols: what the client sent after its request, and all
+   * it sends from now on, goes to `tunnel` as it is; `timeoutMs` (`timeout tunnel`) replaces
+   * `timeout client`.
+   */
+  tunnelThrough(tunnel: HttpTunnel, timeoutMs: number | undefined): void {
+    this.tunnel = tunnel;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (timeoutMs !== undefined) this.socket.setTimeout(timeoutMs);
+    if (this.paused !== 0) {
+      this.paused = 0; // from now on the tunnel pauses and resumes reading
+      this.socket.resume();
+    }
+    const readAhead = this.queue;
+    for (let index = 0; index < readAhead.length; index += 1) tunnel.clientData(index === 0 && this.offset > 0 ? readAhead[0]!.subarray(this.offset) : readAhead[index]!);
+    this.queue = [];
+    this.queued = 0;
+    this.offset = 0;
+    if (this.ended) tunnel.clientEnded();
+  }
+
   /** The exchange is over; `keep`: the connection goes on to the next request. */
   exchangeOver(exchange: HttpExchange, keep: boolean): void {
     if (this.exchange !== exchange) return;
@@ -226,11 +252,13 @@ export class HttpClientConnection {
   /** The client's FIN: what it sent before is served, then the connection closes; a request it left unfinished is abandoned. */
   private clientEnded(): void {
     this.ended = true;
-    if (this.exchange) this.pump();
+    if (this.tunnel) this.tunnel.clientEnded();
+    else if (this.exchange) this.pump();
     else this.close(); // between requests, or half a head that will never be complete
   }
 
   private clientTimedOut(): void {
+    if (this.tunnel) return this.tunnel.clientTimedOut();
     const exchange = this.exchange;
     if (exchange?.awaitingServer) return;
     exchange?.clientGone(true);

@@ -7,17 +7,19 @@
 // retried with nothing lost). Bytes are never copied unless a head is rewritten, and a side
 // whose writes back up pauses the other. What goes wrong is answered as HAProxy does: 503
 // with no server, 504 on `timeout server` before the response head, 502 on a bad or missing
-// response.
+// response. A server that switches protocols (101 to an Upgrade, 2xx to CONNECT) turns the
+// exchange into a tunnel (http-tunnel.ts), logged when the tunnel closes.
 
 import type { Backend } from './backend.js';
 import { bodyReader, type BodyReader } from './http-body.js';
 import type { HttpClientConnection } from './http-client-connection.js';
 import { rawErrorResponse, type ErrorStatus } from './http-errors.js';
 import { Framing, HeadError, type RequestHead } from './http-head.js';
-import { composeHead, connectionClose, connectionKeepAlive, contentLengthLine } from './http-headers.js';
+import { composeHead, connectionClose, connectionKeepAlive, connectionUpgrade, contentLengthLine } from './http-headers.js';
 import type { RequestRecord } from './http-log.js';
 import { ResponseHeadReader } from './http-response-head.js';
 import { openServerConnection, type ServerConnection, type ServerConnectionUser, type ServerPool } from './http-server-pool.js';
+import { HttpTunnel, type TunnelOwner } from './http-tunnel.js';
 import type { HttpPlan } from './plan.js';
 import { connectWithRetries } from './retry.js';
 import type { ServerState } from './server-state.js';
@@ -35,7 +37,7 @@ export interface ExchangeContext {
   readonly connectionsOpen: number;
 }
 
-export class HttpExchange implements ServerConnectionUser {
+export class HttpExchange implements ServerConnectionUser, TunnelOwner {
   private readonly context: ExchangeContext;
   private readonly client: HttpClientConnection;
   private readonly head: RequestHead;
@@ -76,7 +78,7 @@ export class HttpExchange implements ServerConnectionUser {
     this.headBuf = headBuf;
     this.headStart = headStart;
     this.requestBody = bodyReader(head.framing, head.contentLength);
-    this.responseHead = new ResponseHeadReader(head.isHead);
+    this.responseHead = new ResponseHeadReader(head.isHead, head.upgrade);
     this.startMs = startMs;
     this.requestMs = Date.now();
   }
@@ -168,8 +170,9 @@ export class HttpExchange implements ServerConnectionUser {
     const context = this.context;
     const http = context.http;
     const head = this.head;
-    // Keep-alive towards the server is HTTP/1.1's default; an HTTP/1.0 request asks for it.
-    const connection = http.connectionMode !== 'keep-alive' || context.stopping ? connectionClose : head.minorVersion === 0 ? connectionKeepAlive : undefined;
+    // Keep-alive towards the server is HTTP/1.1's default; an HTTP/1.0 request asks for it. An
+    // upgrade says so whatever the mode: refused, the connection is closed or kept as for any request.
+    const connection = head.upgrade ? connectionUpgrade : http.connectionMode !== 'keep-alive' || context.stopping ? connectionClose : head.minorVersion === 0 ? connectionKeepAlive : undefined;
     let added = http.forwardFor && !(http.forwardFor.ifNone && head.hasForwardFor) ? this.client.forwardForLine(http.forwardFor.header) : undefined;
     if (head.lengthRewritten) added = added ? Buffer.concat([contentLengthLine(head.contentLength), added]) : contentLengthLine(head.contentLength);
     const out = composeHead(this.headBuf, this.headStart, head.end, head.dropped, added, connection, buf, start, start + taken);
@@ -226,6 +229,7 @@ export class HttpExchange implements ServerConnectionUser {
     const end = head.end;
     this.responseMs = Date.now();
     this.status = head.status;
+    if (head.status === 101 || (this.head.isConnect && head.status < 300)) return this.openTunnel(buf, start, end, head.dropped);
     this.responseFraming = head.framing;
     const body = (this.responseBody = bodyReader(head.framing, head.contentLength));
     this.serverKeeps = !head.wantsClose;
@@ -238,6 +242,28 @@ export class HttpExchange implements ServerConnectionUser {
     const length = head.lengthRewritten ? contentLengthLine(head.contentLength) : undefined;
     this.writeClient(composeHead(buf, start, end, head.dropped, length, connection, buf, end, end + taken));
     if (body.done) this.responseDone();
+  }
+
+  /**
+   * The server switched protocols: its head goes to the client (a 101 says `Connection:
+   * upgrade`), with what followed it in the same read, and from then on both connections are a
+   * tunnel. The server slot stays taken until the tunnel closes.
+   */
+  private openTunnel(buf: Buffer, start: number, end: number, dropped: number[]): void {
+    this.writeClient(composeHead(buf, start, end, dropped, undefined, this.status === 101 ? connectionUpgrade : undefined, buf, end, buf.length));
+    const upstream = this.upstream!;
+    this.upstream = undefined;
+    const timeoutMs = this.context.backend.plan.tunnelTimeoutMs;
+    this.client.tunnelThrough(new HttpTunnel(this, this.client.socket, upstream, timeoutMs), timeoutMs);
+  }
+
+  tunnelClosed(termination: string, bytesToServer: number, bytesToClient: number): void {
+    this.termination = termination;
+    this.bytesToServer += bytesToServer;
+    this.bytesFromServer += bytesToClient;
+    this.bytesToClient += bytesToClient;
+    this.countServerBytes();
+    this.end(false);
   }
 
   interimResponse(bytes: Buffer): void {

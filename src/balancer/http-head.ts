@@ -3,6 +3,8 @@
 // HAProxy's limits and strictness. What it finds is what the proxy needs to forward the
 // message: its framing (Content-Length, chunked, until close, none), whether the connection is
 // to be kept, and which header lines stay on this hop (they are left out of the forwarded head).
+// Upgrade is hop-by-hop too, except where it does its job: in an HTTP/1.1 request whose
+// Connection names it (the request asks to switch protocols) and in a 101 answering one.
 //
 // Refused, as HAProxy refuses them (a request gets its 400, a response the client's 502):
 // a head over the size limit or with too many headers, bytes outside the grammar (control
@@ -63,6 +65,8 @@ export interface RequestHead extends MessageHead {
   targetEnd: number;
   isHead: boolean;
   isConnect: boolean;
+  /** HTTP/1.1 with `Connection: upgrade` and an Upgrade header: its Upgrade lines are kept, for the server to switch protocols (101). */
+  upgrade: boolean;
   /** GET, HEAD, OPTIONS, TRACE, PUT, DELETE (RFC 9110 9.2.2): the ones a proxy may send again. */
   idempotent: boolean;
   /** The `option forwardfor` header was already there. */
@@ -128,13 +132,18 @@ interface Fields {
   hosts: number;
   hasForwardFor: boolean;
   dropped: number[];
+  /** Connection names `upgrade`. */
+  connectionUpgrade: boolean;
+  /** [start, end) of each Upgrade header line: dropped unless the message is an upgrade (see keepUpgrade). */
+  upgradeLines: number[];
 }
 
-/** What most heads leave out: nothing (shared, never written to). */
+/** What most heads leave out, and the Upgrade lines most heads lack: nothing (shared, never written to). */
 const noneDropped: number[] = [];
+const noUpgradeLines: number[] = [];
 
 /** Reused from parse to parse (parsing is synchronous): no allocation for a head that drops nothing. */
-const fields: Fields = { count: 0, contentLength: -1, lengthLines: 0, lengthList: false, chunked: false, transferEncoding: false, close: false, keepAlive: false, hosts: 0, hasForwardFor: false, dropped: noneDropped };
+const fields: Fields = { count: 0, contentLength: -1, lengthLines: 0, lengthList: false, chunked: false, transferEncoding: false, close: false, keepAlive: false, hosts: 0, hasForwardFor: false, dropped: noneDropped, connectionUpgrade: false, upgradeLines: noUpgradeLines };
 
 function dropLine(start: number, end: number): void {
   if (fields.dropped === noneDropped) fields.dropped = [];
@@ -154,6 +163,8 @@ function parseFields(buf: Buffer, at: number, end: number, forwardFor: Uint8Arra
   fields.hosts = 0;
   fields.hasForwardFor = false;
   fields.dropped = noneDropped;
+  fields.connectionUpgrade = false;
+  fields.upgradeLines = noUpgradeLines;
   let extraHopByHop: string[] | undefined;
   for (;;) {
     const lineStart = at;
@@ -203,9 +214,12 @@ function parseFields(buf: Buffer, at: number, end: number, forwardFor: Uint8Arra
       (nameLength === 10 && nameIs(buf, nameStart, nameEnd, names.keepAlive)) ||
       (nameLength === 16 && nameIs(buf, nameStart, nameEnd, names.proxyConnection)) ||
       (nameLength === 2 && nameIs(buf, nameStart, nameEnd, names.te)) ||
-      (nameLength === 7 && (nameIs(buf, nameStart, nameEnd, names.trailer) || nameIs(buf, nameStart, nameEnd, names.upgrade)))
+      (nameLength === 7 && nameIs(buf, nameStart, nameEnd, names.trailer))
     ) {
       drop = true;
+    } else if (nameLength === 7 && nameIs(buf, nameStart, nameEnd, names.upgrade)) {
+      if (fields.upgradeLines === noUpgradeLines) fields.upgradeLines = [];
+      fields.upgradeLines.push(lineStart, at);
     }
     if (forwardFor && nameLength === forwardFor.length && nameIs(buf, nameStart, nameEnd, forwardFor)) fields.hasForwardFor = true;
     if (drop) dropLine(lineStart, at);
@@ -264,11 +278,16 @@ function connectionOptions(buf: Buffer, start: number, end: number, fields: Fiel
     fields.close = true;
     return extra;
   }
+  if (nameIs(buf, start, end, names.upgrade)) {
+    fields.connectionUpgrade = true;
+    return extra;
+  }
   for (const option of buf.toString('latin1', start, end).toLowerCase().split(',')) {
     const name = option.trim();
     if (name === 'close') fields.close = true;
     else if (name === 'keep-alive') fields.keepAlive = true;
-    else if (name !== '' && name !== 'upgrade' && name !== 'te') (extra ??= []).push(name);
+    else if (name === 'upgrade') fields.connectionUpgrade = true;
+    else if (name !== '' && name !== 'te') (extra ??= []).push(name);
   }
   return extra;
 }
@@ -289,6 +308,17 @@ function dropNamed(buf: Buffer, fields: Fields, extra: string[]): void {
 function isDropped(dropped: number[], lineStart: number): boolean {
   for (let index = 0; index < dropped.length; index += 2) if (dropped[index] === lineStart) return true;
   return false;
+}
+
+/**
+ * Upgrade lines stay in the forwarded head only where they mean something: `keep` is true for a
+ * request asking to switch protocols and for the 101 answering it.
+ */
+function keepUpgrade(keep: boolean): void {
+  const upgradeLines = fields.upgradeLines;
+  if (keep || upgradeLines.length === 0) return;
+  for (let index = 0; index < upgradeLines.length; index += 2) dropLine(upgradeLines[index]!, upgradeLines[index + 1]!);
+  sortDropped(fields);
 }
 
 /** The head is rewritten by walking `dropped` in order. */
@@ -342,6 +372,9 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, forwar
   } else if (fields.contentLength > 0) {
     framing = Framing.Length;
   }
+  // A server ignores Upgrade in an HTTP/1.0 request (RFC 9110 7.8): only HTTP/1.1 asks for one.
+  const upgrade = fields.connectionUpgrade && fields.upgradeLines.length > 0 && minorVersion === 1;
+  keepUpgrade(upgrade);
   const lengthRewritten = rewriteLength(buf);
   return {
     end,
@@ -356,6 +389,7 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, forwar
     targetEnd,
     isHead,
     isConnect,
+    upgrade,
     idempotent,
     hasForwardFor: fields.hasForwardFor,
   };
@@ -389,6 +423,7 @@ export function parseResponseHead(buf: Buffer, start: number, end: number, reque
   else if (fields.transferEncoding) framing = fields.chunked ? Framing.Chunked : Framing.UntilClose;
   else if (fields.contentLength >= 0) framing = fields.contentLength > 0 ? Framing.Length : Framing.None;
   else framing = Framing.UntilClose;
+  keepUpgrade(status === 101);
   if (fields.transferEncoding && fields.contentLength >= 0) dropContentLength(buf, fields);
   const lengthRewritten = !fields.transferEncoding && rewriteLength(buf);
   return {

@@ -14,6 +14,8 @@ export function clientIpOf(socket: Socket): string {
 
 export const connectionClose = Buffer.from('Connection: close\r\n', 'latin1');
 export const connectionKeepAlive = Buffer.from('Connection: keep-alive\r\n', 'latin1');
+/** A request asking to switch protocols, and the 101 switching, name Upgrade as hop-by-hop: it stays in their heads. */
+export const connectionUpgrade = Buffer.from('Connection: upgrade\r\n', 'latin1');
 
 /** One clean Content-Length line, for a length that came as a list or in several headers. */
 export const contentLengthLine = (length: number): Buffer => Buffer.from(`Content-Length: ${length}\r\n`, 'latin1');

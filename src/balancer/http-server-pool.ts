@@ -3,7 +3,10 @@
 // used is the warmest, and the rest may time out). The socket's listeners are set once, when
 // it is opened, and pass its events to whichever exchange holds it now, so that a request on a
 // reused connection costs no listener or timer of its own. `timeout server` is the socket's
-// idle limit: an exchange hears of it (504 or sD), an idle pooled connection just closes.
+// idle limit: an exchange hears of it (504 or sD), an idle pooled connection just closes. A
+// connection that switched protocols (101, or a CONNECT's 2xx) becomes a tunnel's (see
+// http-tunnel.ts) until it closes: its FIN is passed on as a half-close, and it never goes back
+// to a pool.
 
 import { connect, type Socket } from 'node:net';
 import type { ServerState } from './server-state.js';
@@ -18,6 +21,11 @@ export interface ServerConnectionUser {
   serverGone(): void;
   serverTimedOut(): void;
   serverDrained(): void;
+}
+
+/** What a tunnel holding a server connection is told besides: the server's FIN, its side still open for writing. */
+export interface ServerTunnelUser extends ServerConnectionUser {
+  serverEnded(): void;
 }
 
 /**
@@ -36,22 +44,24 @@ export class ServerConnection {
   /** Requests it has carried: a reused connection may have been closed by the server meanwhile. */
   uses = 0;
   private pool: ServerPool | undefined;
+  private tunnel: ServerTunnelUser | undefined;
   private gone = false;
   private readBuffer = Buffer.allocUnsafeSlow(readBufferBytes);
 
   constructor(server: ServerState, host: string, port: number, timeoutMs: number | undefined) {
     this.server = server;
-    const socket = (this.socket = connect({ host, port, noDelay: true, onread: { buffer: () => this.readBuffer, callback: (length: number, buf: Uint8Array) => this.received(buf as Buffer, length) } }));
+    // Half-open allowed: in a tunnel, the server's FIN only ends one direction.
+    const socket = (this.socket = connect({ host, port, noDelay: true, allowHalfOpen: true, onread: { buffer: () => this.readBuffer, callback: (length: number, buf: Uint8Array) => this.received(buf as Buffer, length) } }));
     socket.on('error', () => {}); // followed by 'close'
-    socket.on('end', () => this.goneNow());
+    socket.on('end', () => (this.tunnel ? this.tunnel.serverEnded() : this.goneNow()));
     socket.on('close', () => this.goneNow());
     socket.on('drain', () => this.user?.serverDrained());
-    if (timeoutMs !== undefined) {
-      socket.setTimeout(timeoutMs, () => {
-        if (this.user) this.user.serverTimedOut();
-        else socket.destroy();
-      });
-    }
+    // A listener of its own (setTimeout's callback would hear of one timeout only): a tunnel may change the limit.
+    socket.on('timeout', () => {
+      if (this.user) this.user.serverTimedOut();
+      else socket.destroy();
+    });
+    if (timeoutMs !== undefined) socket.setTimeout(timeoutMs);
   }
 
   /** Returns true: pausing is the exchange's business (socket.pause). */
@@ -78,6 +88,13 @@ export class ServerConnection {
 
   takenFromPool(): void {
     this.pool = undefined;
+  }
+
+  /** From now on `tunnel`'s, until it closes; `idleTimeoutMs` replaces `timeout server` if given. */
+  tunnelTo(tunnel: ServerTunnelUser, idleTimeoutMs: number | undefined): void {
+    this.user = tunnel;
+    this.tunnel = tunnel;
+    if (idleTimeoutMs !== undefined) this.socket.setTimeout(idleTimeoutMs);
   }
 
   private goneNow(): void {

@@ -46,6 +46,8 @@ export interface BackendPlan {
   serverTimeoutMs?: number;
   /** How long a connection may wait for a free server: `timeout queue`, else `timeout connect`. */
   queueTimeoutMs?: number;
+  /** `timeout tunnel`: both sides' idle limit once a connection is a tunnel (a tcp session, an upgraded or CONNECT exchange), instead of `timeout client` and `timeout server`. */
+  tunnelTimeoutMs?: number;
   serverKeepAlive: boolean;
   servers: ServerPlan[];
 }
@@ -169,6 +171,7 @@ function backendPlanOf(proxy: Proxy): BackendPlan {
   if (timeouts.server !== undefined) plan.serverTimeoutMs = timeouts.server;
   const queue = timeouts.queue ?? timeouts.connect;
   if (queue !== undefined) plan.queueTimeoutMs = queue;
+  if (timeouts.tunnel !== undefined) plan.tunnelTimeoutMs = timeouts.tunnel;
   return plan;
 }
 

@@ -1,9 +1,11 @@
 // One client connection through the balancer in mode tcp: a connected server (retry.ts),
 // then bytes forwarded both ways as they come, without `pipe`'s machinery: a side whose
 // writes back up pauses the other until it drains, and a half-close is passed on. `timeout
-// client` and `timeout server` are idle timeouts on each side. (Unlike mode http's server
-// connections, reads are not into a buffer of the session's own: tcp sessions may idle for
-// hours by the thousand, and Node's reads hold no memory while idle.)
+// client` and `timeout server` are idle timeouts on each side; once the server is connected,
+// `timeout tunnel` (if set) replaces both, as in HAProxy, whose tcp sessions are tunnels from
+// then on. (Unlike mode http's server connections, reads are not into a buffer of the
+// session's own: tcp sessions may idle for hours by the thousand, and Node's reads hold no
+// memory while idle.)
 
 import { connect, type Socket } from 'node:net';
 import type { Backend } from './backend.js';
@@ -53,7 +55,8 @@ export class Session {
   async start(): Promise<void> {
     const client = this.client;
     client.once('close', (hadError) => this.sideClosed(hadError));
-    if (this.settings.clientTimeoutMs !== undefined) client.setTimeout(this.settings.clientTimeoutMs, () => this.destroy());
+    client.on('timeout', () => this.destroy());
+    if (this.settings.clientTimeoutMs !== undefined) client.setTimeout(this.settings.clientTimeoutMs);
     const localPort = client.localPort ?? 0;
     const connectTimeoutMs = this.backend.plan.connectTimeoutMs;
     const connected = await connectWithRetries(
@@ -80,7 +83,10 @@ export class Session {
     this.upstream = upstream;
     this.server!.live.add(upstream);
     if (this.settings.serverKeepAlive) upstream.setKeepAlive(true);
-    if (this.backend.plan.serverTimeoutMs !== undefined) upstream.setTimeout(this.backend.plan.serverTimeoutMs, () => this.destroy());
+    const tunnelTimeoutMs = this.backend.plan.tunnelTimeoutMs;
+    if (tunnelTimeoutMs !== undefined) client.setTimeout(tunnelTimeoutMs);
+    const serverTimeoutMs = tunnelTimeoutMs ?? this.backend.plan.serverTimeoutMs;
+    if (serverTimeoutMs !== undefined) upstream.setTimeout(serverTimeoutMs, () => this.destroy());
     upstream.on('error', () => this.destroy());
     upstream.once('close', (hadError) => this.sideClosed(hadError));
     upstream.on('data', (chunk: Buffer) => {

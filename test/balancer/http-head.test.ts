@@ -57,6 +57,24 @@ test('hop-by-hop headers are left out of the forwarded head, the ones Connection
   assert.equal(added.toString('latin1'), 'GET / HTTP/1.1\r\nHost: a\r\nX-End:  kept as is \r\nX-Forwarded-For: 127.0.0.9\r\nConnection: close\r\n\r\nod');
 });
 
+test('Upgrade stays in a request that asks to switch protocols (HTTP/1.1, named by Connection) and in the 101 answering it; elsewhere it is hop-by-hop', () => {
+  const asked = request('GET /ws HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\nX: 1\r\n\r\n');
+  assert.equal(asked.head.upgrade, true);
+  assert.equal(forwarded(asked.buf, asked.head), 'GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nX: 1\r\n\r\n', 'the proxy says Connection itself');
+  assert.equal(request('GET /ws HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\nUpgrade: h2c\r\n\r\n').head.upgrade, true);
+  for (const text of ['GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nX: 1\r\n\r\n', 'GET /ws HTTP/1.0\r\nConnection: upgrade\r\nUpgrade: websocket\r\nX: 1\r\n\r\n']) {
+    const notAsked = request(text);
+    assert.equal(notAsked.head.upgrade, false, text);
+    assert.doesNotMatch(forwarded(notAsked.buf, notAsked.head), /Upgrade/, text);
+  }
+  assert.equal(request('GET / HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\n\r\n').head.upgrade, false, 'no protocol named');
+  assert.equal(request('CONNECT 127.0.0.5:443 HTTP/1.1\r\nHost: 127.0.0.5:443\r\n\r\n').head.isConnect, true);
+  const switching = response('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+  assert.equal(forwarded(switching.buf, switching.head), 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n');
+  const declined = response('HTTP/1.1 200 OK\r\nUpgrade: websocket\r\nContent-Length: 0\r\n\r\n');
+  assert.equal(forwarded(declined.buf, declined.head), 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+});
+
 test('requests HAProxy refuses with 400 are refused: smuggling vectors, bad lengths, obs-fold, invalid bytes, limits', () => {
   const refused: Record<string, string> = {
     'both Content-Length and Transfer-Encoding': 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n',

@@ -3,6 +3,9 @@
 
 import { Agent, createServer, request, type IncomingHttpHeaders } from 'node:http';
 import { connect, createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { Balancer } from '../../src/balancer/balancer.js';
+import { readHaproxy } from '../../src/formats/haproxy/index.js';
+import { freePort } from './support.js';
 
 export interface HttpBackend {
   name: string;
@@ -104,4 +107,89 @@ export function rawExchange(port: number, text: string, limitMs = 5000): Promise
       resolve({ received, elapsedMs: Date.now() - started });
     });
   });
+}
+
+export const httpDefaults = `defaults
+  mode http
+  timeout connect 1s
+  timeout client 10s
+  timeout server 10s
+`;
+
+/** A balancer on 127.0.0.1 with a listen section of `lines` sending to `servers` (s0, s1...), after `defaults`. */
+export async function startBalancer(servers: { host: string; port: number }[], lines = '', log?: string[], defaults = httpDefaults): Promise<{ balancer: Balancer; port: number }> {
+  const port = await freePort();
+  const serverLines = servers.map((server, index) => `  server s${index} ${server.host}:${server.port}`).join('\n');
+  const text = `${defaults}listen test\n  bind 127.0.0.1:${port}\n  balance roundrobin\n${lines}${serverLines}\n`;
+  return { balancer: await Balancer.start(readHaproxy(text, 'test.cfg').config, log ? { log: (line) => log.push(line) } : {}), port };
+}
+
+/** A client connection that keeps what it receives; `until` waits (bounded) for it to satisfy a test. */
+export class RawClient {
+  received = '';
+  closed = false;
+  private readonly socket: Socket;
+  private waiters: (() => void)[] = [];
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      this.received += chunk;
+      this.notify();
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.closed = true;
+      this.notify();
+    });
+  }
+
+  static open(port: number): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => resolve(new RawClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  write(text: string): void {
+    this.socket.write(text, 'latin1');
+  }
+
+  async until(what: string, check: (received: string, closed: boolean) => boolean, limitMs = 5000): Promise<string> {
+    const deadline = Date.now() + limitMs;
+    while (!check(this.received, this.closed)) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${what} within ${limitMs} ms; received ${JSON.stringify(this.received.slice(0, 2000))}${this.closed ? ', then closed' : ''}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.received;
+  }
+
+  /** Half-closes: sends its FIN and goes on reading. */
+  end(): void {
+    this.socket.end();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** Closes with a TCP reset, as a client that crashed or gave up. */
+  reset(): void {
+    this.socket.resetAndDestroy();
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter();
+  }
 }
