@@ -8,7 +8,10 @@
 // Peers keep the default arp_accept=0. That is enough: Linux (arp_process in
 // net/ipv4/arp.c) only creates entries from unsolicited ARP with arp_accept, but updates an
 // entry it already has from any ARP whose sender is that address, overriding the old MAC
-// once the entry is older than locktime (1 s by default) or at once for a gratuitous one.
+// once the entry is older than locktime (1 s by default) or at once for a gratuitous one
+// (since Linux 4.12, commit 7d472a59c0e5 "arp: always override existing neigh entries with
+// gratuitous ARP"). Adding an address sends nothing by itself: without the announcement
+// the planted entry stays wrong.
 // A peer that talked to the previous holder has exactly such an entry, which is the case
 // that matters in a failover; the test plants it.
 //
