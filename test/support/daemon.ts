@@ -23,9 +23,16 @@ export class TestNode {
   readonly dataDir = join(this.dir, 'data');
   private readonly daemons: ChildProcess[] = [];
 
+  /**
+   * `commandPrefix` runs the daemon through a command that execs it, such as `ip netns exec
+   * NS`, so the PID kept (and signalled by `close`) is still the daemon's own.
+   */
+  constructor(private readonly commandPrefix: string[] = []) {}
+
   start(logName: string, nodeName = 'node1'): ChildProcess {
     const log = openSync(join(this.dir, logName), 'w');
-    const daemon = spawn(process.execPath, [cli, 'node', '--data-dir', this.dataDir, '--name', nodeName], { stdio: ['ignore', log, log] });
+    const [command, ...args] = [...this.commandPrefix, process.execPath, cli, 'node', '--data-dir', this.dataDir, '--name', nodeName];
+    const daemon = spawn(command!, args, { stdio: ['ignore', log, log] });
     closeSync(log);
     this.daemons.push(daemon);
     return daemon;
