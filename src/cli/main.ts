@@ -28,7 +28,7 @@ import { schedule } from '../scheduler/index.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { simulateCommand } from './simulate.js';
 import { renderReport } from './status.js';
 import { registerClusterCommands } from './cluster.js';
@@ -55,18 +55,18 @@ async function restart(dataDir: string, id: string): Promise<void> {
   await report(dataDir, { method: 'resource', action: 'start', id });
 }
 
-function editInEditor(text: string): string {
+/** Runs $EDITOR on the text in a file of its own; returns the edited text and that file. */
+function editInEditor(text: string): { edited: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'tandem-edit-'));
-  try {
-    const file = join(dir, 'configuration.crm');
-    writeFileSync(file, text);
-    const editor = process.env.VISUAL ?? process.env.EDITOR ?? 'vi';
-    const result = spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'editor', file], { stdio: 'inherit' });
-    if (result.status !== 0) throw new InputError(`the editor (${editor}) exited with status ${result.status}; nothing was changed`);
-    return readFileSync(file, 'utf8');
-  } finally {
+  const file = join(dir, 'configuration.crm');
+  writeFileSync(file, text);
+  const editor = process.env.VISUAL ?? process.env.EDITOR ?? 'vi';
+  const result = spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'editor', file], { stdio: 'inherit' });
+  if (result.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
+    throw new InputError(`the editor (${editor}) exited with status ${result.status}; nothing was changed`);
   }
+  return { edited: readFileSync(file, 'utf8'), file };
 }
 
 async function report(dataDir: string, request: Request): Promise<void> {
@@ -377,12 +377,21 @@ configure
   .option('--data-dir <dir>', 'the node\'s data directory', defaultDataDir)
   .action(async (options: { dataDir: string }) => {
     const current = String(await call(options.dataDir, { method: 'configure.show' }));
-    const edited = editInEditor(current);
+    const { edited, file } = editInEditor(current);
     if (edited === current) {
+      rmSync(dirname(file), { recursive: true, force: true });
       process.stdout.write('no change\n');
       return;
     }
-    const result = (await call(options.dataDir, { method: 'configure.load', text: edited, file: 'edited configuration' })) as { revision: number };
+    // A rejected edit is kept where the error points, so the operator can mend it and load it.
+    let result: { revision: number };
+    try {
+      result = (await call(options.dataDir, { method: 'configure.load', text: edited, file })) as { revision: number };
+    } catch (error) {
+      if (error instanceof InputError) throw new InputError(`${error.message} (nothing was changed; the edit is kept in ${file}: mend it, then tandem configure load ${file})`);
+      throw error;
+    }
+    rmSync(dirname(file), { recursive: true, force: true });
     process.stdout.write(`configuration saved (store revision ${result.revision})\n`);
   });
 configure

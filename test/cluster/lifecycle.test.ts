@@ -127,9 +127,10 @@ test('init the first node, join two more: one cluster of three, in tandem and in
   writeFileSync(corosyncConf, `totem {\n  version: 2\n  cluster_name: life\n  token: 2000\n}\nnodelist {\n${nodelist}\n}\n`);
   run(first, 'init', '--credentials', credentials, '--from-corosync', corosyncConf);
   await waitFor('node1 to form the cluster', () => members(first).join() === 'node1', limitMs);
+  // While node1 runs, its data directory is its own: a second tandem there is refused.
   const again = tandem(first, 'cluster', 'init', ...memberArgs(first));
   assert.equal(again.status, 1);
-  assert.match(again.stderr, /already holds node1, a member of cluster life: run tandem cluster start/);
+  assert.match(again.stderr, /node1 is in use by another tandem process \(pid \d+, lock .*tandem\.lock\): stop it first/);
   assert.doesNotMatch(again.stderr, /\n\s+at /, 'no stack trace');
 
   const settings = JSON.parse(readFileSync(join(first.dataDir, 'cluster.json'), 'utf8')) as { clusterName: string; nodeName: string; addresses: string[]; leaseTtlMs: number };
@@ -171,6 +172,11 @@ test('a stopped node starts again as the same member with cluster start', async 
   assert.equal(await exited(host.process, limitMs), 0);
   assert.equal(etcdPid(host), undefined, 'its etcd member stopped with it');
   await waitFor('node3 to be out', () => !members(hosts[0]!).includes('node3'), limitMs);
+  // Stopped, it is still a member: init again is refused, start is the way back.
+  const again = tandem(host, 'cluster', 'init', ...memberArgs(host));
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /already holds node3, a member of cluster life: run tandem cluster start/);
+  assert.doesNotMatch(again.stderr, /\n\s+at /, 'no stack trace');
   run(host, 'start');
   await waitFor('node3 to be back', () => members(hosts[0]!).includes('node3'), limitMs);
   assert.equal(etcdMembers(hosts[0]!).length, 3);

@@ -63,3 +63,17 @@ property stonith-enabled=false
   assert.ok(readFileSync(starts, 'utf8').trim().split('\n').length >= 2, 'the process was started again');
   assert.match(node.tandem('status').stdout, /api_monitor_1000 on node1 'generic error' \(1\)/);
 });
+
+test('check_port: a process whose port accepts starts; one whose port never opens fails its start', async () => {
+  const openPort = port + 2;
+  const closedPort = port + 3;
+  const listener = `require('net').createServer((s) => s.end()).listen(${openPort}, '127.0.0.1')`;
+  writeFileSync(join(node.dir, 'ports.crm'), `primitive listener tandem:process params command="exec ${process.execPath} -e \\"${listener}\\"" check_port=${openPort} op start timeout=20s op monitor interval=1s
+primitive silent tandem:process params command="exec sleep 600" check_port=${closedPort} op start timeout=2s op monitor interval=1s
+property stonith-enabled=false
+`);
+  const loaded = node.tandem('configure', 'load', join(node.dir, 'ports.crm'));
+  assert.equal(loaded.status, 0, loaded.stderr);
+  await waitFor('the listener to run and the silent one to fail its start', () => role('listener') === 'Started' && node.status()?.failedActions.some((action) => action.resource === 'silent' && action.operation === 'start') === true && node.status()?.pending.length === 0);
+  assert.notEqual(role('silent'), 'Started');
+});

@@ -2,9 +2,9 @@
 // Every wait is bounded; the daemon is ended by PID and the temporary directory removed.
 
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { cli, TestNode, waitFor as waitUntil, type Report } from '../support/daemon.js';
 
@@ -176,6 +176,16 @@ test('configure edit saves what the editor changed; resource restart stops, then
   const edit = spawnSync(process.execPath, [main, 'configure', 'edit', '--data-dir', dataDir], { encoding: 'utf8', env: { ...process.env, EDITOR: 'sed -i s/interval=60s/interval=30s/' } });
   assert.equal(edit.status, 0, edit.stderr);
   assert.match(tandem('configure', 'show').stdout, /primitive sleeper tandem:process[^]*op monitor interval=30s/);
+  // An edit that does not parse changes nothing and says where it is wrong.
+  const revision = status()!.revision;
+  const broken = spawnSync(process.execPath, [main, 'configure', 'edit', '--data-dir', dataDir], { encoding: 'utf8', env: { ...process.env, EDITOR: 'sed -i s/interval=30s/interval=thirty/' } });
+  assert.equal(broken.status, 1);
+  const kept = /^tandem: (\/.*configuration\.crm):\d+:\d+: .*interval.*the edit is kept in \1/.exec(broken.stderr);
+  assert.ok(kept, broken.stderr);
+  assert.match(readFileSync(kept[1]!, 'utf8'), /interval=thirty/, 'the rejected edit is kept for the operator');
+  rmSync(dirname(kept[1]!), { recursive: true, force: true });
+  assert.equal(status()!.revision, revision);
+  assert.match(tandem('configure', 'show').stdout, /op monitor interval=30s/);
   const pidfile = join(dataDir, 'run', 'sleeper.pid');
   const before = Number(readFileSync(pidfile, 'utf8'));
   const restarted = tandem('resource', 'restart', 'sleeper');
@@ -194,4 +204,21 @@ test('a failed start is fatal (start-failure-is-fatal): fail count INFINITY, and
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.deepEqual(operations('second.log', 'start').filter((entry) => entry.startsWith('broken=')), ['broken=1']);
   assert.match(tandem('status').stdout, /broken: fail-count=INFINITY/);
+});
+
+test('status --watch refreshes and shows a change as it happens', async () => {
+  const watch = spawn(process.execPath, [main, 'status', '--watch', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let seen = '';
+  watch.stdout.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+  try {
+    const refreshes = () => seen.split('Cluster Summary:').length - 1;
+    await waitFor('two refreshes', () => refreshes() >= 2);
+    assert.match(seen, /\* ip\t\(ocf:heartbeat:Dummy\):\t Started node1/);
+    assert.equal(tandem('resource', 'stop', 'g').status, 0);
+    const shown = refreshes();
+    await waitFor('the stop to show', () => refreshes() > shown && /\* ip\t\(ocf:heartbeat:Dummy\):\t Stopped \(disabled\)\n[^]*$/.test(seen.slice(seen.lastIndexOf('Cluster Summary:'))));
+  } finally {
+    watch.kill('SIGTERM');
+  }
+  assert.equal(tandem('resource', 'start', 'g').status, 0);
 });
