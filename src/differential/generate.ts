@@ -151,7 +151,7 @@ function generateConstraints(random: Random, resources: Resource[], nodes: strin
   return constraints;
 }
 
-function record(historyId: string, operation: string, rc: number, callId: number, intervalMs = 0): OperationRecord {
+export function historyRecord(historyId: string, operation: string, rc: number, callId: number, intervalMs = 0): OperationRecord {
   const transitionKey = transitionKeyFor(rc);
   return {
     id: intervalMs > 0 ? `${historyId}_${operation}_${intervalMs}` : `${historyId}_last_0`,
@@ -189,13 +189,13 @@ function generateHistory(random: Random, extra: Random, resources: Resource[], s
         const copies = unique ? extra.int(1, Number(resource.meta['clone-node-max'] ?? '1')) : 1;
         for (let copy = 0; copy < copies; copy += 1) {
           const suffix = unique ? `:${instance++}` : '';
-          for (const p of primitivesOf(resource)) add(state, p, p.id + suffix, [record(p.id + suffix, promoted && copy === 0 ? 'promote' : 'start', 0, callId++)]);
+          for (const p of primitivesOf(resource)) add(state, p, p.id + suffix, [historyRecord(p.id + suffix, promoted && copy === 0 ? 'promote' : 'start', 0, callId++)]);
         }
       }
       continue;
     }
     const state = random.pick(online);
-    for (const p of primitivesOf(resource)) add(state, p, p.id, [record(p.id, 'start', 0, callId++)]);
+    for (const p of primitivesOf(resource)) add(state, p, p.id, [historyRecord(p.id, 'start', 0, callId++)]);
   }
   // Everything else has been probed and found stopped on some of the online nodes.
   for (const state of online) {
@@ -203,7 +203,7 @@ function generateHistory(random: Random, extra: Random, resources: Resource[], s
       if (resource.meta['globally-unique'] === 'true') continue;
       for (const p of primitivesOf(resource)) {
         if (state.resources.some((history) => history.id === p.id) || !random.chance(0.5)) continue;
-        add(state, p, p.id, [record(p.id, 'monitor', 7, callId++)]);
+        add(state, p, p.id, [historyRecord(p.id, 'monitor', 7, callId++)]);
       }
     }
   }

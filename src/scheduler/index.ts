@@ -113,6 +113,7 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
     createCollectiveActions(graph, resource);
   }
   implyByFencing(ws, graph);
+  const stopRequiredAtFencing = new Set(ordered.filter((primitive) => graph.find(primitive, 'stop')[0]?.optional === false));
   buildOrderings(ws, graph, orders);
   new Propagation(graph).run();
 
@@ -132,6 +133,7 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
     allNodes: ws.nodes.map((node) => node.name),
     blocked,
     impliedByFencing: graph.actions.filter((action) => action.pseudo && action.resource.kind === 'primitive' && !action.optional && action.node !== undefined).map(describe),
+    stopRequiredAtFencing: (primitive) => stopRequiredAtFencing.has(primitive),
     completes: (clone, kind) => graph.find(clone, completionTask[kind]).every((action) => action.runnable),
     onlineNodes: new Set(ws.nodes.filter((node) => node.online && !node.unclean && !ws.fencing.some((fenced) => fenced.node === node)).map((node) => node.name)),
   });

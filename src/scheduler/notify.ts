@@ -34,6 +34,8 @@ export interface NotifyInput {
   onlineNodes: ReadonlySet<string>;
   /** Whether the clone's change of a kind can complete (its completion pseudo-action is runnable): only then is it announced after. */
   completes: (clone: SchedClone, kind: Kind) => boolean;
+  /** Whether the primitive's (first) stop was already required when fencing was planned, before any ordering made it so. */
+  stopRequiredAtFencing: (primitive: SchedPrimitive) => boolean;
 }
 
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -107,6 +109,29 @@ function recipients(primitives: SchedPrimitive[], changes: Map<Kind, Entry[]>, r
   return at[kind][when === 'pre' ? 0 : 1];
 }
 
+/**
+ * Pacemaker's "secondary" notifications of a stop that fencing does: planned as the fencing
+ * is, before orderings make any stop required, so every instance whose stop was optional then
+ * is told after the fencing, even one that later restarts. They carry only the first fenced
+ * stop (an action planned twice keeps its first values), and Pacemaker computes no other
+ * lists for them.
+ */
+function afterFencing(primitives: SchedPrimitive[], fenced: Entry[], input: NotifyInput): Map<string, Record<string, string>> {
+  const told = new Map<string, Record<string, string>>();
+  const first = fenced[0];
+  if (first === undefined) return told;
+  const fencedKeys = new Set(fenced.map((entry) => `${entry.instance}@${entry.node}`));
+  for (const primitive of primitives) {
+    if (primitive.role === RoleRank.Stopped || !primitive.managed || input.stopRequiredAtFencing(primitive)) continue;
+    for (const node of primitive.runningOn) {
+      const key = `${primitive.id}@${node.name}`;
+      if (fencedKeys.has(key) || !input.onlineNodes.has(node.name)) continue;
+      told.set(key, { notify_stop_resource: first.instance, notify_stop_uname: first.node });
+    }
+  }
+  return told;
+}
+
 export function addNotifications(input: NotifyInput): { actions: PlannedAction[]; order: Array<[number, number]> } {
   const actions = [...input.actions];
   const order = [...input.order];
@@ -130,25 +155,37 @@ export function addNotifications(input: NotifyInput): { actions: PlannedAction[]
     }
     if (ofKind.size === 0) continue;
     const shared = notifyMeta(clone, primitives, changes, input);
+    const fencedStops = input.impliedByFencing.filter((action) => action.task === 'stop' && byId.has(action.resource)).map((action) => ({ instance: action.resource, node: action.node! }));
+    const toldAfterFencing = afterFencing(primitives, fencedStops, input);
     const requiredStarts = new Set([...(changes.get('start') ?? []).map((entry) => entry.instance), ...input.blocked.filter((action) => action.task === 'start' && byId.has(action.resource)).map((action) => action.resource)]);
     const cloneActions = new Set([...ofKind.values()].flat());
     let previousPost: number[] = [];
     for (const kind of kinds) {
       const targets = ofKind.get(kind);
       if (!targets) continue;
-      const notify = (when: 'pre' | 'post') =>
+      const push = (entry: Entry, when: 'pre' | 'post', meta: Record<string, string>) => {
+        const primitive = byId.get(entry.instance)!;
+        actions.push({ resource: primitive.id, historyId: input.historyIdOf(primitive), definitionId: primitive.definition.id, orphan: false, task: 'notify', node: entry.node, optional: false, runnable: true, meta: { ...meta, notify_type: when, notify_operation: kind } });
+        return actions.length - 1;
+      };
+      const told = (when: 'pre' | 'post') =>
         // An unmanaged instance (maintenance included) is told nothing: its notify would be
         // optional, as all its actions are. Nor is an offline node (one being fenced, say).
-        recipients(primitives, changes, requiredStarts, kind, when).filter((entry) => byId.get(entry.instance)!.managed && input.onlineNodes.has(entry.node)).map((entry) => {
-          const primitive = byId.get(entry.instance)!;
-          actions.push({ resource: primitive.id, historyId: input.historyIdOf(primitive), definitionId: primitive.definition.id, orphan: false, task: 'notify', node: entry.node, optional: false, runnable: true, meta: { ...shared, notify_type: when, notify_operation: kind } });
-          return actions.length - 1;
-        });
-      const pre = notify('pre');
+        recipients(primitives, changes, requiredStarts, kind, when).filter((entry) => byId.get(entry.instance)!.managed && input.onlineNodes.has(entry.node));
+      const pre = told('pre').map((entry) => push(entry, 'pre', shared));
       // A change that cannot complete (a required stop that cannot run, a group instance
       // whose member cannot start) is announced before, never after: Pacemaker's
       // post-notification waits on the completion, unrunnable.
-      const post = input.completes(clone, kind) ? notify('post') : [];
+      const postEntries = input.completes(clone, kind) ? told('post') : [];
+      const post = postEntries.map((entry) => push(entry, 'post', { ...shared, ...toldAfterFencing.get(`${entry.instance}@${entry.node}`) }));
+      if (kind === 'stop') {
+        const already = new Set(postEntries.map((entry) => `${entry.instance}@${entry.node}`));
+        for (const [key, meta] of toldAfterFencing) {
+          if (already.has(key)) continue;
+          const [instance, node] = key.split('@') as [string, string];
+          post.push(push({ instance, node }, 'post', meta));
+        }
+      }
       for (const earlier of previousPost) for (const next of [...pre, ...targets]) order.push([earlier, next]);
       for (const first of pre) for (const target of targets) order.push([first, target]);
       for (const target of targets) for (const last of post) order.push([target, last]);

@@ -84,17 +84,32 @@ function instancePriority(ws: WorkingSet, clone: SchedClone, instance: Instance,
   return priority;
 }
 
-/** A role-specific colocation's effect on promotion priority (apply_coloc_to_priority). */
+/**
+ * A role-specific colocation's effect on promotion priority, by what the primary is, as
+ * Pacemaker dispatches it. A promotable clone in a role above Unpromoted changes only a
+ * Promoted dependent's priority; any other clone with an INFINITY score restricts where the
+ * dependent may run, not its role; otherwise each primary instance counts on its own.
+ */
 function colocationPriority(colocation: SchedColocation, chosen: SchedNode, priority: number): number {
   const primary = colocation.primary;
+  if (primary.kind !== 'clone') return priorityWith(colocation, primary, chosen, priority);
+  if (primary.promotable && colocation.primaryRole > RoleRank.Unpromoted) {
+    if (colocation.dependentRole !== RoleRank.Promoted) return priority;
+    const compatible = primary.instances.some((candidate) => instanceLocation(candidate) === chosen && instanceRole(candidate, true) === colocation.primaryRole);
+    if (compatible) return addScores(priority, colocation.score);
+    return colocation.score >= INFINITY ? -INFINITY : priority;
+  }
+  if (colocation.score >= INFINITY) return priority;
+  return primary.instances.reduce((sum, candidate) => priorityWith(colocation, candidate, chosen, sum), priority);
+}
+
+/** One placed primary's effect (apply_coloc_to_priority). */
+function priorityWith(colocation: SchedColocation, primary: Instance, chosen: SchedNode, priority: number): number {
+  const node = instanceLocation(primary);
+  if (!node) return priority;
   const attribute = colocation.nodeAttribute;
-  const primaryInstances: Instance[] = primary.kind === 'clone' ? primary.instances : primary.kind === 'group' ? [primary] : [primary];
-  const sameNode = primaryInstances.find((candidate) => {
-    const node = instanceLocation(candidate);
-    if (!node || node.attributes[attribute] !== chosen.attributes[attribute]) return false;
-    return colocation.primaryRole === RoleRank.Unknown || instanceRole(candidate, true) === colocation.primaryRole;
-  });
-  if (!sameNode) return colocation.score >= INFINITY && colocation.dependentRole === RoleRank.Promoted ? -INFINITY : priority;
+  if (node.attributes[attribute] !== chosen.attributes[attribute]) return colocation.score >= INFINITY && colocation.dependentRole === RoleRank.Promoted ? -INFINITY : priority;
+  if (colocation.primaryRole !== RoleRank.Unknown && instanceRole(primary, true) !== colocation.primaryRole) return priority;
   const multiplier = colocation.dependentRole === RoleRank.Unpromoted ? -1 : 1;
   return addScores(multiplier * colocation.score, priority);
 }

@@ -1,0 +1,81 @@
+// Clusters where the differential search once found tandem deciding otherwise than
+// Pacemaker, kept small: each is run through Debian's crm_simulate and tandem (summary and
+// resource actions compared, as the harness does), and the decision at stake is asserted.
+
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { runSimulation } from '../../src/cli/simulate.js';
+import { compareCase } from '../../src/differential/compare.js';
+import { caseTimeS, historyRecord, type DifferentialCase } from '../../src/differential/generate.js';
+import { parseCibText } from '../../src/formats/index.js';
+import type { Transition } from '../../src/scheduler/index.js';
+
+interface Ran {
+  node: string;
+  historyId: string;
+  operation: string;
+  agent: string;
+}
+
+let callId = 1;
+
+function caseOf(crm: string, ran: Ran[], opInject: string[] = [], transient: Record<string, Record<string, string>> = {}): DifferentialCase {
+  const cib = parseCibText(crm, 'case.crm').cib;
+  cib.haveQuorum = true;
+  cib.status.nodes = cib.configuration.nodes.map(({ id, uname }) => ({ id, uname, inCluster: true, controllerOnline: true, join: 'member', expected: 'member', transientAttributes: { ...transient[uname] }, resources: [], extra: {} }));
+  for (const { node, historyId, operation, agent } of ran) {
+    const [klass, provider, type] = agent.split(':') as [string, string, string];
+    cib.status.nodes.find((state) => state.uname === node)!.resources.push({ id: historyId, class: klass, provider, type, ops: [historyRecord(historyId, operation, 0, callId++)], extra: {} });
+  }
+  return { seed: 0, cib, nodeUp: [], nodeDown: [], nodeFail: [], opInject };
+}
+
+function agreed(testCase: DifferentialCase): Transition {
+  const result = compareCase(testCase, caseTimeS);
+  assert.ok(!result.skipped, 'crm_simulate ran the case');
+  assert.ok(result.match, `tandem and crm_simulate differ:\npacemaker:\n${result.pacemaker.join('\n')}\ntandem:\n${result.tandem.join('\n')}`);
+  return runSimulation(testCase.cib, { nodeUp: [], nodeDown: [], nodeFail: [], standby: [], opInject: testCase.opInject }, caseTimeS).transition;
+}
+
+test('a stop done by fencing is announced after the fencing to every instance whose stop was optional then, even one that restarts later', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive a ocf:pacemaker:Dummy op monitor interval=10s
+primitive b ocf:pacemaker:Dummy op monitor interval=10s
+group g a b
+clone cl g meta notify=true
+primitive fencer stonith:fence_dummy
+property cib-bootstrap-options: stonith-enabled=true
+`,
+      [{ node: 'node1', historyId: 'b', operation: 'start', agent: 'ocf:pacemaker:Dummy' }],
+      ['b_stop_0@node2=1'],
+    ),
+  );
+  assert.deepEqual(transition.fencing.map((fencing) => fencing.node), ['node2']);
+  const restarted = transition.actions.filter((action) => action.resource.startsWith('b:') && action.node === 'node1' && (action.task === 'stop' || action.task === 'start'));
+  assert.deepEqual(restarted.map((action) => action.task).sort(), ['start', 'stop'], 'b restarts on node1 after a starts before it');
+  const told = transition.actions.find((action) => action.task === 'notify' && action.node === 'node1' && action.meta?.notify_type === 'post' && action.meta.notify_operation === 'stop');
+  assert.ok(told, 'b on node1 hears of the stop fencing did');
+  assert.match(told.meta!.notify_stop_uname!, /^node2$/);
+});
+
+const unpromotedWith = (primary: string) => `node $id=1 node1
+node $id=2 node2
+primitive s ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+clone ms s meta promotable=true clone-max=1
+primitive d ocf:pacemaker:Dummy
+${primary}
+property cib-bootstrap-options: stonith-enabled=false
+`;
+
+test('an INFINITY colocation of the Unpromoted role with a clone restricts where instances go, not which is promoted; with a primitive it forbids the promotion', () => {
+  const promotes = (transition: Transition) => transition.actions.some((action) => action.task === 'promote');
+  const preference = { node1: { 'master-s': '100' } };
+  const withClone = agreed(caseOf(`${unpromotedWith('clone dc d')}colocation c INFINITY: ms:Unpromoted dc\n`, [], [], preference));
+  assert.ok(promotes(withClone), 'beside a clone, the instance is promoted');
+  const withPrimitive = agreed(caseOf(`${unpromotedWith('')}colocation c INFINITY: ms:Unpromoted d\n`, [], [], preference));
+  assert.ok(!promotes(withPrimitive), 'beside a primitive, the instance stays unpromoted');
+  assert.ok(withPrimitive.actions.some((action) => action.task === 'start' && action.resource.startsWith('s')), 'it still starts');
+});
