@@ -11,7 +11,7 @@ import {
   sortNodes,
 } from './assign.js';
 import { canRunResources, mergeWeights } from './colocation.js';
-import { compareInstances, instanceLocation, instanceNodes, instanceNumber, instanceRole, type Instance } from './instances.js';
+import { assignedNode, compareInstances, instanceLocation, instanceNodes, instanceNumber, instanceRole, type Instance } from './instances.js';
 import { addPromotionScores, setInstanceRoles } from './promotion.js';
 import { allPrimitives, copyScores } from './scores.js';
 import {
@@ -69,7 +69,7 @@ function assignInstance(ws: WorkingSet, clone: SchedClone, instance: Instance, p
   limitInstance(ws, clone, instance, counts, clone.cloneNodeMax);
   const backup = copyScores(instance.allowed);
   assignResource(ws, instance, prefer);
-  const chosen = instanceLocation(instance);
+  const chosen = assignedNode(instance);
   if (chosen && prefer && chosen !== prefer) {
     // Pacemaker cannot take a group's assignment back: it stays where it went, uncounted.
     if (instance.kind === 'primitive') unassignInstance(instance, backup);
@@ -123,7 +123,7 @@ export function assignClone(ws: WorkingSet, clone: SchedClone, _prefer: SchedNod
     if (!colocation.influence) continue;
     clone.allowed = mergeWeights(ws, colocation.dependent, clone.allowed, colocation.nodeAttribute, colocation.score / INFINITY, { rollback: true, positive: true });
   }
-  const ordered = [...clone.instances].sort((a, b) => compareInstances(clone, a, b));
+  const ordered = [...clone.instances].sort((a, b) => compareInstances(ws, clone, a, b));
   clone.instances = ordered;
   distributeInstances(ws, clone, ordered);
   if (clone.promotable) setInstanceRoles(ws, clone);
@@ -164,8 +164,10 @@ export function applyColocationWithClone(ws: WorkingSet, dependent: SchedPrimiti
     }
     return;
   }
-  const interleave = colocation.dependent.kind === 'clone' && colocation.dependent.interleave;
-  if (interleave && dependent.parent?.kind === 'clone') {
+  // Interleave is the dependent clone's (its instances may be groups), and pairs instances
+  // only when both clones allow as many on a node.
+  const interleave = colocation.dependent.kind === 'clone' && colocation.dependent.interleave && colocation.dependent.cloneNodeMax === clone.cloneNodeMax;
+  if (interleave) {
     const partner = findCompatibleInstance(ws, dependent, clone);
     if (partner) {
       const partnerPrimitive = partner.kind === 'primitive' ? partner : partner.children[partner.children.length - 1];

@@ -1,9 +1,11 @@
 // A clone's instances (a primitive or a group each): where they run, their roles, and the
 // order Pacemaker assigns them in.
 
-import { canRunResources } from './colocation.js';
+import { INFINITY } from '../model/score.js';
+import { canRunResources, mergeWeights } from './colocation.js';
 import { allPrimitives } from './scores.js';
-import { RoleRank, type SchedClone, type SchedGroup, type SchedNode, type SchedPrimitive } from './types.js';
+import { RoleRank, type NodeScores, type SchedClone, type SchedGroup, type SchedNode, type SchedPrimitive } from './types.js';
+import type { WorkingSet } from './unpack.js';
 
 export type Instance = SchedPrimitive | SchedGroup;
 
@@ -13,10 +15,17 @@ export function instanceNodes(instance: Instance): SchedNode[] {
   return nodes;
 }
 
+/** Where an instance is assigned: a group's is the one node its placed members share (none if they are split). */
 export function instanceLocation(instance: Instance): SchedNode | undefined {
   if (instance.kind === 'primitive') return instance.assigned;
-  const first = instance.children[0];
-  return first?.assigned;
+  const nodes = new Set(instance.children.flatMap((child) => (child.assigned ? [child.assigned] : [])));
+  return nodes.size === 1 ? [...nodes][0] : undefined;
+}
+
+/** What assigning an instance gives: a group's first placed member's node. */
+export function assignedNode(instance: Instance): SchedNode | undefined {
+  if (instance.kind === 'primitive') return instance.assigned;
+  return instance.children.find((child) => child.assigned)?.assigned;
 }
 
 export function instanceRole(instance: Instance, future: boolean): RoleRank {
@@ -41,7 +50,7 @@ function allowedOn(instance: Instance, node: SchedNode | undefined): boolean {
 }
 
 /** The order instances are assigned in (Pacemaker's pcmk__cmp_instance). */
-export function compareInstances(clone: SchedClone, a: Instance, b: Instance): number {
+export function compareInstances(ws: WorkingSet, clone: SchedClone, a: Instance, b: Instance): number {
   const nodesA = instanceNodes(a);
   const nodesB = instanceNodes(b);
   if (nodesA.length > 0 && nodesB.length > 0 && nodesA.length !== nodesB.length) return nodesA.length - nodesB.length;
@@ -59,10 +68,31 @@ export function compareInstances(clone: SchedClone, a: Instance, b: Instance): n
   const availableA = canRunResources(nodeA);
   if (availableA !== canRunResources(nodeB)) return availableA ? -1 : 1;
   const parentA = clone.allowed.has(nodeA.name);
-  if (parentA !== clone.allowed.has(nodeB.name)) return parentA ? -1 : 1;
+  const parentB = clone.allowed.has(nodeB.name);
+  if (!parentA && !parentB) return 0;
+  if (parentA !== parentB) return parentA ? -1 : 1;
   const failedA = instanceFailed(a);
   if (failedA !== instanceFailed(b)) return failedA ? 1 : -1;
+  const byColocation = colocatedScoreHere(ws, clone, nodesB[0]!) - colocatedScoreHere(ws, clone, nodesA[0]!);
+  if (byColocation !== 0) return byColocation;
   return instanceNumber(a) - instanceNumber(b);
+}
+
+/**
+ * The score the clone's colocations give an instance's current node (cmp_instance_by_colocation):
+ * the preferences of what the clone is colocated with, and the non-negative ones of what is
+ * colocated with it, folded into that one node's score.
+ */
+function colocatedScoreHere(ws: WorkingSet, clone: SchedClone, node: SchedNode): number {
+  let table: NodeScores = new Map([[node.name, 0]]);
+  for (const colocation of clone.colocationsAsDependent) {
+    table = mergeWeights(ws, colocation.primary, table, colocation.nodeAttribute, colocation.score / INFINITY, {});
+  }
+  for (const colocation of clone.colocationsAsPrimary) {
+    if (!colocation.influence) continue;
+    table = mergeWeights(ws, colocation.dependent, table, colocation.nodeAttribute, colocation.score / INFINITY, { positive: true });
+  }
+  return table.get(node.name) ?? 0;
 }
 
 export function instanceNumber(instance: Instance): number {

@@ -162,7 +162,7 @@ export function setInstanceRoles(ws: WorkingSet, clone: SchedClone): void {
     if (diff !== 0) return diff;
     const roleDiff = instanceRole(b, false) - instanceRole(a, false);
     if (roleDiff !== 0) return roleDiff;
-    return compareInstances(clone, a, b);
+    return compareInstances(ws, clone, a, b);
   });
   clone.instances = order;
   clone.promotionOrder = [...order];

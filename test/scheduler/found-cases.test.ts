@@ -79,3 +79,28 @@ test('an INFINITY colocation of the Unpromoted role with a clone restricts where
   assert.ok(!promotes(withPrimitive), 'beside a primitive, the instance stays unpromoted');
   assert.ok(withPrimitive.actions.some((action) => action.task === 'start' && action.resource.startsWith('s')), 'it still starts');
 });
+
+test('an interleaved cloned group pairs with the one instance of the other clone its node would take, even against it', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+primitive a ocf:pacemaker:Dummy
+primitive b ocf:pacemaker:Dummy
+group g a b
+clone cg g meta clone-max=1 interleave=true
+primitive d ocf:pacemaker:Dummy
+clone cd d
+colocation apart -INFINITY: cg cd
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [],
+    ),
+  );
+  // cd runs on every node; the pairing makes the anti-colocation bar only one of them.
+  const starts = (id: string) => transition.actions.filter((action) => action.task === 'start' && action.resource.startsWith(`${id}:`)).map((action) => action.node);
+  assert.equal(starts('d').length, 3);
+  assert.equal(starts('a').length, 1, 'the group starts despite d on every node');
+  assert.deepEqual(starts('b'), starts('a'));
+});
