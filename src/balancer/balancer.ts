@@ -15,7 +15,7 @@ import { serversState } from './servers-state.js';
 import { statsRows, type StatsRow } from './stats.js';
 
 export interface BalancerOptions {
-  /** Where per-request lines go (`option httplog`). */
+  /** Where per-request and per-session lines go (`option httplog`, `option tcplog`). */
   log?: (line: string) => void;
   /** Where each proxy's section is in the file (from the reader), so that refusals name file:line. */
   proxyPositions?: ProxyPositions;

@@ -1,7 +1,7 @@
 // `tandem balancer --config FILE [--stats-port N] [--admin-socket PATH] [--cluster-data-dir DIR
 // [--resource BACKEND=RESOURCE ...]]`: loads haproxy.cfg,
 // reports what the reader warns about (file:line), serves until SIGTERM or SIGINT, then closes
-// its listeners; `option httplog` lines go to the same log. SIGHUP (or `reload` on the admin
+// its listeners; `option httplog` and `option tcplog` lines go to the same log. SIGHUP (or `reload` on the admin
 // socket) reloads the file: a bad one changes nothing and the error names file:line. With a
 // stats port, HTTP on loopback serves the statistics (stats-server.ts); with an admin socket,
 // HAProxy's runtime commands (admin-commands.ts). With a cluster data directory, the servers

@@ -10,7 +10,7 @@ import { HealthChecker } from './health-check.js';
 import { HttpProxy } from './http-proxy.js';
 import { bindKey, type BalancerPlan, type BindAddress, type FrontendPlan } from './plan.js';
 import type { ServerState } from './server-state.js';
-import { Session } from './session.js';
+import { Session, type SessionSettings } from './session.js';
 
 export interface ProxyRuntime {
   name: string;
@@ -19,8 +19,15 @@ export interface ProxyRuntime {
   backend?: Backend;
 }
 
-function serveTcp(plan: FrontendPlan, backend: Backend): ServeConnection {
-  const settings = { clientTimeoutMs: plan.clientTimeoutMs, serverKeepAlive: backend.plan.serverKeepAlive };
+function serveTcp(plan: FrontendPlan, backend: Backend, log: ((line: string) => void) | undefined, connectionsOpen: () => number): ServeConnection {
+  const settings: SessionSettings = {
+    clientTimeoutMs: plan.clientTimeoutMs,
+    serverKeepAlive: backend.plan.serverKeepAlive,
+    frontend: plan.name,
+    connectionsOpen,
+    log: plan.tcpLog ? log : undefined,
+    dontLogNull: plan.dontLogNull,
+  };
   return (client, done) => {
     const session = new Session(client, backend, settings, done);
     void session.start();
@@ -46,7 +53,7 @@ export class Generation {
       if (frontendPlan) {
         const frontendBackend = backends.get(frontendPlan.backend)!;
         if (frontendPlan.http) runtime.http = new HttpProxy(frontendPlan, frontendPlan.http, frontendBackend, log);
-        runtime.frontend = new Frontend(frontendPlan, runtime.http ? runtime.http.serve : serveTcp(frontendPlan, frontendBackend));
+        runtime.frontend = new Frontend(frontendPlan, runtime.http ? runtime.http.serve : serveTcp(frontendPlan, frontendBackend, log, () => runtime.frontend?.current ?? 0));
       }
       return runtime;
     });

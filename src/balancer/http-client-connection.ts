@@ -284,6 +284,11 @@ export class HttpClientConnection {
    * As HAProxy: a request not complete in time gets 408 and the connection closes; a kept-alive
    * connection that stayed silent just closes.
    */
+  /** Bytes the client has sent on this connection. */
+  get bytesReceived(): number {
+    return this.socket.bytesRead;
+  }
+
   private expired(timeoutMs: number): void {
     this.timer = undefined;
     if (this.exchange) return;

@@ -31,7 +31,7 @@ const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 const pad = (value: number, width = 2) => String(value).padStart(width, '0');
 
 /** HAProxy's %tr: 25/Nov/2026:07:49:26.123, local time. */
-function haproxyDate(ms: number): string {
+export function haproxyDate(ms: number): string {
   const date = new Date(ms);
   return `${pad(date.getDate())}/${months[date.getMonth()]}/${date.getFullYear()}:${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
 }

@@ -25,6 +25,7 @@ export class HttpProxy implements ExchangeContext {
   /** The `option forwardfor` header's name in lowercase, for the parser to tell whether a request has one. */
   readonly forwardForName: Buffer | undefined;
   private readonly clientTimeoutMs: number | undefined;
+  private readonly dontLogNull: boolean;
   private readonly connections = new Set<HttpClientConnection>();
   private retired = false;
   private successor: HttpProxy | undefined;
@@ -35,6 +36,7 @@ export class HttpProxy implements ExchangeContext {
     this.http = http;
     this.backend = backend;
     this.clientTimeoutMs = plan.clientTimeoutMs;
+    this.dontLogNull = plan.dontLogNull;
     this.pool = new ServerPool(http.connectionMode === 'keep-alive');
     this.logRequest = http.log && log ? (record) => log(httpLogLine(record)) : undefined;
     this.forwardForName = http.forwardFor ? Buffer.from(http.forwardFor.header.toLowerCase(), 'latin1') : undefined;
@@ -94,9 +96,12 @@ export class HttpProxy implements ExchangeContext {
     return proxy;
   }
 
-  /** A request that got 400 (unparsable) or 408 (not complete in time) from the proxy itself. */
+  /**
+   * A request that got 400 (unparsable) or 408 (not complete in time) from the proxy itself;
+   * with `option dontlognull`, not a connection that never sent a byte (a probe, a preconnect).
+   */
   logBadRequest(connection: HttpClientConnection, status: number, termination: string, elapsedMs: number, bytes: number): void {
-    if (!this.logRequest) return;
+    if (!this.logRequest || (this.dontLogNull && connection.bytesReceived === 0)) return;
     this.logRequest({
       clientAddress: connection.clientIp,
       clientPort: connection.clientPort,

@@ -89,6 +89,10 @@ export interface FrontendPlan {
   clientTimeoutMs?: number;
   queueTimeoutMs?: number;
   clientKeepAlive: boolean;
+  /** Mode tcp: `option tcplog` (or `option httplog`, which HAProxy turns into it there), a log line per session. */
+  tcpLog: boolean;
+  /** `option dontlognull`: connections that carried no data are not logged. */
+  dontLogNull: boolean;
 }
 
 export interface BalancerPlan {
@@ -225,7 +229,8 @@ function frontendPlanOf(proxy: Proxy, backendProxy: Proxy | undefined): Frontend
       for (let port = address.port; port <= (address.lastPort ?? address.port); port += 1) addresses.push(address.host === '' ? { port } : { host: address.host, port });
     }
   }
-  const plan: FrontendPlan = { name: proxy.name, mode, addresses, backend, maxconn: settings.maxconn ?? 0, clientKeepAlive: isSet(settings, 'tcpka') };
+  const tcpLog = mode === 'tcp' && (isSet(settings, 'tcplog') || isSet(settings, 'httplog'));
+  const plan: FrontendPlan = { name: proxy.name, mode, addresses, backend, maxconn: settings.maxconn ?? 0, clientKeepAlive: isSet(settings, 'tcpka'), tcpLog, dontLogNull: isSet(settings, 'dontlognull') };
   if (mode === 'http') plan.http = httpPlanOf(proxy, backendProxy);
   const timeouts = settings.timeouts;
   if (timeouts.client !== undefined) plan.clientTimeoutMs = timeouts.client;

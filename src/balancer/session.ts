@@ -11,19 +11,21 @@ import { connect, type Socket } from 'node:net';
 import type { Backend } from './backend.js';
 import { connectWithRetries } from './retry.js';
 import type { ServerState } from './server-state.js';
+import { tcpLogLine } from './tcp-log.js';
 
-function connectOnce(server: ServerState, clientLocalPort: number, timeoutMs: number | undefined): Promise<Socket | undefined> {
+/** One connection attempt: the socket, or why it failed. */
+function connectOnce(server: ServerState, clientLocalPort: number, timeoutMs: number | undefined): Promise<Socket | 'refused' | 'timeout'> {
   const plan = server.plan;
   return new Promise((resolve) => {
     const socket = connect({ host: plan.host, port: plan.port ?? clientLocalPort + plan.portOffset, allowHalfOpen: true, noDelay: true });
-    const failed = () => {
+    const failed = (why: 'refused' | 'timeout') => {
       socket.destroy();
-      resolve(undefined);
+      resolve(why);
     };
-    socket.once('error', failed);
-    if (timeoutMs !== undefined) socket.setTimeout(timeoutMs, failed);
+    socket.once('error', () => failed('refused'));
+    if (timeoutMs !== undefined) socket.setTimeout(timeoutMs, () => failed('timeout'));
     socket.once('connect', () => {
-      socket.off('error', failed);
+      socket.removeAllListeners('error');
       socket.setTimeout(0);
       resolve(socket);
     });
@@ -33,12 +35,32 @@ function connectOnce(server: ServerState, clientLocalPort: number, timeoutMs: nu
 export interface SessionSettings {
   clientTimeoutMs: number | undefined;
   serverKeepAlive: boolean;
+  frontend: string;
+  /** The frontend's running connections, for the log line. */
+  connectionsOpen: () => number;
+  /** Where `option tcplog` lines go; none: not logged. */
+  log: ((line: string) => void) | undefined;
+  /** `option dontlognull`: a session that moved no byte either way is not logged. */
+  dontLogNull: boolean;
 }
+
+/** Where a session is when it ends, as HAProxy's termination state names it. */
+type Phase = 'Q' | 'C' | 'D';
 
 export class Session {
   private upstream: Socket | undefined;
   private server: ServerState | undefined;
+  /** The last server a connection was tried to, for the log when none answered. */
+  private attempted: ServerState | undefined;
   private ended = false;
+  private readonly startMs = Date.now();
+  private phase: Phase = 'Q';
+  /** Who ended the session first (C/S: client/server closed or failed, c/s: their timeout); none: it ended normally. */
+  private endedBy: string | undefined;
+  private firstAttemptMs = -1;
+  private attemptMs = -1;
+  private connectedMs = -1;
+  private retries = 0;
   private readonly client: Socket;
   private readonly backend: Backend;
   private readonly settings: SessionSettings;
@@ -54,25 +76,51 @@ export class Session {
 
   async start(): Promise<void> {
     const client = this.client;
-    client.once('close', (hadError) => this.sideClosed(hadError));
-    client.on('timeout', () => this.destroy());
+    client.once('close', (hadError) => {
+      // A client gone before its server answered the connection has aborted it.
+      if (hadError || this.phase !== 'D') this.blame('C');
+      this.sideClosed(hadError);
+    });
+    client.on('timeout', () => this.destroy('c'));
     if (this.settings.clientTimeoutMs !== undefined) client.setTimeout(this.settings.clientTimeoutMs);
     const localPort = client.localPort ?? 0;
     const connectTimeoutMs = this.backend.plan.connectTimeoutMs;
+    let lastFailure: 'refused' | 'timeout' | undefined;
     const connected = await connectWithRetries(
       this.backend,
       client.remoteAddress ?? '',
-      (server) => connectOnce(server, localPort, connectTimeoutMs),
+      async (server) => {
+        this.attemptMs = Date.now();
+        this.attempted = server;
+        if (this.firstAttemptMs < 0) this.firstAttemptMs = this.attemptMs;
+        this.phase = 'C';
+        const result = await connectOnce(server, localPort, connectTimeoutMs);
+        if (typeof result !== 'string') return result;
+        lastFailure = result;
+        return undefined;
+      },
       () => this.ended,
       (upstream) => upstream.destroy(),
     );
-    if (!connected) return this.destroy();
+    if (!connected) {
+      // No attempt at all: no server was usable, or none freed a slot within the queue timeout.
+      if (lastFailure === undefined) {
+        if (Date.now() - this.startMs >= (this.backend.plan.queueTimeoutMs ?? Infinity)) return this.destroy('s');
+        this.phase = 'C'; // HAProxy logs "no server" as a connection refused
+        return this.destroy('S');
+      }
+      return this.destroy(lastFailure === 'timeout' ? 's' : 'S');
+    }
+    this.connectedMs = Date.now();
+    this.retries = connected.retries;
+    this.phase = 'D';
     this.server = connected.server;
     this.forward(connected.connection);
   }
 
-  /** Closes both sides at once (timeouts, errors, shutdown). */
-  destroy(): void {
+  /** Closes both sides at once (timeouts, errors, shutdown), naming who caused it for the log. */
+  destroy(by?: string): void {
+    if (by !== undefined) this.blame(by);
     this.client.destroy();
     this.upstream?.destroy();
     this.finish();
@@ -85,9 +133,12 @@ export class Session {
     if (this.settings.serverKeepAlive) upstream.setKeepAlive(true);
     const tunnelTimeoutMs = this.backend.plan.tunnelTimeoutMs;
     if (tunnelTimeoutMs !== undefined) client.setTimeout(tunnelTimeoutMs);
+    upstream.once('close', (hadError) => {
+      if (hadError) this.blame('S');
+    });
     const serverTimeoutMs = tunnelTimeoutMs ?? this.backend.plan.serverTimeoutMs;
-    if (serverTimeoutMs !== undefined) upstream.setTimeout(serverTimeoutMs, () => this.destroy());
-    upstream.on('error', () => this.destroy());
+    if (serverTimeoutMs !== undefined) upstream.setTimeout(serverTimeoutMs, () => this.destroy('s'));
+    upstream.on('error', () => this.destroy('S'));
     upstream.once('close', (hadError) => this.sideClosed(hadError));
     upstream.on('data', (chunk: Buffer) => {
       if (!client.write(chunk)) upstream.pause();
@@ -115,11 +166,12 @@ export class Session {
     this.finish();
   }
 
-  /** Once both sides are closed: counts the bytes, gives the server slot back, tells the frontend. */
+  /** Once both sides are closed: logs the session, counts the bytes, gives the server slot back, tells the frontend. */
   private finish(): void {
     const upstream = this.upstream;
     if (this.ended || !this.client.closed || (upstream && !upstream.closed)) return;
     this.ended = true;
+    this.logSession();
     const server = this.server;
     if (server) {
       if (upstream) {
@@ -130,5 +182,31 @@ export class Session {
       this.backend.release(server);
     }
     this.done();
+  }
+
+  /** The first cause of the end is the one logged. */
+  private blame(by: string): void {
+    if (this.endedBy === undefined) this.endedBy = by;
+  }
+
+  private logSession(): void {
+    const { log, dontLogNull } = this.settings;
+    const client = this.client;
+    if (!log || (dontLogNull && client.bytesRead === 0 && client.bytesWritten === 0)) return;
+    const since = (ms: number, from: number) => (ms < 0 || from < 0 ? -1 : ms - from);
+    log(
+      tcpLogLine({
+        clientAddress: client.remoteAddress ?? '-',
+        clientPort: client.remotePort ?? 0,
+        startMs: this.startMs,
+        frontend: this.settings.frontend,
+        backend: this.backend.plan.name,
+        server: (this.server ?? this.attempted)?.plan.name,
+        timers: [this.firstAttemptMs < 0 ? -1 : this.firstAttemptMs - this.startMs, since(this.connectedMs, this.attemptMs), Date.now() - this.startMs],
+        bytesToClient: client.bytesWritten,
+        termination: this.endedBy === undefined ? '--' : `${this.endedBy}${this.phase}`,
+        counts: { frontend: this.settings.connectionsOpen(), backend: this.backend.current, server: this.server?.current ?? 0, retries: this.retries, backendQueue: this.backend.queued },
+      }),
+    );
   }
 }

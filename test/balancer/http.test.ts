@@ -115,6 +115,20 @@ test('timeout http-request answers a client that sends no complete request with 
   }
 });
 
+test('option dontlognull: a connection that never sent a byte is answered 408 but not logged; a partial request still is', async () => {
+  const { port, log, close } = await setup('  timeout http-request 300ms\n  option httplog\n  option dontlognull\n', ['a']);
+  try {
+    const silent = await rawExchange(port, '');
+    assert.match(silent.received, /^HTTP\/1\.1 408 Request Time-out\r\n/);
+    assert.deepEqual(log, []);
+    await rawExchange(port, 'GET / HTTP/1.1\r\n');
+    assert.equal(log.length, 1);
+    assert.match(log[0]!, / 408 \d+ - - cR-- .* "<BADREQ>"$/);
+  } finally {
+    await close();
+  }
+});
+
 test('timeout server before the response gives 504, an invalid response 502, a response cut short a cut client connection', async () => {
   const silent = await startRawBackend('127.0.0.4', undefined);
   const garbled = await startRawBackend('127.0.0.5', 'garbage\r\n\r\n');
