@@ -17,7 +17,7 @@
 
 import type { ClusterSnapshot } from '../api/protocol.js';
 import { InputError } from '../model/errors.js';
-import type { ClusterView, PrimitiveView } from '../status/view.js';
+import { detailPrimitives, type ClusterView, type PrimitiveView } from '../status/view.js';
 import type { BalancerPlan } from './plan.js';
 import type { ClusterState } from './server-state.js';
 
@@ -112,7 +112,7 @@ export function presenceOf(view: ClusterView, id: string): Presence | undefined 
     }
     if (resource.kind === 'clone' && (resource.id === id || resource.childId === id)) {
       const role = resource.promotable ? 'Promoted' : 'Started';
-      const failed = resource.details.filter((detail) => detail.failed).flatMap((detail) => detail.nodes);
+      const failed = detailPrimitives(resource).filter((detail) => detail.failed).flatMap((detail) => detail.nodes);
       return { serving: new Set(resource.byRole[role] ?? []), failed: new Set(failed), role };
     }
   }

@@ -15,14 +15,14 @@ import { findPrimitive } from '../model/config.js';
 import { parseDurationMs } from '../model/duration.js';
 import { drainDelayAttribute } from '../model/tandem-meta.js';
 import type { PlannedAction } from '../scheduler/index.js';
-import type { ClusterView } from '../status/view.js';
+import { detailPrimitives, type ClusterView } from '../status/view.js';
 import { effectiveMeta } from './operations.js';
 
 const drainedConditions = new Set(['online', 'standby', 'shutting down']);
 
 /** The primitive (or a clone instance of it) failed on the node. */
 function failedOn(view: ClusterView, definitionId: string, node: string): boolean {
-  const primitives = view.resources.flatMap((resource) => (resource.kind === 'primitive' ? [resource] : resource.kind === 'group' ? resource.members : resource.details));
+  const primitives = view.resources.flatMap((resource) => (resource.kind === 'primitive' ? [resource] : resource.kind === 'group' ? resource.members : detailPrimitives(resource)));
   return primitives.some((primitive) => primitive.failed && primitive.nodes.includes(node) && (primitive.id === definitionId || primitive.id.startsWith(`${definitionId}:`)));
 }
 

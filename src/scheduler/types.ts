@@ -27,6 +27,8 @@ export interface SchedNode {
   id: string;
   online: boolean;
   standby: boolean;
+  /** In standby because a failure asked for it (on-fail=standby). */
+  standbyOnFail: boolean;
   maintenance: boolean;
   /** Shutting down (transient attribute "shutdown"): it stops what it runs and takes nothing new. */
   shutdown: boolean;

@@ -108,6 +108,7 @@ function unpackNodes(cib: Cib, options: ClusterOptions): SchedNode[] {
       id: definition.id,
       online,
       standby: isTrue(attributes.standby),
+      standbyOnFail: false,
       maintenance: isTrue(attributes.maintenance) || options.maintenanceMode,
       shutdown: state?.transientAttributes.shutdown !== undefined && state.transientAttributes.shutdown !== '0',
       unclean,
@@ -286,7 +287,8 @@ function indexResource(resource: SchedResource, ws: WorkingSet): void {
   }
 }
 
-export function unpack(cib: Cib, nowS: number): WorkingSet {
+/** `tickets: false` reads the status alone, as crm_mon does: a lost ticket's loss-policy is a decision, not a state. */
+export function unpack(cib: Cib, nowS: number, { tickets = true }: { tickets?: boolean } = {}): WorkingSet {
   const options = clusterOptions(cib.configuration);
   const nodes = unpackNodes(cib, options);
   const ws: WorkingSet = {
@@ -325,8 +327,8 @@ export function unpack(cib: Cib, nowS: number): WorkingSet {
   }
   unpackStatus(cib, ws);
   // Pacemaker unpacks constraints after the status: a lost ticket's fencing comes after any other.
-  const tickets = cib.configuration.constraints.filter((constraint): constraint is TicketConstraint => constraint.type === 'ticket');
-  ws.promotionWithoutTicket = applyTickets(ws, tickets, cib.status.tickets ?? []);
+  const ticketConstraints = tickets ? cib.configuration.constraints.filter((constraint): constraint is TicketConstraint => constraint.type === 'ticket') : [];
+  ws.promotionWithoutTicket = applyTickets(ws, ticketConstraints, cib.status.tickets ?? []);
   // A node never seen gets its fencing only when the actions are scheduled.
   for (const node of ws.nodes) if (node.unclean && !ws.uncleanOrder.includes(node)) ws.uncleanOrder.push(node);
   for (const node of [...ws.uncleanOrder].reverse()) {
@@ -436,7 +438,10 @@ function applyReplay(ws: WorkingSet, node: SchedNode, primitive: SchedPrimitive,
   const handleFailure = !node.unclean;
   if (handleFailure) {
     if (replay.fenceNode && ws.options.stonithEnabled) markUnclean(ws, node, `${primitive.id} failed there`);
-    if (replay.standbyNode) node.standby = true;
+    if (replay.standbyNode) {
+      node.standby = true;
+      node.standbyOnFail = true;
+    }
     // on-fail=stop holds after the stop, until the failure is cleaned up.
     if (replay.stopAfterFailure) stopAfterFailure(ws, primitive);
   }

@@ -1,37 +1,25 @@
 // Renders a ClusterView as crm_mon / crm_simulate print cluster status.
 
-import type { ClusterView, PrimitiveView, ResourceView } from './view.js';
-
-const nodeHeadings: Array<[string, string]> = [
-  ['online', 'Online'],
-  ['standby', 'Node standby'],
-  ['maintenance', 'Node maintenance'],
-  ['shutting down', 'Shutting down'],
-  ['unclean online', 'UNCLEAN (online)'],
-  ['unclean', 'UNCLEAN (offline)'],
-  ['offline', 'OFFLINE'],
-];
-
-/** An unclean node still in the membership (to be fenced all the same) is told apart, as crm_mon does. */
-function headingKey(node: ClusterView['nodes'][number]): string {
-  return node.condition === 'unclean' && node.online === true ? 'unclean online' : node.condition;
-}
+import type { ClusterView, GroupView, PrimitiveView, ResourceView } from './view.js';
 
 function primitiveLine(view: PrimitiveView, indent: string): string {
   const where = view.nodes.length === 0 ? 'Stopped' : view.nodes.length > 1 ? `${view.role} [ ${view.nodes.join(' ')} ]` : `${view.role} ${view.nodes[0]}`;
-  const state = view.failed && view.nodes.length === 1 ? `FAILED ${view.nodes[0]}` : where;
-  return `${indent}* ${view.id}\t(${view.agent}):\t ${state}${view.flags.length > 0 ? ` (${view.flags.join(', ')})` : ''}`;
+  // A failed resource shows its role only when it is promoted, as crm_mon.
+  const state = view.failed && view.nodes.length === 1 ? `FAILED ${view.role === 'Promoted' ? 'Promoted ' : ''}${view.nodes[0]}` : where;
+  return `${indent}* ${view.id}\t(${view.agent}):\t ${view.orphaned ? 'ORPHANED ' : ''}${state}${view.flags.length > 0 ? ` (${view.flags.join(', ')})` : ''}`;
+}
+
+function groupLines(view: GroupView, indent: string): string[] {
+  const attributes = view.attributes && view.attributes.length > 0 ? ` (${view.attributes.join(', ')})` : '';
+  return [`${indent}* Resource Group: ${view.id}${attributes}:`, ...view.members.map((member) => primitiveLine(member, `${indent}  `))];
 }
 
 function resourceLines(view: ResourceView): string[] {
   if (view.kind === 'primitive') return [primitiveLine(view, '    ')];
-  if (view.kind === 'group') return [`    * Resource Group: ${view.id}:`, ...view.members.map((member) => primitiveLine(member, '      '))];
-  const lines = [`    * Clone Set: ${view.id} [${view.childId}]${view.promotable ? ' (promotable)' : ''}:`];
-  for (const detail of view.details) lines.push(primitiveLine(detail, '      '));
-  for (const role of ['Promoted', 'Unpromoted', 'Started', 'Stopped']) {
-    const nodes = view.byRole[role];
-    if (nodes && nodes.length > 0) lines.push(`      * ${role}: [ ${nodes.join(' ')} ]`);
-  }
+  if (view.kind === 'group') return groupLines(view, '    ');
+  const lines = [`    * Clone Set: ${view.id} [${view.childId}]${view.attributes.length > 0 ? ` (${view.attributes.join(', ')})` : ''}:`];
+  for (const detail of view.details) lines.push(...(detail.kind === 'group' ? groupLines(detail, '      ') : [primitiveLine(detail, '      ')]));
+  for (const { label, nodes } of view.summary) lines.push(`      * ${label}: [ ${nodes.join(' ')} ]`);
   return lines;
 }
 
@@ -43,9 +31,10 @@ function ticketLine(ticket: ClusterView['tickets'][number]): string {
 }
 
 export function renderStatus(view: ClusterView): string {
-  const lines = ['  * Node List:'];
-  for (const [condition, heading] of nodeHeadings) {
-    const names = view.nodes.filter((node) => headingKey(node) === condition).map((node) => node.name);
+  // As crm_mon: nodes in an unusual state each on a line, in node order, then the plain ones listed.
+  const lines = ['  * Node List:', ...view.nodes.filter((node) => node.individual).map((node) => `    * Node ${node.name}: ${node.state}`)];
+  for (const [state, heading] of [['online', 'Online'], ['OFFLINE', 'OFFLINE']]) {
+    const names = view.nodes.filter((node) => !node.individual && node.state === state).map((node) => node.name);
     if (names.length > 0) lines.push(`    * ${heading}: [ ${names.join(' ')} ]`);
   }
   lines.push('', '  * Full List of Resources:');

@@ -7,7 +7,8 @@ import { addScores, parseScore } from '../model/score.js';
 import type { AgentSpec, Configuration } from '../model/config.js';
 import type { Transition } from '../scheduler/index.js';
 import { allPrimitives } from '../scheduler/scores.js';
-import { nodeCondition, RoleRank, roleText, type NodeCondition, type SchedNode, type SchedPrimitive, type SchedResource } from '../scheduler/types.js';
+import { isTrue } from '../scheduler/options.js';
+import { inPromotableClone, nodeCondition, RoleRank, roleText, type NodeCondition, type SchedClone, type SchedNode, type SchedPrimitive, type SchedResource } from '../scheduler/types.js';
 import { unpack } from '../scheduler/unpack.js';
 
 
@@ -16,6 +17,10 @@ export interface NodeView {
   condition: NodeCondition;
   /** Only for an unclean node: whether it is still a member (to be fenced for a lost ticket, or a failure there). */
   online?: boolean;
+  /** crm_mon's words for it: "online", "OFFLINE", "standby (with active resources)", "UNCLEAN (online)" ... */
+  state: string;
+  /** crm_mon lists plain online and offline nodes together and shows any other on a line of its own. */
+  individual: boolean;
 }
 
 export interface PrimitiveView {
@@ -26,6 +31,8 @@ export interface PrimitiveView {
   nodes: string[];
   failed: boolean;
   managed: boolean;
+  /** No longer configured, or a clone instance beyond clone-max: crm_mon's ORPHANED. */
+  orphaned: boolean;
   /** What crm_mon prints in parentheses after the state: disabled, blocked, maintenance, unmanaged. */
   flags: string[];
 }
@@ -33,6 +40,8 @@ export interface PrimitiveView {
 export interface GroupView {
   kind: 'group';
   id: string;
+  /** What crm_mon prints after the group's name. */
+  attributes?: string[];
   members: PrimitiveView[];
 }
 
@@ -41,13 +50,22 @@ export interface CloneView {
   id: string;
   childId: string;
   promotable: boolean;
+  /** What crm_mon prints after the clone's name: promotable, unique, disabled, maintenance or unmanaged. */
+  attributes: string[];
   /** Nodes per role: Promoted / Unpromoted / Started / Stopped. */
   byRole: Record<string, string[]>;
-  /** Members shown one by one (failed or unmanaged ones). */
-  details: PrimitiveView[];
+  /** The same lists as crm_mon heads them ("Unpromoted (target-role)", "Stopped (disabled)" ...), in its order. */
+  summary: Array<{ label: string; nodes: string[] }>;
+  /** Instances shown one by one, as crm_mon does: partly active, failed, unmanaged or split over nodes. */
+  details: Array<PrimitiveView | GroupView>;
 }
 
 export type ResourceView = PrimitiveView | GroupView | CloneView;
+
+/** A clone's instances shown one by one, as primitives (a group's members in its place). */
+export function detailPrimitives(clone: CloneView): PrimitiveView[] {
+  return clone.details.flatMap((detail) => (detail.kind === 'group' ? detail.members : [detail]));
+}
 
 /** A ticket as crm_mon --tickets shows it: every ticket with a state or named by an rsc_ticket. */
 export interface TicketView {
@@ -81,15 +99,39 @@ export function agentText(agent: AgentSpec): string {
   return agent.provider ? `${agent.class}:${agent.provider}:${agent.type}` : `${agent.class}:${agent.type}`;
 }
 
-function primitiveView(primitive: SchedPrimitive): PrimitiveView {
+/** crm_mon's state of a node, in its order of precedence. */
+/** crm_mon's state of a node, in its order of precedence; maintenance is the node's own, not maintenance-mode's. */
+function nodeState(node: SchedNode, runsResources: boolean, ownMaintenance: boolean): string {
+  if (node.unclean) return node.online ? 'UNCLEAN (online)' : 'UNCLEAN (offline)';
+  if (node.standbyOnFail && node.online) return 'standby (on-fail)';
+  if (node.standby) return !node.online ? 'OFFLINE (standby)' : runsResources ? 'standby (with active resources)' : 'standby';
+  if (ownMaintenance) return node.online ? 'maintenance' : 'OFFLINE (maintenance)';
+  return node.online ? 'online' : 'OFFLINE';
+}
+
+function nodeView(node: SchedNode, runsResources: boolean): NodeView {
+  const ownMaintenance = isTrue(node.attributes.maintenance);
+  return {
+    name: node.name,
+    condition: nodeCondition(node),
+    ...(node.unclean ? { online: node.online } : {}),
+    state: nodeState(node, runsResources, ownMaintenance),
+    individual: node.unclean || node.standby || ownMaintenance,
+  };
+}
+
+function primitiveView(primitive: SchedPrimitive, orphaned = primitive.orphan, id = primitive.id): PrimitiveView {
+  // A promotable clone's instance that is merely started is shown as unpromoted.
+  const role = primitive.role === RoleRank.Started && inPromotableClone(primitive) ? RoleRank.Unpromoted : primitive.role;
   return {
     kind: 'primitive',
-    id: primitive.id,
+    id,
     agent: agentText(primitive.definition.agent),
-    role: primitive.runningOn.length === 0 ? 'Stopped' : roleText[primitive.role],
+    role: primitive.runningOn.length === 0 ? 'Stopped' : roleText[role],
     nodes: primitive.runningOn.map((node) => node.name),
     failed: primitive.failed,
     managed: primitive.managed,
+    orphaned,
     flags: displayFlags(primitive),
   };
 }
@@ -97,46 +139,115 @@ function primitiveView(primitive: SchedPrimitive): PrimitiveView {
 /**
  * crm_mon's flags: a target-role that holds the resource back (Stopped: disabled; Unpromoted
  * in a promotable clone), then why it is left alone — blocked (a failure a stop cannot fix),
- * maintenance, or otherwise unmanaged.
+ * its own maintenance (its meta attribute), or otherwise unmanaged (as under maintenance-mode or
+ * on a node in maintenance); and whether its failures are ignored (on-fail=ignore).
  */
 function displayFlags(primitive: SchedPrimitive): string[] {
   const flags: string[] = [];
-  if (primitive.targetRole === RoleRank.Stopped) flags.push('disabled');
-  else if (primitive.targetRole === RoleRank.Unpromoted && primitive.parent?.kind === 'clone' && primitive.parent.promotable) flags.push('target-role:Unpromoted');
+  // The configured target-role, as written (an orphan has none; on-fail=stop is not one).
+  const targetRole = primitive.orphan ? undefined : primitive.meta['target-role'];
+  const limit = targetRole?.toLowerCase();
+  if (limit === 'stopped') flags.push('disabled');
+  else if ((limit === 'unpromoted' || limit === 'slave') && inPromotableClone(primitive)) flags.push(`target-role:${targetRole}`);
   if (primitive.blocked) flags.push('blocked');
-  else if (primitive.maintenance) flags.push('maintenance');
+  else if (isTrue(primitive.meta.maintenance)) flags.push('maintenance');
   else if (!primitive.managed) flags.push('unmanaged');
+  if (primitive.failuresIgnored) flags.push('failure ignored');
   return flags;
 }
 
-function resourceView(resource: SchedResource, allNodes: SchedNode[]): ResourceView {
+function resourceView(resource: SchedResource, allNodes: SchedNode[], maintenanceMode: boolean, symmetric: boolean): ResourceView {
   if (resource.kind === 'primitive') return primitiveView(resource);
-  if (resource.kind === 'group') return { kind: 'group', id: resource.id, members: resource.children.map(primitiveView) };
+  if (resource.kind === 'group') return { kind: 'group', id: resource.id, attributes: collectiveAttributes(resource.meta, false, maintenanceMode), members: resource.children.map((member) => primitiveView(member)) };
+  return cloneView(resource, allNodes, maintenanceMode, symmetric);
+}
+
+/** crm_mon's words after a group's or clone's name: disabled, then maintenance (its own) or unmanaged (also under maintenance-mode). */
+function collectiveAttributes(meta: Record<string, string>, promotable: boolean, maintenanceMode: boolean): string[] {
+  const attributes: string[] = [];
+  const targetRole = meta['target-role']?.toLowerCase();
+  if (targetRole === 'stopped' || (promotable && (targetRole === 'unpromoted' || targetRole === 'slave'))) attributes.push('disabled');
+  if (isTrue(meta.maintenance)) attributes.push('maintenance');
+  else if (maintenanceMode || (meta['is-managed'] !== undefined && !isTrue(meta['is-managed']))) attributes.push('unmanaged');
+  return attributes;
+}
+
+/** crm_mon's words after a clone's name. */
+function cloneAttributes(clone: SchedClone, maintenanceMode: boolean): string[] {
+  const kinds = [...(clone.promotable ? ['promotable'] : []), ...(isTrue(clone.meta['globally-unique']) ? ['unique'] : [])];
+  return [...kinds, ...collectiveAttributes(clone.meta, clone.promotable, maintenanceMode)];
+}
+
+/** Node names as crm_mon sorts them: digits by their value ("node2" before "node10"). */
+const byNodeName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true, sensitivity: 'base' });
+
+/** The clone's target-role, or its child's (crm_mon's configured role). */
+function configuredRole(clone: SchedClone): string | undefined {
+  return (clone.meta['target-role'] ?? clone.definition.child.meta['target-role'])?.toLowerCase();
+}
+
+/**
+ * As crm_mon lists a clone: an anonymous clone's instance wholly active on one node, managed,
+ * not failed and not orphaned, by its role and node; any other active one on its own (a group
+ * with its members), its members named without the instance number; every instance of a
+ * unique clone on its own. While fewer instances are listed than clone-max, the nodes where
+ * none of it runs are listed as Stopped: every node in a symmetric cluster, else those where
+ * its state is known.
+ */
+function cloneView(clone: SchedClone, allNodes: SchedNode[], maintenanceMode: boolean, symmetric: boolean): CloneView {
+  const details: CloneView['details'] = [];
+  const unique = isTrue(clone.meta['globally-unique']);
+  const promoted: string[] = [];
+  const started: string[] = [];
+  const running = new Set<string>();
+  const known = new Set<string>();
+  for (const instance of clone.instances) {
+    const members = allPrimitives(instance);
+    for (const member of members) {
+      for (const node of member.knownOn) known.add(node);
+      for (const node of member.runningOn) running.add(node.name);
+    }
+    const nodes = [...new Set(members.flatMap((member) => member.runningOn))];
+    const orphaned = clone.orphans.has(instance) || members.some((member) => member.orphan);
+    let shownAlone: boolean;
+    if (unique) shownAlone = nodes.length > 0 || !orphaned;
+    else if (nodes.length === 0) continue;
+    else if (orphaned || members.some((member) => !member.managed || member.failed)) shownAlone = true;
+    else if (members.some((member) => member.runningOn.length === 0) || nodes.length !== 1 || (!nodes[0]!.online && nodes[0]!.unclean)) shownAlone = true;
+    else {
+      shownAlone = false;
+      const role = Math.max(...members.map((member) => member.role));
+      (role > RoleRank.Unpromoted ? promoted : started).push(nodes[0]!.name);
+    }
+    if (!shownAlone) continue;
+    const shown = (member: SchedPrimitive) => primitiveView(member, orphaned || member.orphan, unique ? member.id : member.definition.id);
+    details.push(instance.kind === 'primitive' ? shown(instance) : { kind: 'group', id: instance.id, attributes: collectiveAttributes(instance.meta, clone.promotable, maintenanceMode), members: instance.children.map(shown) });
+  }
   const byRole: Record<string, string[]> = {};
-  const details: PrimitiveView[] = [];
-  const active = new Set<string>();
-  for (const instance of resource.instances) {
-    for (const primitive of allPrimitives(instance).slice(0, 1)) {
-      if (primitive.failed || !primitive.managed) details.push(primitiveView(primitive));
-      for (const node of primitive.runningOn) {
-        const role = primitive.role === RoleRank.Started && resource.promotable ? 'Unpromoted' : roleText[primitive.role];
-        (byRole[role] ??= []).push(node.name);
-        active.add(node.name);
-      }
+  const summary: CloneView['summary'] = [];
+  const startedRole = clone.promotable ? 'Unpromoted' : 'Started';
+  for (const [role, nodes, label] of [['Promoted', promoted, 'Promoted'], [startedRole, started, configuredRole(clone) === 'unpromoted' || configuredRole(clone) === 'slave' ? `${startedRole} (target-role)` : startedRole]] as const) {
+    if (nodes.length === 0) continue;
+    byRole[role] = [...nodes].sort(byNodeName);
+    summary.push({ label, nodes: byRole[role]! });
+  }
+  if (!unique && clone.cloneMax > promoted.length + started.length) {
+    const candidates = symmetric ? allNodes.map((node) => node.name) : [...known];
+    const stopped = candidates.filter((name) => !running.has(name)).sort(byNodeName);
+    if (stopped.length > 0) {
+      byRole.Stopped = stopped;
+      summary.push({ label: configuredRole(clone) === 'stopped' ? 'Stopped (disabled)' : 'Stopped', nodes: stopped });
     }
   }
-  const stopped = allNodes.map((node) => node.name).filter((name) => !active.has(name));
-  if (stopped.length > 0) byRole.Stopped = stopped;
-  for (const names of Object.values(byRole)) names.sort();
-  return { kind: 'clone', id: resource.id, childId: resource.definition.child.id, promotable: resource.promotable, byRole, details };
+  return { kind: 'clone', id: clone.id, childId: clone.definition.child.id, promotable: clone.promotable, attributes: cloneAttributes(clone, maintenanceMode), byRole, summary, details };
 }
 
 export function clusterView(cib: Cib, nowS: number): ClusterView {
-  const ws = unpack(cib, nowS);
+  const ws = unpack(cib, nowS, { tickets: false });
   return {
     haveQuorum: cib.haveQuorum,
-    nodes: ws.nodes.map((node) => ({ name: node.name, condition: nodeCondition(node), ...(node.unclean ? { online: node.online } : {}) })),
-    resources: ws.resources.map((resource) => resourceView(resource, ws.nodes)),
+    nodes: ws.nodes.map((node) => nodeView(node, ws.primitives.some((primitive) => primitive.runningOn.includes(node)))),
+    resources: ws.resources.map((resource) => resourceView(resource, ws.nodes, ws.options.maintenanceMode, ws.options.symmetricCluster)),
     tickets: ticketViews(cib),
   };
 }

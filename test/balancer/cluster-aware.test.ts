@@ -159,7 +159,7 @@ test('the link applies each snapshot as it comes, logs each change with its reas
     const snapshot = (role: 'Started' | 'Stopped', leaving: string[] = []): ClusterSnapshot => ({
       node: 'node1',
       revision: 1,
-      view: { haveQuorum: true, nodes: [{ name: 'node1', condition: 'online' }, { name: 'node2', condition: 'online' }], resources: [{ kind: 'primitive', id: 'web', agent: 'tandem:process', role, nodes: role === 'Started' ? ['node1'] : [], failed: false, managed: true, flags: [] }], tickets: [] },
+      view: { haveQuorum: true, nodes: [{ name: 'node1', condition: 'online', state: 'online', individual: false }, { name: 'node2', condition: 'online', state: 'online', individual: false }], resources: [{ kind: 'primitive', id: 'web', agent: 'tandem:process', role, nodes: role === 'Started' ? ['node1'] : [], failed: false, managed: true, orphaned: false, flags: [] }], tickets: [] },
       leaving: leaving.length > 0 ? { web: leaving } : {},
       members: [{ name: 'node1', addresses: ['n1.lab'] }, { name: 'node2', addresses: ['n2.lab'] }],
     });
@@ -310,7 +310,7 @@ test('status.watch: the current view at once, and a new line when the cluster ch
     const first = snapshots[0]!;
     assert.equal(first.node, 'node1');
     assert.deepEqual(first.members, [{ name: 'node1', addresses: [nodeAddress] }]);
-    assert.deepEqual(first.view.nodes, [{ name: 'node1', condition: 'online' }]);
+    assert.deepEqual(first.view.nodes, [{ name: 'node1', condition: 'online', state: 'online', individual: false }]);
     assert.ok(first.view.resources.some((resource) => resource.kind === 'primitive' && resource.id === 'web' && resource.role === 'Started'), JSON.stringify(first.view));
     const maintenance = await tandem('node', 'maintenance', 'node1');
     assert.equal(maintenance.code, 0, maintenance.stderr);

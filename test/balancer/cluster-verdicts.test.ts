@@ -214,7 +214,7 @@ test('groups: up where every member runs, a member by its own id; clones by thei
 
 test('a promotable clone serves where it is Promoted; a demotion drains', () => {
   const snapshot = snapshotOf(running());
-  snapshot.view.resources.push({ kind: 'clone', id: 'db', childId: 'galera', promotable: true, byRole: { Promoted: ['node1'], Unpromoted: ['node2'], Stopped: ['node3'] }, details: [] });
+  snapshot.view.resources.push({ kind: 'clone', id: 'db', childId: 'galera', promotable: true, attributes: ['promotable'], summary: [], byRole: { Promoted: ['node1'], Unpromoted: ['node2'], Stopped: ['node3'] }, details: [] });
   let result = verdicts(snapshot, { web: 'db', api: 'galera' });
   assert.equal(result['web/n1'], 'up: db is Promoted on node1');
   assert.equal(result['web/n2'], 'down: db is not Promoted on node2');
@@ -222,7 +222,7 @@ test('a promotable clone serves where it is Promoted; a demotion drains', () => 
   snapshot.leaving.db = ['node1'];
   result = verdicts(snapshot, { web: 'db' });
   assert.equal(result['web/n1'], 'drain: db is being stopped or demoted on node1');
-  snapshot.view.resources[snapshot.view.resources.length - 1] = { kind: 'clone', id: 'db', childId: 'galera', promotable: true, byRole: { Promoted: ['node1'] }, details: [{ kind: 'primitive', id: 'galera:0', agent: 'ocf:heartbeat:galera', role: 'Promoted', nodes: ['node1'], failed: true, managed: true, flags: [] }] };
+  snapshot.view.resources[snapshot.view.resources.length - 1] = { kind: 'clone', id: 'db', childId: 'galera', promotable: true, attributes: ['promotable'], summary: [], byRole: { Promoted: ['node1'] }, details: [{ kind: 'primitive', id: 'galera:0', agent: 'ocf:heartbeat:galera', role: 'Promoted', nodes: ['node1'], failed: true, managed: true, orphaned: false, flags: [] }] };
   assert.equal(verdicts(snapshot, { web: 'db' })['web/n1'], 'down: db failed on node1');
 });
 

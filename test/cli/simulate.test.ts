@@ -83,8 +83,9 @@ test('simulate grants, revokes and puts tickets in standby as crm_simulate -g/-r
   assert.equal(pacemaker.status, 0, pacemaker.stderr);
   assert.equal(section(stdout, 'Performing Requested Modifications:'), section(pacemaker.stdout, 'Performing Requested Modifications:'));
   assert.equal(section(stdout, 'Transition Summary:'), section(pacemaker.stdout, 'Transition Summary:'));
-  // Before anything is done, node3 is still a member, but one about to be fenced.
-  assert.match(stdout, /UNCLEAN \(online\): \[ node3 \]/);
+  // Before anything is done node3 is a member like any other (crm_mon shows state, not decisions); after, it is fenced.
+  assert.equal(section(stdout, 'Current cluster status:'), section(pacemaker.stdout, 'Current cluster status:'));
+  assert.match(stdout, /Revised Cluster Status:\n {2}\* Node List:\n {4}\* Online: \[ node1 node2 \]\n {4}\* OFFLINE: \[ node3 \]/);
   // Standby does not grant: site-e is still revoked, so worker's node is fenced all the same.
   assert.match(stdout, /\* Fence \(reboot\) node3 'deadman ticket was lost'/);
   assert.match(stdout, /\* Start {6}b:0 +\( +node1 \)/);

@@ -49,14 +49,14 @@ test('resource demote and promote set its target-role: the agent is demoted, the
   assert.equal(readFileSync(state, 'utf8').trim(), 'Promoted');
 });
 
-test('node maintenance leaves what runs alone (shown as in maintenance) until the node is ready again', async () => {
+test('node maintenance leaves what runs alone (shown unmanaged, as crm_mon) until the node is ready again', async () => {
   assert.equal(node.tandem('node', 'maintenance', 'node1').status, 0);
-  await waitFor('the node in maintenance', () => /Node maintenance: \[ node1 \]/.test(node.tandem('status').stdout));
+  await waitFor('the node in maintenance', () => /Node node1: maintenance/.test(node.tandem('status').stdout));
   // Demoting now is asked for but not done: nothing is managed on a node in maintenance.
   assert.equal(node.tandem('resource', 'demote', 'ms').status, 0);
   await new Promise((resolve) => setTimeout(resolve, 3_000));
   assert.equal(readFileSync(join(node.dir, 's.state'), 'utf8').trim(), 'Promoted');
-  assert.match(node.tandem('status').stdout, /Promoted node1 \(target-role:Unpromoted, maintenance\)/);
+  assert.match(node.tandem('status').stdout, /Promoted node1 \(target-role:Unpromoted, unmanaged\)/);
   assert.equal(node.tandem('node', 'ready', 'node1').status, 0);
   await waitFor('the demotion once the node is ready', () => readFileSync(join(node.dir, 's.state'), 'utf8').trim() === 'Unpromoted' && node.status()?.pending.length === 0);
 });
