@@ -34,7 +34,8 @@ function agreed(testCase: DifferentialCase): Transition {
   const result = compareCase(testCase, caseTimeS);
   assert.ok(!result.skipped, 'crm_simulate ran the case');
   assert.ok(result.match, `tandem and crm_simulate differ:\npacemaker:\n${result.pacemaker.join('\n')}\ntandem:\n${result.tandem.join('\n')}`);
-  return runSimulation(testCase.cib, { nodeUp: [], nodeDown: [], nodeFail: [], standby: [], opInject: testCase.opInject }, caseTimeS).transition;
+  const { nodeUp, nodeDown, nodeFail, opInject } = testCase;
+  return runSimulation(testCase.cib, { nodeUp, nodeDown, nodeFail, standby: [], opInject }, caseTimeS).transition;
 }
 
 test('a stop done by fencing is announced after the fencing to every instance whose stop was optional then, even one that restarts later', () => {
@@ -145,4 +146,27 @@ test('an instance whose stop is required but blocked is told before the stops, n
   assert.deepEqual(stoppedOn, ['node2']);
   assert.equal(notifies(transition, 'pre', 'stop').length, 3, 'every running instance is told before');
   assert.deepEqual(notifies(transition, 'post', 'stop').map((told) => told.split('@')[1]), ['node3'], 'only the instance that stays is told after');
+});
+
+const failedInMaintenance = (onFail: string) => ({
+  ...caseOf(
+    `node $id=1 node1
+node $id=2 node2 attributes maintenance=on
+primitive r ocf:pacemaker:Dummy op monitor interval=10s${onFail}
+primitive fencer stonith:fence_dummy
+property cib-bootstrap-options: stonith-enabled=true
+`,
+    [],
+    ['r_monitor_10000@node2=7'],
+  ),
+  nodeDown: ['node2'],
+});
+
+test('a failure to recover by restarting, on a node in maintenance that left cleanly, gets the node fenced: the stop cannot run', () => {
+  // Pacemaker plans the recovery's stop as it reads the history, before the node's
+  // maintenance leaves the resource unmanaged; the node is offline, so only fencing stops it.
+  const restarted = agreed(failedInMaintenance(''));
+  assert.deepEqual(restarted.fencing, [{ node: 'node2', reason: 'stop is unrunnable' }]);
+  const stopped = agreed(failedInMaintenance(' on-fail=stop'));
+  assert.deepEqual(stopped.fencing, [], 'on-fail=stop plans no stop while reading the history');
 });
