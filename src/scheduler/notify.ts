@@ -36,7 +36,7 @@ export interface NotifyInput {
   completes: (clone: SchedClone, kind: Kind) => boolean;
   /** Whether the primitive's (first) stop was already required when fencing was planned, before any ordering made it so. */
   stopRequiredAtFencing: (primitive: SchedPrimitive) => boolean;
-  /** Whether the clone's stop was required when its actions were made: an instance's stop then was, and could run (or fencing did it). */
+  /** Whether the clone's stop was required when its actions were made (an instance's stop then was, and could run). */
   stopRequiredAtCreation: (clone: SchedClone) => boolean;
   /** Whether the primitive's (first) stop is required in the end, runnable or not. */
   stopRequired: (primitive: SchedPrimitive) => boolean;
