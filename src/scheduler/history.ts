@@ -26,6 +26,8 @@ export interface NodeHistory {
   bannedEverywhere: boolean;
   /** A failure was ignored (on-fail=ignore): Pacemaker then ignores migration-threshold too. */
   failureIgnored: boolean;
+  /** on-fail=restart of a resource still active: Pacemaker plans its stop here while reading the history. */
+  stopPlannedOnRead: boolean;
 }
 
 function isProbe(record: OperationRecord): boolean {
@@ -80,6 +82,7 @@ export function replayHistory(records: OperationRecord[], { ops, stonithEnabled,
     stopFailed: false,
     bannedEverywhere: false,
     failureIgnored: false,
+    stopPlannedOnRead: false,
   };
   let onFail: OnFail | undefined;
   // A failure record repeats the failed operation's own entry when that is still kept; once a
@@ -164,6 +167,9 @@ export function replayHistory(records: OperationRecord[], { ops, stonithEnabled,
       state.failed = true;
       break;
     case 'restart':
+      state.failed = state.role > RoleRank.Stopped;
+      state.stopPlannedOnRead = state.failed;
+      break;
     case 'demote':
       state.failed = state.role > RoleRank.Stopped;
       break;

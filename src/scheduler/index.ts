@@ -112,6 +112,10 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
     for (const primitive of allPrimitives(resource)) createPrimitiveActions(ws, graph, primitive);
     createCollectiveActions(graph, resource);
   }
+  // Pacemaker sizes a clone's stop notifications as it makes the clone's actions: whether
+  // its stop is required then decides that the running instances are told before, even
+  // when orderings later leave every stop blocked.
+  const stopRequiredAtCreation = new Set(ws.resources.filter((resource) => resource.kind === 'clone' && graph.find(resource, 'stop')[0]?.optional === false));
   implyByFencing(ws, graph);
   const stopRequiredAtFencing = new Set(ordered.filter((primitive) => graph.find(primitive, 'stop')[0]?.optional === false));
   buildOrderings(ws, graph, orders);
@@ -134,6 +138,8 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
     blocked,
     impliedByFencing: graph.actions.filter((action) => action.pseudo && action.resource.kind === 'primitive' && !action.optional && action.node !== undefined).map(describe),
     stopRequiredAtFencing: (primitive) => stopRequiredAtFencing.has(primitive),
+    stopRequiredAtCreation: (clone) => stopRequiredAtCreation.has(clone),
+    stopRequired: (primitive) => graph.find(primitive, 'stop')[0]?.optional === false,
     completes: (clone, kind) => graph.find(clone, completionTask[kind]).every((action) => action.runnable),
     onlineNodes: new Set(ws.nodes.filter((node) => node.online && !node.unclean && !ws.fencing.some((fenced) => fenced.node === node)).map((node) => node.name)),
   });

@@ -36,6 +36,10 @@ export interface NotifyInput {
   completes: (clone: SchedClone, kind: Kind) => boolean;
   /** Whether the primitive's (first) stop was already required when fencing was planned, before any ordering made it so. */
   stopRequiredAtFencing: (primitive: SchedPrimitive) => boolean;
+  /** Whether the clone's stop was required when its actions were made (an instance's stop then was, and could run). */
+  stopRequiredAtCreation: (clone: SchedClone) => boolean;
+  /** Whether the primitive's (first) stop is required in the end, runnable or not. */
+  stopRequired: (primitive: SchedPrimitive) => boolean;
 }
 
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -89,15 +93,18 @@ function notifyMeta(clone: SchedClone, primitives: SchedPrimitive[], changes: Ma
 
 /**
  * Who is told at each step: for demotes and stops, the instances active before (less, after
- * a stop, those stopped); for starts and promotes, those meant to be active after, where
- * they are meant to be, even one whose start turns out blocked (as Pacemaker tells them).
- * Before the starts, only those with no start required (one that no quorum blocks is not).
+ * a stop, those whose stop is required, even blocked: Pacemaker tells an instance after
+ * the stops only if it was not to stop); for starts and promotes, those meant to be active
+ * after, where they are meant to be, even one whose start turns out blocked (as Pacemaker
+ * tells them). Before the starts, only those with no start required (one that no quorum
+ * blocks is not).
  */
-function recipients(primitives: SchedPrimitive[], changes: Map<Kind, Entry[]>, requiredStarts: ReadonlySet<string>, kind: Kind, when: 'pre' | 'post'): Entry[] {
+function recipients(primitives: SchedPrimitive[], changes: Map<Kind, Entry[]>, requiredStarts: ReadonlySet<string>, input: NotifyInput, kind: Kind, when: 'pre' | 'post'): Entry[] {
   const key = (entry: Entry) => `${entry.instance}@${entry.node}`;
   const before = primitives.flatMap((primitive) => primitive.runningOn.map((node) => ({ instance: primitive.id, node: node.name })));
   const stopped = new Set((changes.get('stop') ?? []).map(key));
-  const afterStops = before.filter((entry) => !stopped.has(key(entry)));
+  const stopping = new Set(primitives.filter((primitive) => input.stopRequired(primitive)).map((primitive) => primitive.id));
+  const afterStops = before.filter((entry) => !stopped.has(key(entry)) && !stopping.has(entry.instance));
   const intended = primitives.flatMap((primitive) => (primitive.nextRole > RoleRank.Stopped && primitive.assigned ? [{ instance: primitive.id, node: primitive.assigned.name }] : []));
   const notStarting = intended.filter((entry) => !requiredStarts.has(entry.instance));
   const at: Record<Kind, [Entry[], Entry[]]> = {
@@ -153,6 +160,11 @@ export function addNotifications(input: NotifyInput): { actions: PlannedAction[]
       changes.set(kind, [...(changes.get(kind) ?? []), { instance: implied.resource, node: implied.node! }]);
       if (!ofKind.has(kind)) ofKind.set(kind, []);
     }
+    // A stop required when the clone's actions were made is announced beforehand even if
+    // orderings then block every stop (Pacemaker fixes the pre-notification's need then;
+    // unlike a start, promote or demote, a stop may yet be done by fencing, so an empty list
+    // of stops does not call it off).
+    if (input.stopRequiredAtCreation(clone) && !ofKind.has('stop')) ofKind.set('stop', []);
     if (ofKind.size === 0) continue;
     const shared = notifyMeta(clone, primitives, changes, input);
     const fencedStops = input.impliedByFencing.filter((action) => action.task === 'stop' && byId.has(action.resource)).map((action) => ({ instance: action.resource, node: action.node! }));
@@ -171,7 +183,7 @@ export function addNotifications(input: NotifyInput): { actions: PlannedAction[]
       const told = (when: 'pre' | 'post') =>
         // An unmanaged instance (maintenance included) is told nothing: its notify would be
         // optional, as all its actions are. Nor is an offline node (one being fenced, say).
-        recipients(primitives, changes, requiredStarts, kind, when).filter((entry) => byId.get(entry.instance)!.managed && input.onlineNodes.has(entry.node));
+        recipients(primitives, changes, requiredStarts, input, kind, when).filter((entry) => byId.get(entry.instance)!.managed && input.onlineNodes.has(entry.node));
       const pre = told('pre').map((entry) => push(entry, 'pre', shared));
       // A change that cannot complete (a required stop that cannot run, a group instance
       // whose member cannot start) is announced before, never after: Pacemaker's

@@ -438,6 +438,10 @@ function applyReplay(ws: WorkingSet, node: SchedNode, primitive: SchedPrimitive,
   const handleFailure = !node.unclean;
   if (handleFailure) {
     if (replay.fenceNode && ws.options.stonithEnabled) markUnclean(ws, node, `${primitive.id} failed there`);
+    // The recovery's stop is planned as the history is read, before a node in maintenance
+    // leaves the resource unmanaged: on a node that left cleanly it cannot run, and only
+    // fencing the node stops the resource.
+    if (replay.stopPlannedOnRead && !node.online && primitive.managed) markUnclean(ws, node, 'stop is unrunnable');
     if (replay.standbyNode) {
       node.standby = true;
       node.standbyOnFail = true;

@@ -34,7 +34,8 @@ function agreed(testCase: DifferentialCase): Transition {
   const result = compareCase(testCase, caseTimeS);
   assert.ok(!result.skipped, 'crm_simulate ran the case');
   assert.ok(result.match, `tandem and crm_simulate differ:\npacemaker:\n${result.pacemaker.join('\n')}\ntandem:\n${result.tandem.join('\n')}`);
-  return runSimulation(testCase.cib, { nodeUp: [], nodeDown: [], nodeFail: [], standby: [], opInject: testCase.opInject }, caseTimeS).transition;
+  const { nodeUp, nodeDown, nodeFail, opInject } = testCase;
+  return runSimulation(testCase.cib, { nodeUp, nodeDown, nodeFail, standby: [], opInject }, caseTimeS).transition;
 }
 
 test('a stop done by fencing is announced after the fencing to every instance whose stop was optional then, even one that restarts later', () => {
@@ -103,4 +104,69 @@ property cib-bootstrap-options: stonith-enabled=false
   assert.equal(starts('d').length, 3);
   assert.equal(starts('a').length, 1, 'the group starts despite d on every node');
   assert.deepEqual(starts('b'), starts('a'));
+});
+
+const blockedStopCase = (extraBanned: string, ran: Ran[]) =>
+  caseOf(
+    `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+primitive a ocf:pacemaker:Dummy op monitor interval=10s
+primitive b ocf:pacemaker:Dummy meta is-managed=false op monitor interval=10s
+group g a b
+clone cl g meta notify=true
+location ban1 cl -inf: node1
+${extraBanned}
+property cib-bootstrap-options: stonith-enabled=false
+`,
+    ran,
+  );
+
+const dummyRan = (node: string, historyId: string): Ran => ({ node, historyId, operation: 'start', agent: 'ocf:pacemaker:Dummy' });
+
+const notifies = (transition: Transition, type: string, operation: string) =>
+  transition.actions
+    .filter((action) => action.task === 'notify' && action.meta?.notify_type === type && action.meta.notify_operation === operation)
+    .map((action) => `${action.resource}@${action.node}`)
+    .sort();
+
+test('a stop required when the clone is planned is announced before even when the unmanaged member after it blocks it', () => {
+  // a:0 must leave node1, but its group's unmanaged b stops first and cannot: the stop is
+  // blocked, no instance stops at all, and still a:0 hears of the stops beforehand.
+  const transition = agreed(blockedStopCase('', [dummyRan('node1', 'a'), dummyRan('node1', 'b')]));
+  assert.ok(!transition.actions.some((action) => action.task === 'stop'), 'nothing stops');
+  assert.ok(transition.blocked.some((action) => action.task === 'stop' && action.node === 'node1'), 'the stop on node1 is blocked');
+  assert.deepEqual(notifies(transition, 'pre', 'stop'), ['a:0@node1']);
+  assert.deepEqual(notifies(transition, 'post', 'stop'), []);
+});
+
+test('an instance whose stop is required but blocked is told before the stops, not after', () => {
+  const transition = agreed(blockedStopCase('location ban2 cl -inf: node2', [dummyRan('node1', 'a'), dummyRan('node1', 'b'), dummyRan('node2', 'a'), dummyRan('node3', 'a')]));
+  const stoppedOn = transition.actions.filter((action) => action.task === 'stop').map((action) => action.node);
+  assert.deepEqual(stoppedOn, ['node2']);
+  assert.equal(notifies(transition, 'pre', 'stop').length, 3, 'every running instance is told before');
+  assert.deepEqual(notifies(transition, 'post', 'stop').map((told) => told.split('@')[1]), ['node3'], 'only the instance that stays is told after');
+});
+
+const failedInMaintenance = (onFail: string) => ({
+  ...caseOf(
+    `node $id=1 node1
+node $id=2 node2 attributes maintenance=on
+primitive r ocf:pacemaker:Dummy op monitor interval=10s${onFail}
+primitive fencer stonith:fence_dummy
+property cib-bootstrap-options: stonith-enabled=true
+`,
+    [],
+    ['r_monitor_10000@node2=7'],
+  ),
+  nodeDown: ['node2'],
+});
+
+test('a failure to recover by restarting, on a node in maintenance that left cleanly, gets the node fenced: the stop cannot run', () => {
+  // Pacemaker plans the recovery's stop as it reads the history, before the node's
+  // maintenance leaves the resource unmanaged; the node is offline, so only fencing stops it.
+  const restarted = agreed(failedInMaintenance(''));
+  assert.deepEqual(restarted.fencing, [{ node: 'node2', reason: 'stop is unrunnable' }]);
+  const stopped = agreed(failedInMaintenance(' on-fail=stop'));
+  assert.deepEqual(stopped.fencing, [], 'on-fail=stop plans no stop while reading the history');
 });
