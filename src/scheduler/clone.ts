@@ -7,7 +7,6 @@ import {
   assignResource,
   assignToNode,
   colocationMatchScores,
-  currentNode,
   sortNodes,
 } from './assign.js';
 import { canRunResources, mergeWeights } from './colocation.js';
@@ -125,9 +124,10 @@ export function assignClone(ws: WorkingSet, clone: SchedClone, _prefer: SchedNod
   }
   const ordered = [...clone.instances].sort((a, b) => compareInstances(ws, clone, a, b));
   clone.instances = ordered;
+  clone.placementOrder = [...ordered];
   distributeInstances(ws, clone, ordered);
   if (clone.promotable) setInstanceRoles(ws, clone);
-  // Pacemaker sorts copies of its instance list: afterwards they are in instance-number order.
+  // Pacemaker's own list stays as sorted (placementOrder); tandem lists instances by number.
   clone.instances.sort((a, b) => instanceNumber(a) - instanceNumber(b));
   clone.provisional = false;
   clone.allocating = false;
@@ -184,7 +184,7 @@ export function applyColocationWithClone(ws: WorkingSet, dependent: SchedPrimiti
     return;
   }
   // Instance by instance, where a score that leaves no node is rolled back: the order counts.
-  for (const instance of clone.promotionOrder ?? clone.instances) applyColocation(ws, dependent, instance, colocation);
+  for (const instance of clone.placementOrder ?? clone.instances) applyColocation(ws, dependent, instance, colocation);
 }
 
 function excludeNodes(dependent: SchedPrimitive, nodes: SchedNode[], clone: SchedClone, mergeScores: boolean): void {
@@ -199,12 +199,16 @@ function excludeNodes(dependent: SchedPrimitive, nodes: SchedNode[], clone: Sche
   }
 }
 
-/** With interleave, an instance pairs with the other clone's instance on its own node. */
+/**
+ * With interleave, an instance pairs with the other clone's instance on the best node it
+ * may take. Pacemaker ranks those nodes without favouring the one it runs on (so of equal
+ * scores the lower name wins), and an instance left alone after a failure pairs with nothing.
+ */
 function findCompatibleInstance(ws: WorkingSet, dependent: SchedPrimitive, clone: SchedClone): Instance | undefined {
-  const current = currentNode(dependent);
-  const candidates = sortNodes(ws, dependent.allowed, current);
+  const candidates = sortNodes(ws, dependent.allowed, undefined);
+  const pairable = (clone.placementOrder ?? clone.instances).filter((instance) => !allPrimitives(instance).some((primitive) => primitive.blocked));
   for (const candidate of candidates) {
-    const instance = clone.instances.find((other) => instanceLocation(other) === candidate.node);
+    const instance = pairable.find((other) => instanceLocation(other) === candidate.node);
     if (instance) return instance;
   }
   return undefined;

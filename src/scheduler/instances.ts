@@ -42,6 +42,11 @@ export function instanceFailed(instance: Instance): boolean {
   return allPrimitives(instance).some((primitive) => primitive.failed);
 }
 
+/** On how many nodes Pacemaker counts an instance active (a group's listing may repeat a node). */
+function activeCount(instance: Instance): number {
+  return instance.kind === 'primitive' ? instance.runningOn.length : instance.activeListing.length;
+}
+
 /** Whether the instance's own scores (a group's, not its members') allow the node. */
 function allowedOn(instance: Instance, node: SchedNode | undefined): boolean {
   if (!node) return true;
@@ -53,7 +58,9 @@ function allowedOn(instance: Instance, node: SchedNode | undefined): boolean {
 export function compareInstances(ws: WorkingSet, clone: SchedClone, a: Instance, b: Instance): number {
   const nodesA = instanceNodes(a);
   const nodesB = instanceNodes(b);
-  if (nodesA.length > 0 && nodesB.length > 0 && nodesA.length !== nodesB.length) return nodesA.length - nodesB.length;
+  const activeA = activeCount(a);
+  const activeB = activeCount(b);
+  if (activeA > 0 && activeB > 0 && activeA !== activeB) return activeA - activeB;
   let nodeA = nodesA[0];
   let nodeB = nodesB[0];
   const canA = allowedOn(a, nodeA);
@@ -79,12 +86,21 @@ export function compareInstances(ws: WorkingSet, clone: SchedClone, a: Instance,
 }
 
 /**
+ * A node's own weight before any resource's scores: Pacemaker takes a node that is offline
+ * or shutting down out of contention with -INFINITY, so an instance whose current node is
+ * such a node scores -INFINITY there whatever the colocations add.
+ */
+function contentionWeight(node: SchedNode): number {
+  return !node.online || node.shutdown ? -INFINITY : 0;
+}
+
+/**
  * The score the clone's colocations give an instance's current node (cmp_instance_by_colocation):
  * the preferences of what the clone is colocated with, and the non-negative ones of what is
  * colocated with it, folded into that one node's score.
  */
 function colocatedScoreHere(ws: WorkingSet, clone: SchedClone, node: SchedNode): number {
-  let table: NodeScores = new Map([[node.name, 0]]);
+  let table: NodeScores = new Map([[node.name, contentionWeight(node)]]);
   for (const colocation of clone.colocationsAsDependent) {
     table = mergeWeights(ws, colocation.primary, table, colocation.nodeAttribute, colocation.score / INFINITY, {});
   }

@@ -165,7 +165,7 @@ export function setInstanceRoles(ws: WorkingSet, clone: SchedClone): void {
     return compareInstances(ws, clone, a, b);
   });
   clone.instances = order;
-  clone.promotionOrder = [...order];
+  clone.placementOrder = [...order];
   const promotedPerNode = new Map<string, number>();
   let promoted = 0;
   for (const instance of order) {

@@ -106,6 +106,12 @@ export interface SchedGroup {
   definition: Group;
   parent: SchedClone | undefined;
   children: SchedPrimitive[];
+  /**
+   * Where history shows its members active, listed as Pacemaker lists them for the group:
+   * once per node for managed members, but once per member for unmanaged ones (on an online
+   * node), so a group with a blocked member can count as active on more nodes than it is.
+   */
+  activeListing: SchedNode[];
   meta: Record<string, string>;
   priority: number;
   targetRole: RoleRank;
@@ -134,11 +140,11 @@ export interface SchedClone {
   /** Instances beyond clone-max found active in history: never placed, only stopped. */
   orphans: Set<SchedPrimitive | SchedGroup>;
   /**
-   * A promotable clone's instances in the order choosing promotions sorted them: what is
-   * placed relative to the clone afterwards meets them in this order (instances stay listed
-   * by number for everything else).
+   * The instances in the order Pacemaker last sorted its own list of them: for assignment,
+   * then (promotable) for choosing promotions. What is placed relative to the clone
+   * afterwards meets them in this order (instances stay listed by number for everything else).
    */
-  promotionOrder: Array<SchedPrimitive | SchedGroup> | undefined;
+  placementOrder: Array<SchedPrimitive | SchedGroup> | undefined;
   meta: Record<string, string>;
   priority: number;
   targetRole: RoleRank;

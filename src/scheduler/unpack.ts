@@ -193,6 +193,7 @@ function makeGroup(definition: Group, id: string, suffix: string, parent: SchedC
     definition,
     parent,
     children: [],
+    activeListing: [],
     meta,
     ...commonSettings(meta),
     allowed: new Map(),
@@ -229,7 +230,7 @@ function makeClone(definition: Clone, ws: WorkingSet, sources: MetaSources): Sch
     ordered: isTrue(meta.ordered),
     instances: [],
     orphans: new Set(),
-    promotionOrder: undefined,
+    placementOrder: undefined,
     meta,
     ...commonSettings(meta),
     allowed: new Map(),
@@ -457,9 +458,20 @@ function applyReplay(ws: WorkingSet, node: SchedNode, primitive: SchedPrimitive,
   if (node.maintenance) primitive.maintenance = true;
   if (blocked) primitive.blocked = true;
   if (!primitive.managed) addLocation(primitive, node, INFINITY, 'not managed: it stays where it runs');
+  listActiveInGroup(primitive, node);
   if (replay.role > primitive.role) primitive.role = replay.role;
   if (handleFailure && replay.failed) primitive.failed = true;
   if (replay.startPending) primitive.startPending = true;
+}
+
+/**
+ * Pacemaker lists a managed member's node for its group once, but appends an unmanaged
+ * member's node (on an online node) however often it is there already.
+ */
+function listActiveInGroup(primitive: SchedPrimitive, node: SchedNode): void {
+  const group = primitive.parent?.kind === 'group' ? primitive.parent : undefined;
+  if (!group) return;
+  if (primitive.managed ? !group.activeListing.includes(node) : node.online) group.activeListing.push(node);
 }
 
 /**

@@ -19,7 +19,7 @@ interface Ran {
 
 let callId = 1;
 
-function caseOf(crm: string, ran: Ran[], opInject: string[] = [], transient: Record<string, Record<string, string>> = {}): DifferentialCase {
+function caseOf(crm: string, ran: Ran[], opInject: string[] = [], transient: Record<string, Record<string, string>> = {}, nodeFail: string[] = []): DifferentialCase {
   const cib = parseCibText(crm, 'case.crm').cib;
   cib.haveQuorum = true;
   cib.status.nodes = cib.configuration.nodes.map(({ id, uname }) => ({ id, uname, inCluster: true, controllerOnline: true, join: 'member', expected: 'member', transientAttributes: { ...transient[uname] }, resources: [], extra: {} }));
@@ -27,7 +27,7 @@ function caseOf(crm: string, ran: Ran[], opInject: string[] = [], transient: Rec
     const [klass, provider, type] = agent.split(':') as [string, string, string];
     cib.status.nodes.find((state) => state.uname === node)!.resources.push({ id: historyId, class: klass, provider, type, ops: [historyRecord(historyId, operation, 0, callId++)], extra: {} });
   }
-  return { seed: 0, cib, nodeUp: [], nodeDown: [], nodeFail: [], opInject };
+  return { seed: 0, cib, nodeUp: [], nodeDown: [], nodeFail, opInject };
 }
 
 function agreed(testCase: DifferentialCase): Transition {
@@ -37,6 +37,17 @@ function agreed(testCase: DifferentialCase): Transition {
   const { nodeUp, nodeDown, nodeFail, opInject } = testCase;
   return runSimulation(testCase.cib, { nodeUp, nodeDown, nodeFail, standby: [], opInject }, caseTimeS).transition;
 }
+
+/** Where each instance of a primitive is started or promoted: { 'd:0': 'node2', ... }. */
+function wherePlaced(transition: Transition, id: string, task: 'start' | 'promote' = 'start'): Record<string, string> {
+  const placed: Record<string, string> = {};
+  for (const action of transition.actions) {
+    if (action.task === task && action.resource.startsWith(`${id}:`) && action.node !== undefined) placed[action.resource] = action.node;
+  }
+  return placed;
+}
+
+const dummy = 'ocf:pacemaker:Dummy';
 
 test('a stop done by fencing is announced after the fencing to every instance whose stop was optional then, even one that restarts later', () => {
   const transition = agreed(
@@ -169,4 +180,133 @@ test('a failure to recover by restarting, on a node in maintenance that left cle
   assert.deepEqual(restarted.fencing, [{ node: 'node2', reason: 'stop is unrunnable' }]);
   const stopped = agreed(failedInMaintenance(' on-fail=stop'));
   assert.deepEqual(stopped.fencing, [], 'on-fail=stop plans no stop while reading the history');
+});
+
+test('an instance whose node failed is placed after one on a standby node: Pacemaker scores an offline current node -INFINITY when ordering instances', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+node $id=4 node4 attributes standby=on
+primitive d ocf:pacemaker:Dummy meta resource-stickiness=100 op monitor interval=10s
+clone cd d
+primitive fencer stonith:fence_dummy
+property cib-bootstrap-options: stonith-enabled=true
+`,
+      [
+        { node: 'node3', historyId: 'd', operation: 'start', agent: dummy },
+        { node: 'node4', historyId: 'd', operation: 'start', agent: dummy },
+      ],
+      [],
+      {},
+      ['node3'],
+    ),
+  );
+  assert.deepEqual(wherePlaced(transition, 'd'), { 'd:1': 'node1', 'd:0': 'node2' }, 'the instance from the standby node takes node1 first');
+});
+
+test('what is colocated with a clone meets its instances in the order they were assigned, so that order decides which score is rolled back', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2 attributes standby=on
+node $id=3 node3
+node $id=4 node4
+node $id=5 node5
+primitive a ocf:pacemaker:Dummy op monitor interval=10s
+clone ca a
+primitive b ocf:pacemaker:Dummy op monitor interval=10s
+clone cb b
+colocation apart -100: ca cb
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [
+        { node: 'node2', historyId: 'b', operation: 'start', agent: dummy },
+        { node: 'node4', historyId: 'b', operation: 'start', agent: dummy },
+        { node: 'node5', historyId: 'b', operation: 'start', agent: dummy },
+        { node: 'node4', historyId: 'a', operation: 'start', agent: dummy },
+        { node: 'node5', historyId: 'a', operation: 'start', agent: dummy },
+      ],
+    ),
+  );
+  // b:0 (on standby node2) is assigned after b:1 and b:2: a:1 meets b on node1 last, where
+  // -100 would leave it no node of score 0 or more, so node1 keeps 0 and a:1 moves there.
+  assert.deepEqual(wherePlaced(transition, 'a'), { 'a:0': 'node3', 'a:1': 'node1', 'a:2': 'node5', 'a:3': 'node4' });
+});
+
+test('a cloned group with a blocked member counts as active twice on its node, so the instance running cleanly is assigned before it', () => {
+  const stateful = 'ocf:pacemaker:Stateful';
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+node $id=4 node4
+primitive a ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+primitive b ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+group g a b
+clone cg g meta promotable=true
+property cib-bootstrap-options: stonith-enabled=false
+rsc_defaults rsc-options: resource-stickiness=100
+`,
+      [
+        { node: 'node1', historyId: 'a', operation: 'start', agent: stateful },
+        { node: 'node1', historyId: 'b', operation: 'start', agent: stateful },
+        { node: 'node2', historyId: 'a', operation: 'start', agent: stateful },
+      ],
+      ['b_stop_0@node2=1'],
+      { node1: { 'master-a': '10', 'master-b': '10' }, node2: { 'master-a': '100', 'master-b': '100' } },
+    ),
+  );
+  assert.deepEqual(wherePlaced(transition, 'a', 'promote'), { 'a:3': 'node2' });
+  assert.equal(wherePlaced(transition, 'a')['a:2'], 'node4');
+});
+
+test('an interleaved instance pairs with the other clone on its best node without favouring the node it runs on', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+node $id=4 node4
+primitive a ocf:pacemaker:Dummy op monitor interval=10s
+clone ca a meta interleave=true
+primitive d ocf:pacemaker:Dummy op monitor interval=10s
+clone cd d
+location prefer ca INFINITY: node3
+colocation with INFINITY: ca cd
+property cib-bootstrap-options: stonith-enabled=false
+rsc_defaults rsc-options: resource-stickiness=INFINITY
+`,
+      [{ node: 'node4', historyId: 'a', operation: 'start', agent: dummy }],
+    ),
+  );
+  // node3 and node4 both score INFINITY for a:0; it pairs with d on node3, the lower name.
+  assert.equal(wherePlaced(transition, 'a')['a:0'], 'node3');
+});
+
+test('an interleaved instance does not pair with an instance left blocked by its failure', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+primitive a ocf:pacemaker:Dummy op monitor interval=10s
+clone ca a meta interleave=true
+primitive d ocf:pacemaker:Dummy op monitor interval=10s on-fail=block
+clone cd d
+colocation with INFINITY: ca cd
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [
+        { node: 'node1', historyId: 'd', operation: 'start', agent: dummy },
+        { node: 'node1', historyId: 'a', operation: 'start', agent: dummy },
+        { node: 'node2', historyId: 'd', operation: 'start', agent: dummy },
+        { node: 'node2', historyId: 'a', operation: 'start', agent: dummy },
+      ],
+      ['d_monitor_10000@node1=1'],
+    ),
+  );
+  assert.deepEqual(wherePlaced(transition, 'a'), { 'a:0': 'node3' }, 'a:0 leaves node1, where d is blocked');
 });
