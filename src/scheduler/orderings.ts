@@ -158,7 +158,9 @@ function inhibit(graph: ActionGraph, instance: SchedPrimitive | SchedGroup): voi
  * to the members). An interleaved clone started or promoted after another clone instead
  * follows, instance by instance, the other clone's instance on its node: an instance whose
  * partner will not start (or promote) cannot either; with no partner there at all, a
- * mandatory ordering keeps it from being active.
+ * mandatory ordering keeps it from being active. A partner that is a group is followed at
+ * its completion (running, promoted), which no member can reach when one cannot act: as
+ * Pacemaker maps the clone's completion to its instances', not to their start or promote.
  */
 function orderedPairs(graph: ActionGraph, first: SchedResource, firstTask: ActionName, then: SchedResource, thenTask: ActionName, flags: number): Array<[SchedAction, SchedAction]> {
   const pairs = (firsts: readonly SchedAction[], thens: readonly SchedAction[]) => firsts.flatMap((a) => thens.map((b): [SchedAction, SchedAction] => [a, b]));
@@ -176,7 +178,7 @@ function orderedPairs(graph: ActionGraph, first: SchedResource, firstTask: Actio
       if (mandatory) inhibit(graph, instance);
       return [];
     }
-    const partnerActions = partner.kind === 'primitive' ? primitiveActions(graph, partner, firstTask) : graph.find(partner, firstTask);
+    const partnerActions = firstActions(graph, partner, firstTask);
     return pairs(partnerActions, instanceActions(instance));
   });
 }

@@ -104,3 +104,26 @@ property cib-bootstrap-options: stonith-enabled=false
   assert.equal(starts('a').length, 1, 'the group starts despite d on every node');
   assert.deepEqual(starts('b'), starts('a'));
 });
+
+test('an interleaved clone ordered after a promotable cloned group waits on its partner group being promoted, which cannot be when nothing promotes', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive d ocf:pacemaker:Dummy op monitor interval=10s
+clone cd d meta interleave=true
+primitive a ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+primitive b ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+group g a b
+clone ms g meta promotable=true
+order o Mandatory: ms:promote cd:start symmetrical=false
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [],
+    ),
+  );
+  const started = (id: string) => transition.actions.filter((action) => action.task === 'start' && action.resource.startsWith(`${id}:`));
+  assert.equal(started('a').length, 2, 'the group starts, unpromoted');
+  assert.equal(started('d').length, 0, 'd waits on a promotion that never comes');
+  assert.ok(!transition.actions.some((action) => action.task === 'promote'));
+});
