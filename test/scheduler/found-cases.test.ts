@@ -127,3 +127,25 @@ property cib-bootstrap-options: stonith-enabled=false
   assert.equal(started('d').length, 0, 'd waits on a promotion that never comes');
   assert.ok(!transition.actions.some((action) => action.task === 'promote'));
 });
+
+test('members after an unmanaged group member take the group\'s mandatory colocations themselves: they cannot follow it away from their primary', () => {
+  const crm = (group: string) => `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+primitive a ocf:pacemaker:Dummy meta is-managed=false op monitor interval=10s
+primitive b ocf:pacemaker:Dummy op monitor interval=10s
+primitive c ocf:pacemaker:Dummy op monitor interval=10s
+group g a b c
+${group}
+primitive p ocf:pacemaker:Dummy op monitor interval=10s
+location p-not-on-1 p -INFINITY: node1
+property cib-bootstrap-options: stonith-enabled=false
+`;
+  const ran = [{ node: 'node1', historyId: 'a', operation: 'start', agent: 'ocf:pacemaker:Dummy' }];
+  for (const [shape, colocation] of [['plain', 'colocation with-p INFINITY: g p'], ['cloned', 'clone cg g meta clone-max=2\ncolocation with-p INFINITY: cg p']] as const) {
+    const transition = agreed(caseOf(crm(colocation), ran));
+    assert.ok(transition.actions.some((action) => action.task === 'start' && action.resource === 'p' && action.node !== 'node1'), `${shape}: p starts away from a`);
+    const members = transition.actions.filter((action) => action.task === 'start' && /^[bc](:|$)/.test(action.resource));
+    assert.deepEqual(members.filter((action) => action.node === 'node1'), [], `${shape}: b and c do not join a on node1, away from p`);
+  }
+});
