@@ -36,12 +36,17 @@ export interface Ordering {
   then: SchedAction;
   flags: number;
   /**
-   * A configured ordering whose first is a group's or clone's completion (running,
-   * stopped ...): Pacemaker keeps it under the collective's own action (start, stop ...)
-   * until it first meets it, then orders the completion instead, as the newest ordering of
-   * both actions, and applies it only from then on.
+   * An ordering after a group's or clone's own action (start, stop ...) that really waits
+   * for its completion (running, stopped ...): Pacemaker keeps it as made until it first
+   * meets it from its "then" side, then orders the completion instead, as the newest
+   * ordering of both, and applies only that one from then on (action_for_ordering).
    */
-  remapPending?: boolean;
+  remapTo?: SchedAction;
+  /**
+   * Met and remapped: it applies nothing any more, but a change of its "first" still walks
+   * its "then" again, as Pacemaker's disabled ordering stays in the action's lists.
+   */
+  disabled?: boolean;
 }
 
 export class ActionGraph {
@@ -92,26 +97,33 @@ export class ActionGraph {
     return action;
   }
 
-  /** Makes an ordering the newest of both its actions (where Pacemaker's remapped one lands). */
-  moveToFront(ordering: Ordering): void {
-    for (const list of [this.orderingsAfter.get(ordering.first), this.orderingsBefore.get(ordering.then)]) {
-      if (!list) continue;
-      const at = list.indexOf(ordering);
-      if (at > 0) list.unshift(...list.splice(at, 1));
-    }
+  /**
+   * Meets an ordering to be remapped: orders its completion instead (as the newest ordering
+   * of both actions) and disables it. True when that is a new ordering.
+   */
+  remap(ordering: Ordering): boolean {
+    const completion = ordering.remapTo!;
+    ordering.remapTo = undefined;
+    ordering.disabled = true;
+    return this.order(completion, ordering.then, ordering.flags);
   }
 
-  order(first: SchedAction, then: SchedAction, flags: number, remapPending = false): void {
-    if (first === then) return;
+  /**
+   * Orders two actions (unless already ordered with a flag in common), as the newest
+   * ordering of both; true when it is new.
+   */
+  order(first: SchedAction, then: SchedAction, flags: number, remapTo?: SchedAction): boolean {
+    if (first === then) return false;
     const after = this.orderingsAfter.get(first) ?? [];
-    if (after.some((existing) => existing.then === then && (existing.flags & flags) !== 0)) return;
-    const ordering: Ordering = remapPending ? { first, then, flags, remapPending } : { first, then, flags };
+    if (after.some((existing) => existing.then === then && !existing.disabled && (existing.flags & flags) !== 0)) return false;
+    const ordering: Ordering = remapTo ? { first, then, flags, remapTo } : { first, then, flags };
     this.orderings.push(ordering);
     after.unshift(ordering);
     this.orderingsAfter.set(first, after);
     const before = this.orderingsBefore.get(then) ?? [];
     before.unshift(ordering);
     this.orderingsBefore.set(then, before);
+    return true;
   }
 }
 

@@ -221,6 +221,20 @@ export function assignPrimitive(ws: WorkingSet, primitive: SchedPrimitive, prefe
   return primitive.assigned;
 }
 
+/**
+ * A member placed after an unmanaged one no longer follows the group through the chain of
+ * members (the unmanaged one stays where it is, wherever the group must go): it takes the
+ * group's mandatory colocations itself, as Pacemaker's expand_group_colocations does.
+ */
+function bindMembersAfterUnmanaged(group: SchedGroup): void {
+  const mandatory = group.colocationsAsDependent.filter((colocation) => colocation.score === INFINITY);
+  let afterUnmanaged = group.children[0]?.managed === false;
+  for (const member of group.children.slice(1)) {
+    if (afterUnmanaged) for (const colocation of mandatory) member.colocationsAsDependent.unshift(colocation);
+    else if (!member.managed) afterUnmanaged = true;
+  }
+}
+
 export function assignGroup(ws: WorkingSet, group: SchedGroup, prefer: SchedNode | undefined): void {
   if (group.parent && !group.parent.allocating) {
     assignResource(ws, group.parent, prefer);
@@ -236,6 +250,7 @@ export function assignGroup(ws: WorkingSet, group: SchedGroup, prefer: SchedNode
   group.allocating = true;
   // The group's own colocations act through its first and last members.
   first.colocationsAsDependent.push(...group.colocationsAsDependent);
+  bindMembersAfterUnmanaged(group);
   group.colocationsAsDependent = [];
   last.colocationsAsPrimary.push(...group.colocationsAsPrimary);
   group.colocationsAsPrimary = [];

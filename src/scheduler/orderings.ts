@@ -81,6 +81,23 @@ function groupInternal(graph: ActionGraph, group: SchedGroup): void {
   }
 }
 
+/**
+ * Orders what follows a clone instance's action. A group instance stands for its members
+ * by its completion (running, stopped ...), which Pacemaker reaches only when it first
+ * meets the ordering under the group's own action (action_for_ordering): the ordering is
+ * then made anew, as the newest of both actions, and what follows is walked again.
+ */
+function orderAfterInstance(graph: ActionGraph, instance: SchedPrimitive | SchedGroup, task: ActionName, then: SchedResource, thenTask: Task, flags: number): void {
+  if (instance.kind === 'primitive') {
+    orderResources(graph, instance, task, then, thenTask, flags);
+    return;
+  }
+  const completion = graph.find(instance, completionTask[task])[0];
+  for (const first of graph.find(instance, task)) {
+    for (const next of graph.find(then, thenTask)) graph.order(first, next, flags, completion);
+  }
+}
+
 /** A clone's pseudo-actions stand for its instances; an ordered clone's instances go one by one (clone_internal_constraints). */
 function cloneInternal(graph: ActionGraph, clone: SchedClone): void {
   orderResources(graph, clone, 'stopped', clone, 'start', Flag.optional);
@@ -93,11 +110,11 @@ function cloneInternal(graph: ActionGraph, clone: SchedClone): void {
   let previous: SchedPrimitive | SchedGroup | undefined;
   for (const instance of clone.instances) {
     orderResources(graph, clone, 'start', instance, 'start', Flag.runnableLeft);
-    orderResources(graph, instance, 'start', clone, 'running', 0);
-    if (clone.ordered && previous) orderResources(graph, previous, 'start', instance, 'start', Flag.optional);
+    orderAfterInstance(graph, instance, 'start', clone, 'running', 0);
+    if (clone.ordered && previous) orderAfterInstance(graph, previous, 'start', instance, 'start', Flag.optional);
     orderResources(graph, clone, 'stop', instance, 'stop', 0);
-    orderResources(graph, instance, 'stop', clone, 'stopped', 0);
-    if (clone.ordered && previous) orderResources(graph, instance, 'stop', previous, 'stop', Flag.optional);
+    orderAfterInstance(graph, instance, 'stop', clone, 'stopped', 0);
+    if (clone.ordered && previous) orderAfterInstance(graph, instance, 'stop', previous, 'stop', Flag.optional);
     previous = instance;
   }
   if (clone.promotable) promotableInternal(graph, clone);
@@ -111,13 +128,27 @@ function promotableInternal(graph: ActionGraph, clone: SchedClone): void {
   for (const instance of clone.instances) {
     orderResources(graph, instance, 'demote', instance, 'promote', Flag.optional);
     orderResources(graph, clone, 'promote', instance, 'promote', Flag.optional);
-    orderResources(graph, instance, 'promote', clone, 'promoted', Flag.optional);
-    if (clone.ordered && previous) orderResources(graph, previous, 'promote', instance, 'promote', Flag.optional);
+    orderAfterInstance(graph, instance, 'promote', clone, 'promoted', Flag.optional);
+    if (clone.ordered && previous) orderAfterInstance(graph, previous, 'promote', instance, 'promote', Flag.optional);
     orderResources(graph, clone, 'demote', instance, 'demote', 0);
-    orderResources(graph, instance, 'demote', clone, 'demoted', 0);
-    if (clone.ordered && previous) orderResources(graph, instance, 'demote', previous, 'demote', Flag.optional);
+    orderAfterInstance(graph, instance, 'demote', clone, 'demoted', 0);
+    if (clone.ordered && previous) orderAfterInstance(graph, instance, 'demote', previous, 'demote', Flag.optional);
     previous = instance;
   }
+}
+
+/** The task a collective's completion pseudo-action completes: running is start's, and so on. */
+const completedTask: Partial<Record<Task, ActionName>> = { running: 'start', stopped: 'stop', promoted: 'promote', demoted: 'demote' };
+
+/**
+ * Orders a pair, where "first" may be a collective's completion: Pacemaker's ordering is
+ * then made with the collective's own action and remapped when first met (action_for_ordering).
+ */
+function orderPair(graph: ActionGraph, first: SchedAction, then: SchedAction, flags: number): void {
+  const own = completedTask[first.task];
+  const placeholder = own && remapped(first, then) ? graph.find(first.resource, own)[0] : undefined;
+  if (placeholder) graph.order(placeholder, then, flags, first);
+  else graph.order(first, then, flags);
 }
 
 /** Whether Pacemaker reaches "first" by remapping a collective's action to its completion (action_for_ordering). */
@@ -158,7 +189,9 @@ function inhibit(graph: ActionGraph, instance: SchedPrimitive | SchedGroup): voi
  * to the members). An interleaved clone started or promoted after another clone instead
  * follows, instance by instance, the other clone's instance on its node: an instance whose
  * partner will not start (or promote) cannot either; with no partner there at all, a
- * mandatory ordering keeps it from being active.
+ * mandatory ordering keeps it from being active. A partner that is a group is followed at
+ * its completion (running, promoted), which no member can reach when one cannot act: as
+ * Pacemaker maps the clone's completion to its instances', not to their start or promote.
  */
 function orderedPairs(graph: ActionGraph, first: SchedResource, firstTask: ActionName, then: SchedResource, thenTask: ActionName, flags: number): Array<[SchedAction, SchedAction]> {
   const pairs = (firsts: readonly SchedAction[], thens: readonly SchedAction[]) => firsts.flatMap((a) => thens.map((b): [SchedAction, SchedAction] => [a, b]));
@@ -176,7 +209,7 @@ function orderedPairs(graph: ActionGraph, first: SchedResource, firstTask: Actio
       if (mandatory) inhibit(graph, instance);
       return [];
     }
-    const partnerActions = partner.kind === 'primitive' ? primitiveActions(graph, partner, firstTask) : graph.find(partner, firstTask);
+    const partnerActions = firstActions(graph, partner, firstTask);
     return pairs(partnerActions, instanceActions(instance));
   });
 }
@@ -200,10 +233,10 @@ function addOrder(ws: WorkingSet, graph: ActionGraph, kind: string, symmetrical:
   const then = ws.byId.get(thenId);
   if (!first || !then || first === then) return;
   const forward = flagsFor(kind, firstTask, symmetrical ? 'symmetric' : 'asymmetric');
-  for (const [a, b] of orderedPairs(graph, first, firstTask, then, thenTask, forward)) graph.order(a, b, forward, remapped(a, b));
+  for (const [a, b] of orderedPairs(graph, first, firstTask, then, thenTask, forward)) orderPair(graph, a, b, forward);
   if (symmetrical) {
     const backward = flagsFor(kind, inverse[thenTask], 'inverse');
-    for (const [a, b] of orderedPairs(graph, then, inverse[thenTask], first, inverse[firstTask], backward)) graph.order(a, b, backward, remapped(a, b));
+    for (const [a, b] of orderedPairs(graph, then, inverse[thenTask], first, inverse[firstTask], backward)) orderPair(graph, a, b, backward);
   }
 }
 

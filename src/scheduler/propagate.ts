@@ -76,12 +76,11 @@ export class Propagation {
   /** Applies every ordering where the action is "then", and what its changes imply. */
   private update(then: SchedAction): void {
     let thenChanged = false;
-    // A copy: meeting a remapped ordering moves it to the front, to be applied on the next walk.
+    // A copy: meeting an ordering to be remapped makes a new one, to be applied on the next walk.
     for (const ordering of [...this.graph.before(then)]) {
-      if (ordering.remapPending) {
-        ordering.remapPending = false;
-        this.graph.moveToFront(ordering);
-        thenChanged = true;
+      if (ordering.disabled) continue;
+      if (ordering.remapTo) {
+        thenChanged = this.graph.remap(ordering) || thenChanged;
         continue;
       }
       const first = ordering.first;

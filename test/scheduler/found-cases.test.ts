@@ -310,3 +310,100 @@ property cib-bootstrap-options: stonith-enabled=false
   );
   assert.deepEqual(wherePlaced(transition, 'a'), { 'a:0': 'node3' }, 'a:0 leaves node1, where d is blocked');
 });
+
+test('an interleaved clone ordered after a promotable cloned group waits on its partner group being promoted, which cannot be when nothing promotes', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive d ocf:pacemaker:Dummy op monitor interval=10s
+clone cd d meta interleave=true
+primitive a ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+primitive b ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+group g a b
+clone ms g meta promotable=true
+order o Mandatory: ms:promote cd:start symmetrical=false
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [],
+    ),
+  );
+  const started = (id: string) => transition.actions.filter((action) => action.task === 'start' && action.resource.startsWith(`${id}:`));
+  assert.equal(started('a').length, 2, 'the group starts, unpromoted');
+  assert.equal(started('d').length, 0, 'd waits on a promotion that never comes');
+  assert.ok(!transition.actions.some((action) => action.task === 'promote'));
+});
+
+test('members after an unmanaged group member take the group\'s mandatory colocations themselves: they cannot follow it away from their primary', () => {
+  const crm = (group: string) => `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+primitive a ocf:pacemaker:Dummy meta is-managed=false op monitor interval=10s
+primitive b ocf:pacemaker:Dummy op monitor interval=10s
+primitive c ocf:pacemaker:Dummy op monitor interval=10s
+group g a b c
+${group}
+primitive p ocf:pacemaker:Dummy op monitor interval=10s
+location p-not-on-1 p -INFINITY: node1
+property cib-bootstrap-options: stonith-enabled=false
+`;
+  const ran = [{ node: 'node1', historyId: 'a', operation: 'start', agent: 'ocf:pacemaker:Dummy' }];
+  for (const [shape, colocation] of [['plain', 'colocation with-p INFINITY: g p'], ['cloned', 'clone cg g meta clone-max=2\ncolocation with-p INFINITY: cg p']] as const) {
+    const transition = agreed(caseOf(crm(colocation), ran));
+    assert.ok(transition.actions.some((action) => action.task === 'start' && action.resource === 'p' && action.node !== 'node1'), `${shape}: p starts away from a`);
+    const members = transition.actions.filter((action) => action.task === 'start' && /^[bc](:|$)/.test(action.resource));
+    assert.deepEqual(members.filter((action) => action.node === 'node1'), [], `${shape}: b and c do not join a on node1, away from p`);
+  }
+});
+
+test('an ordering after a cloned group instance waits on its completion, met first as made: the restart a failed member forces on the next one is required by its own stop, with no reason given', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+primitive a ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+primitive b ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+primitive c ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+group g a b c
+clone ms g meta promotable=true ordered=true promoted-node-max=2
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [
+        { node: 'node1', historyId: 'a', operation: 'promote', agent: 'ocf:pacemaker:Stateful' },
+        { node: 'node1', historyId: 'b', operation: 'promote', agent: 'ocf:pacemaker:Stateful' },
+      ],
+      ['a_monitor_10000@node1=1'],
+    ),
+  );
+  const line = transition.summary.find((item) => item.resource.startsWith('b:') && item.from === 'node1');
+  assert.equal(line?.change, 'Restart');
+  assert.equal(line?.reason, undefined, 'no reason: b restarts because it stops');
+});
+
+test('an ordered cloned group walks the next instance again when one changes, as its disabled ordering stays: a member restarted within its group is required by the member before it', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+primitive a ocf:pacemaker:Dummy op monitor interval=10s
+primitive b ocf:pacemaker:Dummy op monitor interval=10s
+primitive c ocf:pacemaker:Dummy op monitor interval=10s
+group g a b c
+clone cg g meta interleave=true ordered=true
+primitive p ocf:pacemaker:Dummy op monitor interval=10s
+order p-first Mandatory: p:start cg:start
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [
+        { node: 'node1', historyId: 'c', operation: 'start', agent: 'ocf:pacemaker:Dummy' },
+        { node: 'node3', historyId: 'c', operation: 'start', agent: 'ocf:pacemaker:Dummy' },
+      ],
+    ),
+  );
+  // The first instance's members are reached from p's start through the clone's; walking
+  // what follows that instance's start meets the next instance's, whose own b comes first.
+  const reasons = transition.summary.filter((item) => item.change === 'Restart' && item.resource.startsWith('c:')).map((item) => item.reason);
+  assert.deepEqual(reasons, ['due to required p start', 'due to required b:1 start']);
+});
