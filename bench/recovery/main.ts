@@ -68,7 +68,7 @@ async function bench(): Promise<void> {
 
     const downtimes: number[] = [];
     for (let run = 0; run < runs; run += 1) {
-      const pid = Number(readFileSync(join(dataDir, 'run', 'web.pid'), 'utf8'));
+      const pid = Number.parseInt(readFileSync(join(dataDir, 'run', 'web.pid'), 'utf8'), 10);
       const killed = performance.now();
       process.kill(pid, 'SIGKILL');
       const back = await until(() => answers(port), runLimitMs);

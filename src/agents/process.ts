@@ -1,7 +1,9 @@
 // The built-in `tandem:process` agent: runs a command and supervises it. Its process
-// group's pid is kept in a pidfile so a restarted daemon finds it again; when a process
-// this daemon started exits without being asked to, `onUnexpectedExit` is called at once,
-// so recovery does not wait for the next monitor. With check_url or check_port, its monitor
+// group's pid (with its start time, so a reused pid is not mistaken for it) is kept in a
+// pidfile so a restarted daemon finds it again; when the process exits without being asked
+// to, `onUnexpectedExit` is called at once, so recovery does not wait for the next monitor:
+// for a process this daemon started, from its exit event; for one a previous daemon started
+// and this one found running, from a check of its pid every `adoptedPollMs`. With check_url or check_port, its monitor
 // also asks the service (as ocf:heartbeat:apache's statusurl does): a live process that
 // does not answer has failed, and is recovered.
 
@@ -10,10 +12,12 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } f
 import { join } from 'node:path';
 import { OcfRc } from '../model/status.js';
 import { httpAnswers, tcpAccepts } from './checks.js';
+import { identify, stillRunning, type ProcessIdentity } from './process-identity.js';
 import { builtinMetadata } from './metadata.js';
 import type { AgentCall, AgentResult } from './ocf.js';
 
 const pollMs = 20;
+const adoptedPollMs = 100;
 
 export const processMetadata = builtinMetadata('process', 'Runs and supervises a command', 'Starts a command (through /bin/sh -c), keeps its pid, notices its exit at once, and stops its whole process group.', [
   { name: 'command', required: true, type: 'string', description: 'The command line to run' },
@@ -52,11 +56,22 @@ function alive(pid: number): boolean {
   }
 }
 
+/** "PID START_TICKS", or just "PID" as earlier versions wrote it. */
+function readIdentity(text: string): ProcessIdentity | undefined {
+  const [pid, startTicks] = text.trim().split(/\s+/).map((field) => Number.parseInt(field, 10));
+  if (pid === undefined || !Number.isInteger(pid) || pid <= 0) return undefined;
+  return { pid, startTicks: startTicks !== undefined && Number.isInteger(startTicks) ? startTicks : undefined };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class ProcessAgent {
   /** Instances this daemon is stopping on purpose: their exit is not a failure. */
   private readonly stopping = new Set<string>();
+  /** Instances whose process this daemon started: their exit event tells of their end. */
+  private readonly ownChildren = new Set<string>();
+  /** Instances found running, started by an earlier daemon: their pid is checked until they end. */
+  private readonly adopted = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly runDir: string,
@@ -71,13 +86,37 @@ export class ProcessAgent {
     return join(this.runDir, `${instance.replace(/[^A-Za-z0-9_.:-]/g, '_')}.pid`);
   }
 
-  private runningPid(instance: string): number | undefined {
+  private runningProcess(instance: string): ProcessIdentity | undefined {
+    let identity: ProcessIdentity | undefined;
     try {
-      const pid = Number.parseInt(readFileSync(this.pidfile(instance), 'utf8'), 10);
-      return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+      identity = readIdentity(readFileSync(this.pidfile(instance), 'utf8'));
     } catch {
       return undefined;
     }
+    return identity && stillRunning(identity) ? identity : undefined;
+  }
+
+  private runningPid(instance: string): number | undefined {
+    return this.runningProcess(instance)?.pid;
+  }
+
+  /** Watches a process found running that an earlier daemon started, until it ends. */
+  private adopt(instance: string, identity: ProcessIdentity): void {
+    if (this.ownChildren.has(instance) || this.adopted.has(instance)) return;
+    const timer = setInterval(() => {
+      if (stillRunning(identity)) return;
+      this.forget(instance);
+      if (this.stopping.has(instance)) return;
+      rmSync(this.pidfile(instance), { force: true });
+      this.onUnexpectedExit(instance);
+    }, adoptedPollMs);
+    timer.unref();
+    this.adopted.set(instance, timer);
+  }
+
+  private forget(instance: string): void {
+    clearInterval(this.adopted.get(instance));
+    this.adopted.delete(instance);
   }
 
   async run(call: AgentCall): Promise<AgentResult> {
@@ -102,7 +141,9 @@ export class ProcessAgent {
   }
 
   private async monitor(call: AgentCall, result: (rc: number, output?: string) => AgentResult): Promise<AgentResult> {
-    if (this.runningPid(call.instance) === undefined) return result(OcfRc.notRunning);
+    const running = this.runningProcess(call.instance);
+    if (running === undefined) return result(OcfRc.notRunning);
+    this.adopt(call.instance, running);
     const check = healthCheck(call.params);
     if (!check || (await check(Math.min(call.timeoutMs, checkLimitMs)))) return result(OcfRc.success);
     return result(OcfRc.errGeneric, 'the process runs but its health check fails');
@@ -124,13 +165,17 @@ export class ProcessAgent {
     if (!call.params.command) return result(OcfRc.errConfigured, 'the "command" parameter is required');
     const problem = invalidCheck(call.params);
     if (problem) return result(OcfRc.errConfigured, problem);
-    if (this.runningPid(call.instance) !== undefined) return result(OcfRc.success);
+    const running = this.runningProcess(call.instance);
+    if (running !== undefined) {
+      this.adopt(call.instance, running);
+      return result(OcfRc.success);
+    }
     const startedMs = Date.now();
     const log = call.params.log ? openSync(call.params.log, 'a') : 'ignore';
     const child = spawn('/bin/sh', ['-c', call.params.command], { cwd: call.params.cwd ?? '/', env: { ...process.env, ...this.environment }, detached: true, stdio: ['ignore', log, log] });
     if (typeof log === 'number') closeSync(log);
     // Kept before any wait: a daemon killed in between must find this process again, not start another.
-    if (child.pid !== undefined) writeFileSync(this.pidfile(call.instance), String(child.pid), { mode: 0o600 });
+    if (child.pid !== undefined) writeFileSync(this.pidfile(call.instance), `${child.pid} ${identify(child.pid)?.startTicks ?? ''}`.trim(), { mode: 0o600 });
     const spawned = await new Promise<boolean>((resolve) => {
       child.once('spawn', () => resolve(true));
       child.once('error', () => resolve(false));
@@ -140,7 +185,10 @@ export class ProcessAgent {
       return result(OcfRc.errInstalled, 'cannot run /bin/sh');
     }
     const pid = child.pid;
+    this.forget(call.instance);
+    this.ownChildren.add(call.instance);
     child.once('exit', () => {
+      this.ownChildren.delete(call.instance);
       if (this.stopping.has(call.instance)) return;
       rmSync(this.pidfile(call.instance), { force: true });
       this.onUnexpectedExit(call.instance);
@@ -174,6 +222,7 @@ export class ProcessAgent {
       while (alive(pid) && Date.now() < deadline + 1_000) await sleep(pollMs);
       if (alive(pid)) return result(OcfRc.errGeneric, `process ${pid} did not stop`);
       rmSync(this.pidfile(call.instance), { force: true });
+      this.forget(call.instance);
       return result(OcfRc.success);
     } finally {
       this.stopping.delete(call.instance);

@@ -140,14 +140,14 @@ export class LoopbackLab implements DrillHosts {
     if (!existsSync(run)) return [];
     return readdirSync(run)
       .filter((file) => file.endsWith('.pid'))
-      .map((file) => Number(readFileSync(join(run, file), 'utf8')))
+      .map((file) => Number.parseInt(readFileSync(join(run, file), 'utf8'), 10))
       .filter((pid) => Number.isInteger(pid) && pid > 0);
   }
 
   private servicePids(node: LoopbackNode): number[] {
     const file = join(node.dataDir, 'run', `${this.serviceId}.pid`);
     if (!existsSync(file)) return [];
-    const pid = Number(readFileSync(file, 'utf8'));
+    const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
     try {
       process.kill(pid, 0);
       return [pid];

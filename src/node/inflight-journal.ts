@@ -8,7 +8,7 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CallJournal, JournalEntry } from '../agents/index.js';
-import { identify, type ProcessIdentity } from './process-identity.js';
+import { identify, type ProcessIdentity } from '../agents/process-identity.js';
 
 const suffix = '.call';
 

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { killGraceMs } from '../agents/ocf.js';
 import { readInflight, type InflightCall } from './inflight-journal.js';
-import { stillRunning } from './process-identity.js';
+import { stillRunning } from '../agents/process-identity.js';
 import { rmSync } from 'node:fs';
 
 export type LeftoverStep = 'ended' | 'wait' | 'terminate' | 'kill';

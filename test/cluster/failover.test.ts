@@ -295,7 +295,7 @@ test('on-fail=fence: a failed monitor gets its node fenced (powered off), and th
   assert.equal(loaded.status, 0, loaded.stderr);
   await lab.waitFor('the group and the fencing device to run', () => serviceRunning(lab) && lab.clusterStatus()?.view.resources.some((resource) => resource.id === 'lab-power' && resource.role === 'Started') === true);
   const victim = byName(lab.holdersOf(labVip)[0]!);
-  const pid = Number(readFileSync(join(victim.dataDir, 'run', 'p_api-service.pid'), 'utf8'));
+  const pid = Number.parseInt(readFileSync(join(victim.dataDir, 'run', 'p_api-service.pid'), 'utf8'), 10);
   process.kill(-pid, 'SIGKILL');
   await lab.waitFor(`${victim.name} to be fenced`, () => !lab.alive(victim), 20_000);
   lab.fencedOff(victim);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { lockDataDir } from '../../src/node/data-dir-lock.js';
-import { identify } from '../../src/node/process-identity.js';
+import { identify } from '../../src/agents/process-identity.js';
 import { cli, TestNode, waitFor } from '../support/daemon.js';
 
 const node = new TestNode();

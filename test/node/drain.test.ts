@@ -74,7 +74,7 @@ test('a recovery does not wait: the failed service is stopped and started again 
   const start = node.tandem('resource', 'start', 'web');
   assert.equal(start.status, 0, start.stderr);
   await waitFor('web to run again', running);
-  const pid = Number(readFileSync(join(node.dataDir, 'run', 'web.pid'), 'utf8'));
+  const pid = Number.parseInt(readFileSync(join(node.dataDir, 'run', 'web.pid'), 'utf8'), 10);
   process.kill(-pid, 'SIGKILL');
   await waitFor('the fail count', () => node.status()?.failCounts.some((entry) => entry.resource === 'web' && entry.count === 1) === true);
   await waitFor('web to run after its recovery', running);

@@ -12,7 +12,7 @@ import pino from 'pino';
 import { runOcfAgent } from '../../src/agents/ocf.js';
 import { InflightJournal, readInflight } from '../../src/node/inflight-journal.js';
 import { leftoverStep, settleLeftovers } from '../../src/node/leftovers.js';
-import { identify, stillRunning } from '../../src/node/process-identity.js';
+import { identify, stillRunning } from '../../src/agents/process-identity.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tandem-leftovers-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

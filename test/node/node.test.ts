@@ -163,11 +163,11 @@ test('a supervised process (tandem:process) that dies is restarted at once, not 
   const pidfile = join(dataDir, 'run', 'sleeper.pid');
   const sleeperStarted = () => (status()?.view.resources as Array<{ id?: string; role?: string }> | undefined)?.some((resource) => resource.id === 'sleeper' && resource.role === 'Started') === true;
   await waitFor('the process to run', () => existsSync(pidfile) && sleeperStarted() && status()?.pending.length === 0);
-  const first = Number(readFileSync(pidfile, 'utf8'));
+  const first = Number.parseInt(readFileSync(pidfile, 'utf8'), 10);
   process.kill(first, 'SIGKILL');
   // The monitor interval is 60 s: a restart within the wait below comes from the exit itself.
-  await waitFor('a new process', () => existsSync(pidfile) && Number(readFileSync(pidfile, 'utf8')) !== first, 5_000);
-  const second = Number(readFileSync(pidfile, 'utf8'));
+  await waitFor('a new process', () => existsSync(pidfile) && Number.parseInt(readFileSync(pidfile, 'utf8'), 10) !== first, 5_000);
+  const second = Number.parseInt(readFileSync(pidfile, 'utf8'), 10);
   assert.doesNotThrow(() => process.kill(second, 0));
   await waitFor('the failure to be counted', () => status()?.failCounts.some((entry) => entry.resource === 'sleeper' && entry.count === 1) === true);
 });
@@ -187,10 +187,10 @@ test('configure edit saves what the editor changed; resource restart stops, then
   assert.equal(status()!.revision, revision);
   assert.match(tandem('configure', 'show').stdout, /op monitor interval=30s/);
   const pidfile = join(dataDir, 'run', 'sleeper.pid');
-  const before = Number(readFileSync(pidfile, 'utf8'));
+  const before = Number.parseInt(readFileSync(pidfile, 'utf8'), 10);
   const restarted = tandem('resource', 'restart', 'sleeper');
   assert.equal(restarted.status, 0, restarted.stderr);
-  await waitFor('sleeper to run again', () => existsSync(pidfile) && Number(readFileSync(pidfile, 'utf8')) !== before && status()?.pending.length === 0);
+  await waitFor('sleeper to run again', () => existsSync(pidfile) && Number.parseInt(readFileSync(pidfile, 'utf8'), 10) !== before && status()?.pending.length === 0);
 });
 
 test('a failed start is fatal (start-failure-is-fatal): fail count INFINITY, and it is not retried here', async () => {
