@@ -19,11 +19,14 @@ function history(state: NodeState, primitive: Primitive, id: string): ResourceHi
   return entry;
 }
 
-/** Records one operation result, keeping the records Pacemaker keeps (last, last failure, recurring). */
-export function recordOperation(state: NodeState, primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number, nowS: number): boolean {
+/**
+ * Records one operation result, keeping the records Pacemaker keeps (last, last failure,
+ * recurring). `expected`: the results that are not failures, when the caller knows them
+ * better than the task does (a recurring monitor's role says whether 0 or 8 is expected).
+ */
+export function recordOperation(state: NodeState, primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number, nowS: number, expected = expectedRc(task, intervalMs)): boolean {
   const entry = history(state, primitive, historyId);
   const callId = Math.max(0, ...state.resources.flatMap((resource) => resource.ops.map((op) => op.callId))) + 1;
-  const expected = expectedRc(task, intervalMs);
   const failed = !expected.includes(rc);
   const transitionKey = transitionKeyFor(failed ? (expected[0] ?? 0) : rc);
   const id = intervalMs > 0 ? `${historyId}_${task}_${intervalMs}` : `${historyId}_last_0`;

@@ -217,16 +217,17 @@ export class Executor {
     if (result.rc === monitor.expectedRc || this.halted || (this.operationsRun.get(monitor.historyId) ?? 0) !== operationsBefore) return;
     this.options.log.warn({ resource: monitor.historyId, operation: `monitor_${monitor.intervalMs}`, rc: result.rc, expectedRc: monitor.expectedRc }, 'monitor failed');
     const rc = result.rc === OcfRc.success && monitor.expectedRc === OcfRc.runningPromoted ? OcfRc.errGeneric : result.rc;
-    await this.record(primitive, monitor.historyId, 'monitor', monitor.intervalMs, rc);
+    // What its role expects, and nothing else, is success: 8 from an unpromoted one is a failure, as in Pacemaker.
+    await this.record(primitive, monitor.historyId, 'monitor', monitor.intervalMs, rc, [monitor.expectedRc]);
   }
 
-  private async record(primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number): Promise<void> {
+  private async record(primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number, expected?: number[]): Promise<void> {
     const nowS = Math.floor(this.nowMs() / 1000);
     let failed = false;
     await this.options.store.update((cib) => {
       const state = this.localState(cib);
       const fatal = task === 'start' && clusterOptions(cib.configuration).startFailureIsFatal;
-      failed = recordOperation(state, primitive, historyId, task, intervalMs, rc, nowS);
+      failed = recordOperation(state, primitive, historyId, task, intervalMs, rc, nowS, expected);
       if (failed) countFailure(state, historyId, task, intervalMs, nowS, fatal);
       else if (task === 'start') rememberParams(state, historyId, primitive.params);
       return cib;

@@ -60,3 +60,18 @@ test('node maintenance leaves what runs alone (shown unmanaged, as crm_mon) unti
   assert.equal(node.tandem('node', 'ready', 'node1').status, 0);
   await waitFor('the demotion once the node is ready', () => readFileSync(join(node.dir, 's.state'), 'utf8').trim() === 'Unpromoted' && node.status()?.pending.length === 0);
 });
+
+test('an unpromoted instance whose monitor says it is promoted (8) has failed, as in Pacemaker: counted and brought back to its role', async () => {
+  const state = join(node.dir, 's.state');
+  const unpromoted = () => node.status()?.view.resources.find((resource) => resource.id === 'ms')?.byRole?.Unpromoted ?? [];
+  await waitFor('the instance unpromoted', () => unpromoted().join() === 'node1' && node.status()?.pending.length === 0);
+  const failuresBefore = node.status()!.failedActions.filter((action) => action.operation === 'monitor' && action.rc === 8).length;
+  // Behind tandem's back: the next 3 s monitor, which expects unpromoted (0), gets 8.
+  writeFileSync(state, 'Promoted\n');
+  await waitFor('the failure and the demotion', () => {
+    const report = node.status();
+    const failed = report?.failedActions.filter((action) => action.operation === 'monitor' && action.rc === 8).length ?? 0;
+    return failed > failuresBefore && unpromoted().join() === 'node1' && report?.pending.length === 0 && readFileSync(state, 'utf8').trim() === 'Unpromoted';
+  });
+  assert.ok(node.status()!.failCounts.some((count) => count.resource.startsWith('s') && count.count >= 1));
+});
