@@ -3,7 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { changeTicket, type TicketAction } from '../admin/commands.js';
-import type { Cib } from '../model/cib.js';
+import { executionDateS, type Cib } from '../model/cib.js';
 import { formatScore } from '../model/score.js';
 import { writeCib } from '../formats/cib/index.js';
 import { schedule, type Transition } from '../scheduler/index.js';
@@ -90,12 +90,14 @@ export function allNodesUp(cib: Cib): Cib {
 
 export function simulateCommand(file: string, options: SimulateOptions): string {
   const loaded = loadCib(file);
-  const nowS = options.time !== undefined ? Number(options.time) : Math.floor(Date.now() / 1000);
+  // A saved input is decided again at its own time, as crm_simulate does, unless told otherwise.
+  const original = options.time === undefined ? executionDateS(loaded.cib) : undefined;
+  const nowS = options.time !== undefined ? Number(options.time) : (original ?? Math.floor(Date.now() / 1000));
   const start = loaded.format === 'crm' && loaded.cib.status.nodes.length === 0 ? allNodesUp(loaded.cib) : loaded.cib;
   const result = runSimulation(start, options, nowS);
   if (options.saveOutput) writeFileSync(options.saveOutput, writeCib(result.after));
   if (options.json) return JSON.stringify(simulationJson(result, nowS), null, 2);
-  const out: string[] = [];
+  const out: string[] = original !== undefined ? [`Using the original execution date of: ${new Date(original * 1000).toISOString()}`] : [];
   for (const warning of loaded.warnings) out.push(`warning: ${warning.position.file}:${warning.position.line}:${warning.position.column}: ${warning.message}`);
   for (const warning of result.transition.warnings) out.push(`warning: ${warning}`);
   out.push('Current cluster status:', renderStatus(clusterView(result.before, nowS)), '');

@@ -12,6 +12,15 @@ export interface Cib {
   attributes: Record<string, string>;
 }
 
+/** Pacemaker's attribute of a saved scheduler input: when the decision was made (seconds since the epoch). */
+export const executionDateAttribute = 'execution-date';
+
+/** The time a saved input was decided at, if it says. */
+export function executionDateS(cib: Cib): number | undefined {
+  const value = Number(cib.attributes[executionDateAttribute]);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
 export function emptyCib(): Cib {
   return {
     configuration: emptyConfiguration(),

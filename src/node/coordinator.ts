@@ -27,7 +27,8 @@ export interface CoordinatorOptions {
   log: Logger;
   nowMs?: () => number;
   /** Keeps each scheduler input that led to work, for `tandem history`. */
-  recordInput?: (cib: Cib, transition: Transition, revision: number) => void;
+  /** Keeps the input of a transition that has work; returns where (for the log). */
+  recordInput?: (cib: Cib, transition: Transition, revision: number, nowS: number) => string | undefined;
   /** Fences a node (only nodes whose lease has run out are ever asked for); true when it is known down. */
   fence?: (cib: Cib, node: string) => Promise<boolean>;
   /** What the balancers following the cluster report of the servers they drain (none: every drain lasts its drain-delay). */
@@ -124,8 +125,8 @@ export class Coordinator {
       this.options.onSettled?.(transition);
       return false;
     }
-    this.options.recordInput?.(cib, transition, revision);
-    log.info({ probes: transition.probes.length, actions: transition.actions.length, summary: transition.summary.map((item) => item.line.trim()) }, 'transition started');
+    const input = this.options.recordInput?.(cib, transition, revision, nowS);
+    log.info({ probes: transition.probes.length, actions: transition.actions.length, revision, ...(input ? { input } : {}), summary: transition.summary.map((item) => item.line.trim()) }, 'transition started');
     if (transition.fencing.length > 0) {
       // Nothing the failed node may still run starts elsewhere before it is known down.
       const fence = this.options.fence;

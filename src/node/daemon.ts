@@ -73,7 +73,7 @@ export async function runNode(options: NodeOptions): Promise<NodeOutcome> {
     dispatch: backend.dispatch,
     view: backend.view,
     log,
-    recordInput: (cib, transition, revision) => history.record(cib, transition, revision),
+    recordInput: (cib, transition, revision, nowS) => history.record(cib, transition, revision, nowS),
     ...(backend.onSettled ? { onSettled: backend.onSettled } : {}),
     sessionReports: () => backend.sessions.all(),
     fence: async (cib, node) => {

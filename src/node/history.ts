@@ -6,7 +6,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeCib } from '../formats/cib/index.js';
-import type { Cib } from '../model/cib.js';
+import { executionDateAttribute, type Cib } from '../model/cib.js';
 import type { Transition } from '../scheduler/index.js';
 
 const defaultSeriesMax = 4000;
@@ -25,16 +25,24 @@ export class InputHistory {
     mkdirSync(this.directory, { recursive: true, mode: 0o700 });
   }
 
-  /** Keeps the input (unless pe-input-series-max is 0: none kept), then the newest pe-input-series-max (-1: all). */
-  record(cib: Cib, transition: Transition, revision: number): void {
+  /**
+   * Keeps the input (unless pe-input-series-max is 0: none kept), then the newest
+   * pe-input-series-max (-1: all). The time of the decision goes in as Pacemaker's
+   * `execution-date`, so a replay decides at that time (failure-timeout, rules). Returns the
+   * file kept, if any.
+   */
+  record(cib: Cib, transition: Transition, revision: number, nowS: number): string | undefined {
     const limit = Number.parseInt(cib.configuration.properties['pe-input-series-max'] ?? '', 10);
     const keep = Number.isFinite(limit) ? (limit < 0 ? Infinity : limit) : defaultSeriesMax;
+    let file: string | undefined;
     if (keep > 0) {
       const name = `pe-input-${String(revision).padStart(8, '0')}`;
-      writeFileSync(join(this.directory, `${name}.xml`), writeCib(cib));
+      file = join(this.directory, `${name}.xml`);
+      writeFileSync(file, writeCib({ ...cib, attributes: { ...cib.attributes, [executionDateAttribute]: String(nowS) } }));
       writeFileSync(join(this.directory, `${name}.summary`), transition.summary.map((item) => item.line).join('\n') + '\n');
     }
     this.prune(keep);
+    return file;
   }
 
   list(): HistoryEntry[] {
