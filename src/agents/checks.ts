@@ -8,9 +8,32 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { OcfRc } from '../model/status.js';
+import { builtinMetadata } from './metadata.js';
 import type { AgentCall, AgentResult } from './ocf.js';
 
 const defaultCheckTimeoutMs = 2_000;
+
+export const httpCheckMetadata = builtinMetadata('http', 'A URL that must answer', 'Started once the URL first answers with the expected status (within the start timeout); its monitor asks again.', [
+  { name: 'url', required: true, type: 'string', description: 'The URL to ask (GET)' },
+  { name: 'expect_status', type: 'integer', default: '200', description: 'The HTTP status it must answer with' },
+]);
+
+export const tcpCheckMetadata = builtinMetadata('tcp', 'A TCP port that must accept connections', 'Started once the port first accepts a connection (within the start timeout); its monitor connects again.', [
+  { name: 'port', required: true, type: 'integer', description: 'The TCP port' },
+  { name: 'host', type: 'string', default: '127.0.0.1', description: 'The host to connect to' },
+]);
+
+/** What is wrong with a check's parameters, if anything (validate-all, and configure load). */
+export function checkParamsProblem(type: 'http' | 'tcp', params: Record<string, string>): string | undefined {
+  if (type === 'http') {
+    if (!params.url) return 'the "url" parameter is required';
+    if (!URL.canParse(params.url)) return `url "${params.url}" is not a URL`;
+    if (params.expect_status !== undefined && !/^[1-5]\d\d$/.test(params.expect_status)) return `expect_status "${params.expect_status}" is not an HTTP status`;
+    return undefined;
+  }
+  const port = Number(params.port);
+  return Number.isInteger(port) && port > 0 && port < 65536 ? undefined : 'the "port" parameter must be a TCP port (1-65535)';
+}
 const startRetryMs = 100;
 
 export function httpAnswers(url: string, expectStatus: number, timeoutMs: number): Promise<boolean> {
@@ -70,17 +93,14 @@ export class CheckAgents {
     }
   }
 
-  private valid(call: AgentCall): string | undefined {
-    if (call.agent.type === 'http') return call.params.url ? undefined : 'the "url" parameter is required';
-    const port = Number(call.params.port);
-    return Number.isInteger(port) && port > 0 && port < 65536 ? undefined : 'the "port" parameter must be a TCP port (1-65535)';
-  }
-
   async run(call: AgentCall): Promise<AgentResult> {
     const started = Date.now();
     const result = (rc: number, output = ''): AgentResult => ({ rc, timedOut: false, notInstalled: false, durationMs: Date.now() - started, output });
-    const problem = this.valid(call);
+    const type = call.agent.type === 'http' ? 'http' : 'tcp';
+    const problem = checkParamsProblem(type, call.params);
     switch (call.action) {
+      case 'meta-data':
+        return result(OcfRc.success, type === 'http' ? httpCheckMetadata : tcpCheckMetadata);
       case 'validate-all':
         return result(problem ? OcfRc.errConfigured : OcfRc.success, problem ?? '');
       case 'start':

@@ -47,6 +47,11 @@ function invalidCheck(params: Record<string, string>): string | undefined {
   return undefined;
 }
 
+/** What is wrong with a process resource's parameters, if anything (validate-all, and configure load). */
+export function processParamsProblem(params: Record<string, string>): string | undefined {
+  return params.command ? invalidCheck(params) : 'the "command" parameter is required';
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -126,7 +131,7 @@ export class ProcessAgent {
       case 'meta-data':
         return result(OcfRc.success, processMetadata);
       case 'validate-all': {
-        const problem = call.params.command ? invalidCheck(call.params) : 'the "command" parameter is required';
+        const problem = processParamsProblem(call.params);
         return result(problem ? OcfRc.errConfigured : OcfRc.success, problem ?? '');
       }
       case 'monitor':

@@ -82,9 +82,10 @@ interface Placement {
   present: boolean;
 }
 
-function problemWith(call: AgentCall): string | undefined {
-  if (toNumber(call.params.ip ?? '') === undefined) return `the "ip" parameter must be an IPv4 address, not "${call.params.ip ?? ''}"`;
-  const mask = call.params.cidr_netmask;
+/** What is wrong with a vip's parameters, if anything (validate-all, and configure load). */
+export function vipParamsProblem(params: Record<string, string>): string | undefined {
+  if (toNumber(params.ip ?? '') === undefined) return `the "ip" parameter must be an IPv4 address, not "${params.ip ?? ''}"`;
+  const mask = params.cidr_netmask;
   if (mask !== undefined && !(/^\d+$/.test(mask) && Number(mask) <= 32)) return `cidr_netmask="${mask}" must be a prefix length from 0 to 32`;
   return undefined;
 }
@@ -116,7 +117,7 @@ export async function runVipAgent(call: AgentCall): Promise<AgentResult> {
   const started = Date.now();
   const result = (rc: number, output = ''): AgentResult => ({ rc, timedOut: false, notInstalled: false, durationMs: Date.now() - started, output });
   if (call.action === 'meta-data') return result(OcfRc.success, vipMetadata);
-  const problem = problemWith(call);
+  const problem = vipParamsProblem(call.params);
   if (call.action === 'validate-all') return result(problem ? OcfRc.errConfigured : OcfRc.success, problem ?? '');
   if (problem) return result(call.action === 'stop' || call.action === 'monitor' ? OcfRc.notRunning : OcfRc.errConfigured, problem);
   const where = placement(call, call.action === 'start' ? upInterfaces() : await interfaces(call.timeoutMs));

@@ -362,7 +362,7 @@ configure
     const text = readText(file);
     const loaded = parseCibText(text, file);
     const describe = createAgentDescriber();
-    const agentWarnings = options.withoutAgents ? [] : [...verifyAgents(loaded.cib.configuration, text, file, describe), ...validateAllWarnings(loaded.cib.configuration, text, file, describe)];
+    const agentWarnings = options.withoutAgents ? verifyAgents(loaded.cib.configuration, text, file, undefined) : [...verifyAgents(loaded.cib.configuration, text, file, describe), ...validateAllWarnings(loaded.cib.configuration, text, file, describe)];
     const transition = schedule({ cib: loaded.cib, nowS: Math.floor(Date.now() / 1000) });
     for (const warning of [...loaded.warnings, ...agentWarnings]) {
       process.stderr.write(`warning: ${warning.position.file}:${warning.position.line}:${warning.position.column}: ${warning.message}\n`);

@@ -72,3 +72,24 @@ test('configure load refuses an agent that is not installed, and changes nothing
   assert.equal(loaded.status, 0, loaded.stderr);
   assert.match(loaded.stderr, /bad\.crm:1:11: primitive d: ocf:heartbeat:Dummy has no parameter colour/);
 });
+
+test('verify: the built-in agents are checked as OCF ones are: an unknown one, a missing or malformed parameter is an error, an undeclared one a warning', () => {
+  const cases: Array<[string, RegExp]> = [
+    ['primitive p tandem:process params cwd=/tmp', /:1:11: primitive p: tandem:process: the "command" parameter is required/],
+    ['primitive v tandem:vip params ip=10.213.0.300', /:1:11: primitive v: tandem:vip: the "ip" parameter must be an IPv4 address, not "10\.213\.0\.300"/],
+    ['primitive c tandem:http params url=http://127.0.0.1/ expect_status=600', /:1:11: primitive c: tandem:http: expect_status "600" is not an HTTP status/],
+    ['primitive t tandem:tcp params port=70000', /:1:11: primitive t: tandem:tcp: the "port" parameter must be a TCP port/],
+    ['primitive x tandem:nosuch', /:1:11: primitive x: tandem:nosuch is not one of tandem's built-in agents \(tandem:process, tandem:vip, tandem:http, tandem:tcp\)/],
+  ];
+  for (const [line, expected] of cases) {
+    const result = verify(`${line}\nproperty stonith-enabled=false\n`);
+    assert.equal(result.status, 1, line);
+    assert.match(result.stderr, expected);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+  }
+  const warned = verify('primitive t tandem:tcp params port=80 colour=red\nproperty stonith-enabled=false\n');
+  assert.equal(warned.status, 0, warned.stderr);
+  assert.match(warned.stderr, /warning: .*:1:11: primitive t: tandem:tcp has no parameter colour/);
+  // Their meta-data is what the check reads, and what the agent itself answers.
+  for (const type of ['process', 'vip', 'http', 'tcp']) assert.match(verify(`primitive r tandem:${type}\n`).stderr, new RegExp(`tandem:${type}`));
+});
