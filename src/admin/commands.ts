@@ -42,6 +42,19 @@ function currentNode(id: string, activeOn: readonly string[], action: ResourceAc
   throw new InputError(`${id} is active on several nodes (${activeOn.join(', ')}): name the node to ${action} it ${action === 'move' ? 'to' : 'from'}`);
 }
 
+/** A resource's configured target-role, if it has one. */
+export function targetRoleOf(cib: Cib, id: string): string | undefined {
+  return findResource(cib, id).meta['target-role'];
+}
+
+/** Sets a resource's target-role, or removes it (undefined), as crm_resource --meta does. */
+export function setTargetRole(cib: Cib, id: string, value: string | undefined): Cib {
+  const resource = findResource(cib, id);
+  if (value === undefined) delete resource.meta['target-role'];
+  else resource.meta['target-role'] = value;
+  return cib;
+}
+
 /**
  * An operator's change to a resource. A move or ban that names no node bans the resource
  * from the one node it runs on (`activeOn`), as crm_resource --move/--ban without --node.

@@ -37,6 +37,22 @@ export interface AgentResult {
   output: string;
 }
 
+/** Longest exit reason kept (Pacemaker's executor keeps a short line too). */
+const exitReasonLimit = 256;
+
+/**
+ * Why an operation failed, in the agent's words, as Pacemaker keeps it (the lrm_rsc_op's
+ * exit-reason): an OCF agent's last `ocf-exit-reason:` line (ocf_exit_reason writes it to
+ * stderr); a built-in agent's message; for a call that ran out of time, that.
+ */
+export function exitReasonOf(result: AgentResult, agentClass: string, timeoutMs: number): string | undefined {
+  if (result.timedOut) return `Resource agent did not complete within ${Math.round(timeoutMs / 1000)}s`;
+  if (result.rc === OcfRc.success) return undefined;
+  const reasons = [...result.output.matchAll(/^ocf-exit-reason:(.*)$/gm)].map((match) => match[1]!.trim());
+  const said = agentClass === 'ocf' ? reasons.at(-1) : result.output.trim().split('\n')[0];
+  return said ? said.slice(0, exitReasonLimit) : undefined;
+}
+
 /** Where agent calls in flight are noted, from before the agent runs until it has ended. */
 export interface CallJournal {
   begin(call: { instance: string; action: string; deadlineMs: number }): JournalEntry;
@@ -77,7 +93,8 @@ export function agentEnvironment(call: AgentCall): NodeJS.ProcessEnv {
     OCF_RESOURCE_TYPE: call.agent.type,
     OCF_RESOURCE_PROVIDER: call.agent.provider ?? '',
   };
-  for (const [name, value] of Object.entries(call.params)) env[`OCF_RESKEY_${name}`] = value;
+  // OCF_CHECK_LEVEL (an operation's depth of checking) is the one parameter the OCF spec passes as it is.
+  for (const [name, value] of Object.entries(call.params)) env[name === 'OCF_CHECK_LEVEL' ? name : `OCF_RESKEY_${name}`] = value;
   for (const [name, value] of Object.entries(call.meta)) env[`OCF_RESKEY_CRM_meta_${name.replace(/-/g, '_')}`] = value;
   env.OCF_RESKEY_CRM_meta_timeout = String(call.timeoutMs);
   return env;

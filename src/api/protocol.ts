@@ -14,6 +14,10 @@ export type Request =
   | { method: 'configure.load'; text: string; file: string }
   | { method: 'configure.show' }
   | { method: 'resource'; action: ResourceAction; id: string; node?: string }
+  /** A resource's configured target-role (null: none); with `value`, sets it (null: removes it). */
+  | { method: 'resource.target-role'; id: string; value?: string | null }
+  /** The nodes a resource (or any member or instance of it) is active on now. */
+  | { method: 'resource.active'; id: string }
   | { method: 'node'; action: NodeAction; name: string }
   | { method: 'ticket'; action: TicketAction; ticket: string }
   | { method: 'property.set'; name: string; value: string }

@@ -42,17 +42,30 @@ const nodeActions: NodeAction[] = ['standby', 'online', 'maintenance', 'ready'];
 const ticketActions: TicketAction[] = ['grant', 'revoke', 'standby', 'activate'];
 const restartLimitMs = 120_000;
 
-/** Stops the resource, waits (bounded) until nothing of it runs, then starts it again. */
-async function restart(dataDir: string, id: string): Promise<void> {
-  await report(dataDir, { method: 'resource', action: 'stop', id });
+/** Waits (bounded) until the resource is active (or not) anywhere; says whether it came to be. */
+async function untilActive(dataDir: string, id: string, active: boolean): Promise<boolean> {
   const deadline = Date.now() + restartLimitMs;
-  for (;;) {
-    const status = (await call(dataDir, { method: 'status' })) as StatusReport;
-    if (status.pending.length === 0) break;
-    if (Date.now() > deadline) throw new InputError(`${id} did not stop within ${restartLimitMs / 1000} s; it stays stopped (start it with: tandem resource start ${id})`);
+  while (Date.now() <= deadline) {
+    const nodes = (await call(dataDir, { method: 'resource.active', id })) as string[];
+    if ((nodes.length > 0) === active) return true;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  await report(dataDir, { method: 'resource', action: 'start', id });
+  return false;
+}
+
+/**
+ * As crm_resource --restart: stops the resource (target-role Stopped), waits until nothing of
+ * it runs, then gives it back the target-role it had (a demoted clone comes back unpromoted)
+ * and waits until it runs again. Whatever happens, its target-role is given back.
+ */
+async function restart(dataDir: string, id: string): Promise<void> {
+  const previous = (await call(dataDir, { method: 'resource.target-role', id })) as string | null;
+  if (previous?.toLowerCase() === 'stopped') throw new InputError(`${id} is stopped (target-role=Stopped): nothing to restart; start it with: tandem resource start ${id}`);
+  await call(dataDir, { method: 'resource', action: 'stop', id });
+  const stopped = await untilActive(dataDir, id, false);
+  await report(dataDir, { method: 'resource.target-role', id, value: previous });
+  if (!stopped) throw new InputError(`${id} did not stop within ${restartLimitMs / 1000} s; its target-role is back as it was`);
+  if (!(await untilActive(dataDir, id, true))) throw new InputError(`${id} stopped but did not run again within ${restartLimitMs / 1000} s (see tandem status)`);
 }
 
 /** Runs $EDITOR on the text in a file of its own; returns the edited text and that file. */

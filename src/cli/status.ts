@@ -27,13 +27,17 @@ export function renderReport(report: StatusReport): string {
   lines.push(renderStatus(report.view));
   if (report.failCounts.length > 0) {
     lines.push('', 'Migration Summary:');
-    for (const entry of report.failCounts) lines.push(`  * Node: ${entry.node}:`, `    * ${entry.resource}: fail-count=${formatScore(entry.count)}`);
+    // As crm_mon: each node once, its resources' fail counts under it.
+    for (const node of new Set(report.failCounts.map((entry) => entry.node))) {
+      lines.push(`  * Node: ${node}:`, ...report.failCounts.filter((entry) => entry.node === node).map((entry) => `    * ${entry.resource}: fail-count=${formatScore(entry.count)}`));
+    }
   }
   if (report.failedActions.length > 0) {
     lines.push('', 'Failed Resource Actions:');
     for (const action of report.failedActions) {
       const when = action.lastRcChange ? ` at ${new Date(action.lastRcChange * 1000).toISOString()}` : '';
-      lines.push(`  * ${action.resource}_${action.operation}_${action.intervalMs} on ${action.node} '${ocfRcText[action.rc] ?? 'unknown'}' (${action.rc})${when}`);
+      const why = action.exitReason ? `: exitreason='${action.exitReason}'` : '';
+      lines.push(`  * ${action.resource}_${action.operation}_${action.intervalMs} on ${action.node} '${ocfRcText[action.rc] ?? 'unknown'}' (${action.rc})${why}${when}`);
     }
   }
   if (report.pending.length > 0) lines.push('', 'Pending Actions:', ...report.pending);

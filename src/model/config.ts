@@ -47,6 +47,17 @@ export interface Operation {
   params?: Record<string, string>;
 }
 
+/** Parameters an operation adds to its resource's: its own (CIB op instance_attributes), and OCF_CHECK_LEVEL however written. */
+export function operationParams(op: Operation): Record<string, string> {
+  const level = op.attributes.OCF_CHECK_LEVEL;
+  return { ...(level !== undefined ? { OCF_CHECK_LEVEL: level } : {}), ...op.params };
+}
+
+/** An operation switched off (enabled=false): Pacemaker does not run it. */
+export function operationEnabled(op: Operation): boolean {
+  return !/^(false|no|off|0|n)$/i.test(op.attributes.enabled ?? 'true');
+}
+
 export interface Primitive {
   kind: 'primitive';
   id: string;

@@ -5,6 +5,9 @@
 import type { Primitive } from './config.js';
 import { OcfRc, transitionKeyFor, transitionMagicFor, type NodeState, type OperationRecord, type ResourceHistory } from './status.js';
 
+/** The lrm_rsc_op attribute Pacemaker keeps an agent's reason for a failure in. */
+export const exitReasonAttribute = 'exit-reason';
+
 function expectedRc(task: string, intervalMs: number): number[] {
   if (task === 'monitor') return intervalMs === 0 ? [OcfRc.success, OcfRc.notRunning, OcfRc.runningPromoted] : [OcfRc.success, OcfRc.runningPromoted];
   return [OcfRc.success];
@@ -24,7 +27,7 @@ function history(state: NodeState, primitive: Primitive, id: string): ResourceHi
  * recurring). `expected`: the results that are not failures, when the caller knows them
  * better than the task does (a recurring monitor's role says whether 0 or 8 is expected).
  */
-export function recordOperation(state: NodeState, primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number, nowS: number, expected = expectedRc(task, intervalMs)): boolean {
+export function recordOperation(state: NodeState, primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number, nowS: number, expected = expectedRc(task, intervalMs), exitReason?: string): boolean {
   const entry = history(state, primitive, historyId);
   const callId = Math.max(0, ...state.resources.flatMap((resource) => resource.ops.map((op) => op.callId))) + 1;
   const failed = !expected.includes(rc);
@@ -44,7 +47,7 @@ export function recordOperation(state: NodeState, primitive: Primitive, historyI
     transitionKey,
     transitionMagic: transitionMagicFor(0, rc, transitionKey),
     onNode: state.uname,
-    extra: { operation_key: `${historyId}_${task}_${intervalMs}` },
+    extra: { operation_key: `${historyId}_${task}_${intervalMs}`, ...(exitReason ? { [exitReasonAttribute]: exitReason } : {}) },
   };
   entry.ops = entry.ops.filter((op) => op.id !== id);
   // A stop ends recurring monitors; the record of the last failure stays until a cleanup.

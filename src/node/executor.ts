@@ -5,9 +5,9 @@
 // everything here in the scheduler's order without waiting for anyone.
 
 import type { Logger } from 'pino';
-import type { AgentCall, AgentResult } from '../agents/ocf.js';
+import { exitReasonOf, type AgentCall, type AgentResult } from '../agents/ocf.js';
 import type { Cib } from '../model/cib.js';
-import { findPrimitive, type Primitive } from '../model/config.js';
+import { findPrimitive, operationEnabled, operationParams, type Primitive } from '../model/config.js';
 import { countFailure, definitionFromHistory, forgetHistory, recordOperation, rememberParams } from '../model/record.js';
 import { OcfRc, type NodeState } from '../model/status.js';
 import { schedule } from '../scheduler/index.js';
@@ -101,14 +101,17 @@ export class Executor {
       this.operationsRun.set(request.historyId, (this.operationsRun.get(request.historyId) ?? 0) + 1);
       const log = this.options.log.child({ transition });
       const primitive = request.orphan ? this.orphanDefinition(request) : request.primitive;
-      const result = await this.options.runAgent({ agent: primitive.agent, action: request.task, instance: request.historyId, params: primitive.params, meta: request.meta, timeoutMs: request.timeoutMs });
-      log.info({ resource: request.historyId, operation: request.task, rc: result.rc, timedOut: result.timedOut, durationMs: result.durationMs, ...(request.orphan ? { orphan: true } : {}) }, 'operation finished');
+      const op = primitive.ops.find((candidate) => candidate.name === request.task && candidate.intervalMs === request.intervalMs);
+      const params = op ? { ...primitive.params, ...operationParams(op) } : primitive.params;
+      const result = await this.options.runAgent({ agent: primitive.agent, action: request.task, instance: request.historyId, params, meta: request.meta, timeoutMs: request.timeoutMs });
+      const exitReason = exitReasonOf(result, primitive.agent.class, request.timeoutMs);
+      log.info({ resource: request.historyId, operation: request.task, rc: result.rc, timedOut: result.timedOut, durationMs: result.durationMs, ...(exitReason ? { exitReason } : {}), ...(result.rc !== OcfRc.success && result.output.trim() ? { output: result.output.trim().slice(-1000) } : {}), ...(request.orphan ? { orphan: true } : {}) }, 'operation finished');
       // A notification changes nothing in the resource's state: Pacemaker keeps no history of it.
       if (request.task === 'notify') return result.rc;
       this.latestResults.set(request.historyId, { primitive, task: request.task, intervalMs: request.intervalMs, rc: result.rc });
       if (this.halted) return result.rc;
       if (request.orphan && result.rc === OcfRc.success) await this.forget(request.historyId);
-      else await this.record(primitive, request.historyId, request.task, request.intervalMs, result.rc);
+      else await this.record(primitive, request.historyId, request.task, request.intervalMs, result.rc, undefined, exitReason);
       return result.rc;
     });
   }
@@ -209,25 +212,26 @@ export class Executor {
         agent: primitive.agent,
         action: 'monitor',
         instance: monitor.historyId,
-        params: primitive.params,
+        params: { ...primitive.params, ...monitor.params },
         meta: agentMeta(cib, primitive, { resource: monitor.resource, node: this.options.nodeName, task: 'monitor', intervalMs: monitor.intervalMs, ...(monitor.role ? { role: monitor.role } : {}) }),
         timeoutMs: operationTimeoutMs(cib, primitive, 'monitor', monitor.intervalMs),
       }),
     );
     if (result.rc === monitor.expectedRc || this.halted || (this.operationsRun.get(monitor.historyId) ?? 0) !== operationsBefore) return;
-    this.options.log.warn({ resource: monitor.historyId, operation: `monitor_${monitor.intervalMs}`, rc: result.rc, expectedRc: monitor.expectedRc }, 'monitor failed');
+    this.options.log.warn({ resource: monitor.historyId, operation: `monitor_${monitor.intervalMs}`, rc: result.rc, expectedRc: monitor.expectedRc, ...(result.output.trim() ? { output: result.output.trim().slice(-1000) } : {}) }, 'monitor failed');
     const rc = result.rc === OcfRc.success && monitor.expectedRc === OcfRc.runningPromoted ? OcfRc.errGeneric : result.rc;
+    const exitReason = exitReasonOf(result, primitive.agent.class, operationTimeoutMs(cib, primitive, 'monitor', monitor.intervalMs));
     // What its role expects, and nothing else, is success: 8 from an unpromoted one is a failure, as in Pacemaker.
-    await this.record(primitive, monitor.historyId, 'monitor', monitor.intervalMs, rc, [monitor.expectedRc]);
+    await this.record(primitive, monitor.historyId, 'monitor', monitor.intervalMs, rc, [monitor.expectedRc], exitReason);
   }
 
-  private async record(primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number, expected?: number[]): Promise<void> {
+  private async record(primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number, expected?: number[], exitReason?: string): Promise<void> {
     const nowS = Math.floor(this.nowMs() / 1000);
     let failed = false;
     await this.options.store.update((cib) => {
       const state = this.localState(cib);
       const fatal = task === 'start' && clusterOptions(cib.configuration).startFailureIsFatal;
-      failed = recordOperation(state, primitive, historyId, task, intervalMs, rc, nowS, expected);
+      failed = recordOperation(state, primitive, historyId, task, intervalMs, rc, nowS, expected, exitReason);
       if (failed) countFailure(state, historyId, task, intervalMs, nowS, fatal);
       else if (task === 'start') rememberParams(state, historyId, primitive.params);
       return cib;
@@ -279,9 +283,9 @@ function wantedMonitors(cib: Cib, nodeName: string, nowMs: number): WantedMonito
     const historyId = transition.actions.find((action) => action.resource === place.resource)?.historyId ?? historyIdFor(place.resource, cib);
     const promoted = place.role === 'Promoted';
     for (const op of primitive.ops) {
-      if (op.name !== 'monitor' || op.intervalMs <= 0) continue;
+      if (op.name !== 'monitor' || op.intervalMs <= 0 || !operationEnabled(op)) continue;
       if (op.role !== undefined && (op.role === 'Promoted') !== promoted) continue;
-      wanted.push({ key: `${historyId}_monitor_${op.intervalMs}`, resource: place.resource, definitionId: primitive.id, historyId, intervalMs: op.intervalMs, ...(op.role ? { role: op.role } : {}), expectedRc: promoted ? OcfRc.runningPromoted : OcfRc.success });
+      wanted.push({ key: `${historyId}_monitor_${op.intervalMs}`, resource: place.resource, definitionId: primitive.id, historyId, intervalMs: op.intervalMs, ...(op.role ? { role: op.role } : {}), expectedRc: promoted ? OcfRc.runningPromoted : OcfRc.success, params: operationParams(op) });
     }
   }
   return wanted;

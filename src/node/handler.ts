@@ -2,7 +2,7 @@
 // operator's changes (each validated by the scheduler, then committed as one
 // compare-and-swap), history, attributes and membership.
 
-import { changeNode, changeResource, changeTicket, getNodeAttribute, setNodeAttribute, setProperty } from '../admin/commands.js';
+import { changeNode, changeResource, changeTicket, getNodeAttribute, setNodeAttribute, setProperty, setTargetRole, targetRoleOf } from '../admin/commands.js';
 import type { DrillFault, Request, SessionReport } from '../api/protocol.js';
 import type { DrillAnswer } from '../cluster/drills.js';
 import { verifyAgents } from '../agents/config-check.js';
@@ -102,6 +102,13 @@ export function controlHandler(context: HandlerContext): (request: Request) => P
         return writeCrm(cib.configuration);
       case 'resource':
         return commit((next) => changeResource(next, request.action, request.id, request.node, activeNodes(cib, request.id, nowS)), `resource ${request.action} ${request.id}`);
+      case 'resource.target-role': {
+        const value = request.value;
+        if (value === undefined) return targetRoleOf(cib, request.id) ?? null;
+        return commit((next) => setTargetRole(next, request.id, value ?? undefined), `resource target-role ${request.id}=${value ?? '(none)'}`);
+      }
+      case 'resource.active':
+        return activeNodes(cib, request.id, nowS);
       case 'node':
         return commit((next) => changeNode(next, request.action, request.name), `node ${request.action} ${request.name}`);
       case 'ticket':

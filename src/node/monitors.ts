@@ -14,6 +14,8 @@ export interface WantedMonitor {
   /** The role it checks, when the op names one. */
   role?: string;
   expectedRc: number;
+  /** Parameters of this operation only (OCF_CHECK_LEVEL), over the resource's. */
+  params: Record<string, string>;
 }
 
 interface MonitorDeps {

@@ -2,6 +2,7 @@
 // where it runs in which role. Derived purely from a CIB.
 
 import type { Cib } from '../model/cib.js';
+import { exitReasonAttribute } from '../model/record.js';
 import { expectedRcOf } from '../model/status.js';
 import { addScores, parseScore } from '../model/score.js';
 import type { AgentSpec, Configuration } from '../model/config.js';
@@ -289,6 +290,8 @@ export interface FailedAction {
   intervalMs: number;
   rc: number;
   lastRcChange?: number;
+  /** Why, in the agent's words (crm_mon's exitreason). */
+  exitReason?: string;
 }
 
 export interface FailCount {
@@ -308,6 +311,8 @@ export function failedActions(cib: Cib): FailedAction[] {
         if (!isFailure) continue;
         const entry: FailedAction = { node: state.uname, resource: history.id, operation: op.operation, intervalMs: op.intervalMs, rc: op.rc };
         if (op.lastRcChange !== undefined) entry.lastRcChange = op.lastRcChange;
+        const exitReason = op.extra[exitReasonAttribute];
+        if (exitReason) entry.exitReason = exitReason;
         failed.push(entry);
       }
     }

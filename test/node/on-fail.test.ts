@@ -83,5 +83,5 @@ test('on-fail=standby: the node goes to standby and everything stops', async () 
   await waitFor('both to run', () => existsSync(state('sentinel')) && existsSync(state('bystander')) && settled());
   rmSync(state('sentinel'));
   await waitFor('the bystander to stop too', () => !existsSync(state('bystander')) && roleOf(node.status(), 'bystander') === 'Stopped' && settled());
-  assert.match(node.tandem('status').stdout, /standby: \[ node1 \]/);
+  assert.match(node.tandem('status').stdout, /Node node1: standby \(on-fail\)/);
 });

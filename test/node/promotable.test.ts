@@ -75,3 +75,15 @@ test('an unpromoted instance whose monitor says it is promoted (8) has failed, a
   });
   assert.ok(node.status()!.failCounts.some((count) => count.resource.startsWith('s') && count.count >= 1));
 });
+
+test('resource restart of a demoted clone stops and starts it and gives it back its target-role: it comes back unpromoted', async () => {
+  const state = join(node.dir, 's.state');
+  const starts = node.operations('node.log', 'start').length;
+  const restarted = node.tandem('resource', 'restart', 'ms');
+  assert.equal(restarted.status, 0, restarted.stderr);
+  assert.equal(node.operations('node.log', 'start').length, starts + 1, 'started once more');
+  assert.match(node.tandem('configure', 'show').stdout, /target-role=Unpromoted/);
+  await waitFor('it to settle unpromoted', () => node.status()?.pending.length === 0);
+  assert.equal(readFileSync(state, 'utf8').trim(), 'Unpromoted');
+  assert.deepEqual(promoted(), []);
+});
