@@ -114,6 +114,7 @@ export class HttpExchange implements ServerConnectionUser, TunnelOwner {
       const pooled = context.pool.take(server);
       if (pooled) {
         this.server = server;
+        server.liveExchanges.add(this);
         this.connectedMs = this.connectStartMs;
         this.use(pooled);
         return true;
@@ -130,6 +131,7 @@ export class HttpExchange implements ServerConnectionUser, TunnelOwner {
     if (this.over) return;
     if (!connected) return this.fail(503, 'SC');
     this.server = connected.server;
+    connected.server.liveExchanges.add(this);
     this.retries = connected.retries;
     this.connectedMs = Date.now();
     this.use(connected.connection);
@@ -390,9 +392,19 @@ export class HttpExchange implements ServerConnectionUser, TunnelOwner {
     upstream.socket.destroy();
   }
 
+  /** What the stats count of this exchange while it runs (then added to the server's closed counts). */
+  get serverBytesIn(): number {
+    return this.bytesToServer;
+  }
+
+  get serverBytesOut(): number {
+    return this.bytesFromServer;
+  }
+
   private countServerBytes(): void {
     const server = this.server;
     if (!server) return;
+    server.liveExchanges.delete(this);
     server.closedBytesIn += this.bytesToServer;
     server.closedBytesOut += this.bytesFromServer;
     this.bytesToServer = 0;
@@ -404,6 +416,7 @@ export class HttpExchange implements ServerConnectionUser, TunnelOwner {
     if (this.over) return;
     this.over = true;
     const server = this.server;
+    this.countServerBytes();
     if (server) this.context.backend.release(server);
     if (this.context.logRequest) this.context.logRequest(this.record());
     this.client.exchangeOver(this, keepClient);

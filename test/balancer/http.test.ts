@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
+import { connect, createServer as createTcpServer } from 'node:net';
 import { Balancer } from '../../src/balancer/balancer.js';
 import { readHaproxy } from '../../src/formats/haproxy/index.js';
 import { keepAliveClient, rawExchange, startKeepAliveBackend, startRawBackend, type HttpBackend } from './http-support.js';
-import { freePort } from './support.js';
+import { eventually, freePort } from './support.js';
 
 const defaults = `defaults
   mode http
@@ -174,4 +175,30 @@ test('option httplog logs each request in HAProxy format: client, frontend, back
 test('a mode tcp frontend with a mode http backend is refused, naming the proxy', async () => {
   const text = `defaults\n  mode http\nfrontend web\n  mode tcp\n  bind 127.0.0.1:1\n  default_backend app\nbackend app\n  server a 127.0.0.2:1\n`;
   await assert.rejects(Balancer.start(readHaproxy(text, 'test.cfg').config), /frontend 'web': mode tcp with backend 'app' in mode http/);
+});
+
+test('the stats count the bytes of a response still on its way, not only of finished ones', async () => {
+  const half = 'x'.repeat(50_000);
+  const slow = createTcpServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', () => socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${2 * half.length}\r\n\r\n${half}`));
+  });
+  await new Promise<void>((resolve) => slow.listen(0, '127.0.0.4', resolve));
+  const port = await freePort();
+  const balancer = await Balancer.start(readHaproxy(`${defaults}listen test\n  bind 127.0.0.1:${port}\n  server slow 127.0.0.4:${(slow.address() as { port: number }).port}\n`, 'test.cfg').config);
+  const client = connect({ host: '127.0.0.1', port });
+  try {
+    let received = 0;
+    client.on('data', (chunk: Buffer) => (received += chunk.length));
+    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await eventually('half the body to reach the client', () => received > half.length);
+    // The response is not over (half its body is still to come), yet its bytes are counted.
+    assert.ok(row(balancer, 'slow').bout > half.length, `bout ${row(balancer, 'slow').bout}`);
+    assert.ok(row(balancer, 'slow').bin > 0, 'the request went to the server');
+    assert.equal(row(balancer, 'slow').scur, 1, 'still in progress');
+  } finally {
+    client.destroy();
+    await balancer.close();
+    slow.close();
+  }
 });
