@@ -8,21 +8,26 @@
 // - normally), the second in which phase (R request, Q queue, C connect, H response headers,
 // D data), then two dashes for the cookie flags tandem does not have.
 
-export interface RequestRecord {
+/** What the log line of a request (mode http) or a session (mode tcp) says in both formats. */
+export interface LoggedTraffic {
   clientAddress: string;
   clientPort: number;
-  /** When the connection became ready for this request: accepted, or the previous response done (ms since the epoch). */
+  /** When it began (ms since the epoch). */
   startMs: number;
   frontend: string;
   backend: string;
   /** undefined: no server was reached (<NOSRV>). */
   server: string | undefined;
-  /** Time to receive the headers (from `startMs`, so keep-alive idle time is in it), queue wait, connect, server response, total. */
+  termination: string;
+  /** actconn/feconn (the frontend's connections), beconn, srv_conn, retries; and the backend's queue. */
+  counts: { frontend: number; backend: number; server: number; retries: number; backendQueue: number };
+}
+
+export interface RequestRecord extends LoggedTraffic {
+  /** Time to receive the headers (from `startMs`: when the connection became ready for this request, so keep-alive idle time is in it), queue wait, connect, server response, total. */
   timers: [number, number, number, number, number];
   status: number;
   bytes: number;
-  termination: string;
-  counts: { frontend: number; backend: number; server: number; retries: number; backendQueue: number };
   /** `METHOD URI HTTP/x.y`, or <BADREQ> when no request could be read. */
   requestLine: string;
 }

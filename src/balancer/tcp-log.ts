@@ -8,21 +8,11 @@
 // HAProxy's two-letter termination state: who ended the session (C client, S server, s/c a
 // server/client timeout, - normally) and in which phase (Q queue, C connect, D data).
 
-import { haproxyDate } from './http-log.js';
+import { haproxyDate, type LoggedTraffic } from './http-log.js';
 
-export interface SessionRecord {
-  clientAddress: string;
-  clientPort: number;
-  /** When the session began (ms since the epoch). */
-  startMs: number;
-  frontend: string;
-  backend: string;
-  /** undefined: no server was reached (<NOSRV>). */
-  server: string | undefined;
+export interface SessionRecord extends LoggedTraffic {
   timers: [waitMs: number, connectMs: number, totalMs: number];
   bytesToClient: number;
-  termination: string;
-  counts: { frontend: number; backend: number; server: number; retries: number; backendQueue: number };
 }
 
 export function tcpLogLine(record: SessionRecord): string {
