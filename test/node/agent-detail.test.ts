@@ -45,3 +45,27 @@ property stonith-enabled=false
   assert.deepEqual(failedOf('quiet'), []);
   assert.ok(running('quiet'));
 });
+
+test('a real agent that cannot start: fatal by default (one try, fail count INFINITY); with start-failure-is-fatal=false, retried until migration-threshold', async () => {
+  const unwritable = '/proc/tandem-cannot-write-here.state';
+  writeFileSync(
+    join(node.dir, 'starts.crm'),
+    `primitive fatal ocf:heartbeat:Dummy params state=${unwritable}
+primitive patient ocf:heartbeat:Dummy params state=${unwritable} meta migration-threshold=3
+property stonith-enabled=false
+`,
+  );
+  assert.equal(node.tandem('configure', 'load', join(node.dir, 'starts.crm')).status, 0);
+  const starts = (resource: string) => node.operations('node.log', 'start').filter((entry) => entry.startsWith(`${resource}=`));
+  const countOf = (resource: string) => node.status()?.failCounts.find((entry) => entry.resource === resource)?.count;
+  await waitFor('fatal to be given up', () => countOf('fatal') !== undefined && node.status()?.pending.length === 0);
+  assert.deepEqual(starts('fatal'), ['fatal=1'], 'the real agent failed its start once, and once is enough');
+  assert.match(node.tandem('status').stdout, /fatal: fail-count=INFINITY/);
+
+  assert.equal(node.tandem('property', 'set', 'start-failure-is-fatal', 'false').status, 0);
+  assert.equal(node.tandem('resource', 'cleanup', 'patient').status, 0);
+  await waitFor('patient to reach its migration-threshold', () => countOf('patient') === 3 && node.status()?.pending.length === 0, 30_000);
+  assert.ok(starts('patient').length >= 3, starts('patient').join(' '));
+  assert.ok(starts('patient').every((entry) => entry === 'patient=1'));
+  assert.ok(!running('patient'));
+});
