@@ -3,7 +3,7 @@
 
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { cli, TestNode, waitFor as waitUntil, type Report } from '../support/daemon.js';
@@ -42,6 +42,9 @@ test('commands say clearly when the daemon is not running', () => {
 test('a node runs a group with real OCF agents, recovers a failure and survives kill -9', async () => {
   const first = startDaemon('first.log');
   await waitFor('the control socket', () => status() !== undefined);
+  // Only its owner (root, here) may talk to the daemon: the socket's file permissions are the authentication.
+  assert.equal(statSync(join(dataDir, 'tandem.sock')).mode & 0o777, 0o600);
+  assert.equal(statSync(dataDir).mode & 0o077, 0, 'nor may others reach into its data directory');
 
   const file = join(dir, 'cluster.crm');
   writeFileSync(file, config);
