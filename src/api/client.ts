@@ -1,17 +1,35 @@
 // Talks to a running node over its control socket. A node that is not running is a clear
 // InputError, not a stack trace.
 
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { InputError } from '../model/errors.js';
-import { socketName, type Request, type Response } from './protocol.js';
+import { stillRunning } from '../agents/process-identity.js';
+import { lockName, socketName, type Request, type Response } from './protocol.js';
 
 const requestTimeoutMs = 30_000;
 /** A line longer than this from the node is a fault, not something to keep buffering. */
 const maxLineBytes = 256 * 1024 * 1024;
 
+/** The pid of a live process holding the data directory's lock: a daemon that has not opened its socket yet. */
+function startingDaemon(dataDir: string): number | undefined {
+  try {
+    const { pid, startTicks } = JSON.parse(readFileSync(join(dataDir, lockName), 'utf8')) as { pid?: unknown; startTicks?: unknown };
+    if (typeof pid !== 'number') return undefined;
+    // The start time tells the holder apart from a later process given the same pid.
+    return stillRunning({ pid, startTicks: typeof startTicks === 'number' ? startTicks : undefined }) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function connectionError(error: NodeJS.ErrnoException, path: string, dataDir: string): InputError {
-  if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') return new InputError(`the node daemon is not running (no socket at ${path}); start it with: tandem node --data-dir ${dataDir}`);
+  if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') {
+    const starting = startingDaemon(dataDir);
+    if (starting !== undefined) return new InputError(`the node daemon (pid ${starting}) is starting and not answering yet (it first waits for agent calls a previous daemon left running); try again in a moment`);
+    return new InputError(`the node daemon is not running (no socket at ${path}); start it with: tandem node --data-dir ${dataDir}`);
+  }
   if (error.code === 'EACCES') return new InputError(`permission denied on ${path}: only the user running the node daemon may control it`);
   return new InputError(`cannot reach the node daemon at ${path}: ${error.message}`);
 }

@@ -63,3 +63,5 @@ export interface ClusterSnapshot {
 export type Response = { ok: true; result: unknown } | { ok: false; error: string };
 
 export const socketName = 'tandem.sock';
+/** The data directory's lock, held by the one daemon using it (JSON with its pid). */
+export const lockName = 'tandem.lock';

@@ -6,10 +6,10 @@
 
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { lockName } from '../api/protocol.js';
 import { InputError } from '../model/errors.js';
 import { identify, stillRunning, type ProcessIdentity } from '../agents/process-identity.js';
 
-const lockName = 'tandem.lock';
 /** A stale lock taken over, then another starter's won: at most a few rounds. */
 const maxAttempts = 3;
 

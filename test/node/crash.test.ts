@@ -58,6 +58,8 @@ test('kill -9 of the daemon during a start: the restarted daemon waits for it, a
   assert.equal(existsSync(join(dir, 'ip.state')), false, 'the start was still in flight when the daemon died');
 
   node.start('second.log');
+  // While it waits for the start its predecessor left running, it holds the data directory but answers nothing yet.
+  await waitFor('the starting daemon to be told apart from none', () => /^tandem: the node daemon \(pid \d+\) is starting and not answering yet/.test(node.tandem('status').stderr), 5_000);
   await waitFor(
     'the restarted node to settle',
     () => {
