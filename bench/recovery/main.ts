@@ -2,13 +2,15 @@
 // kill -9; a probe opens a connection every 10 ms until it answers again. 20 runs,
 // median and max. Beside it, what Pacemaker needs by default: the failure is noticed at
 // the next monitor (interval/2 on average, the full interval at worst), then restarted; the
-// restart is measured in the same run (`tandem resource restart`, the same agent's stop and
-// start, until the server answers again).
+// restart is measured in the same run: the same agent's stop and start (`tandem resource
+// restart`), as the agent took them by the node's own log, so Pacemaker's reference counts
+// only what any cluster manager must spend (a lower bound: its controller's own work is left
+// out).
 //
 //   node dist/bench/recovery/main.js [--runs 20] [--port 18181]
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,12 +53,30 @@ async function until(condition: () => Promise<boolean>, limitMs: number): Promis
   return undefined;
 }
 
+/** Each stop of web followed by its start, as the agent took them (ms), from the node's log. */
+function agentRestarts(logFile: string): number[] {
+  const finished = readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { msg?: string; resource?: string; operation?: string; durationMs?: number })
+    .filter((entry) => entry.msg === 'operation finished' && entry.resource === 'web');
+  const restarts: number[] = [];
+  finished.forEach((entry, index) => {
+    const next = finished[index + 1];
+    if (entry.operation === 'stop' && next?.operation === 'start') restarts.push((entry.durationMs ?? 0) + (next.durationMs ?? 0));
+  });
+  return restarts;
+}
+
 async function bench(): Promise<void> {
   const runs = argument('--runs', 20);
   const port = argument('--port', 18181);
   const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-recovery-'));
   const dataDir = join(dir, 'data');
-  const daemon = spawn(process.execPath, [main, 'node', '--data-dir', dataDir, '--name', 'bench'], { stdio: 'ignore' });
+  const logFile = join(dir, 'node.log');
+  const log = openSync(logFile, 'w');
+  const daemon = spawn(process.execPath, [main, 'node', '--data-dir', dataDir, '--name', 'bench'], { stdio: ['ignore', log, log] });
+  closeSync(log);
   try {
     const server = `require('http').createServer((q, r) => r.end('ok')).listen(${port}, '127.0.0.1')`;
     writeFileSync(join(dir, 'bench.crm'), `primitive web tandem:process params command="exec ${process.execPath} -e \\"${server}\\"" op monitor interval=${monitorIntervalS}s\nproperty stonith-enabled=false\n`);
@@ -87,13 +107,14 @@ async function bench(): Promise<void> {
     }
     const median = medianOf(downtimes);
     const max = Math.max(...downtimes);
+    const agentRestartMs = medianOf(agentRestarts(logFile).slice(-restartRuns));
     const restartMs = medianOf(restarts);
-    const pacemakerAverageMs = (monitorIntervalS * 1000) / 2 + restartMs;
+    const pacemakerAverageMs = (monitorIntervalS * 1000) / 2 + agentRestartMs;
     console.log(`bench/recovery: kill -9 of a supervised HTTP server, probe every ${probeEveryMs} ms, ${runs} runs`);
     console.log(`tandem:    median ${median.toFixed(0)} ms, max ${max.toFixed(0)} ms (time until it answers again); goal median under ${goalMs} ms: ${median < goalMs ? 'met' : 'NOT met'}`);
-    console.log(`restart:   median ${restartMs.toFixed(0)} ms over ${restartRuns} runs (stop and start through the same agent, until it answers again)`);
-    console.log(`pacemaker: op monitor interval=${monitorIntervalS}s plus that restart: ${(pacemakerAverageMs / 1000).toFixed(1)} s on average, ${((monitorIntervalS * 1000 + restartMs) / 1000).toFixed(1)} s at worst;`);
-    console.log(`           the guide's interval=30s: ${((15_000 + restartMs) / 1000).toFixed(1)} s / ${((30_000 + restartMs) / 1000).toFixed(1)} s. Ratio at the ${monitorIntervalS}s average: ${(pacemakerAverageMs / median).toFixed(0)}x`);
+    console.log(`restart:   the agent's stop and start took ${agentRestartMs.toFixed(0)} ms (median of ${restartRuns}); tandem resource restart, command to answer: ${restartMs.toFixed(0)} ms`);
+    console.log(`pacemaker: op monitor interval=${monitorIntervalS}s plus that stop and start: ${(pacemakerAverageMs / 1000).toFixed(1)} s on average, ${((monitorIntervalS * 1000 + agentRestartMs) / 1000).toFixed(1)} s at worst (at least: its controller's own time not counted);`);
+    console.log(`           the guide's interval=30s: ${((15_000 + agentRestartMs) / 1000).toFixed(1)} s / ${((30_000 + agentRestartMs) / 1000).toFixed(1)} s. Ratio at the ${monitorIntervalS}s average: ${(pacemakerAverageMs / median).toFixed(0)}x`);
   } finally {
     const exited = new Promise((resolve) => daemon.once('exit', resolve));
     daemon.kill('SIGTERM');
