@@ -133,6 +133,24 @@ export function summaryFlags(graph: ActionGraph, pseudo: SchedAction, node: Sche
   return flagsOf(optional, runnable);
 }
 
+/**
+ * A notifying clone's pseudo-actions before and after its notifications of a change, as
+ * Pacemaker has them when it makes the notifications, once every ordering is applied: it
+ * reads each of the clone's pseudo-actions from its instances then, so the one before is
+ * required when an instance's change is, and runnable when any instance's can run (an
+ * optional one included). The one after was made as the completion was (its runnable flag
+ * fixed then), is required with it, and is read from the instances' completions likewise.
+ */
+export function notificationBoundaries(graph: ActionGraph, clone: SchedClone, task: Task, completionTask: Task, runnableAtCreation: ReadonlySet<SchedAction>): { pre: ActionFlags; post: ActionFlags } {
+  const completion = graph.find(clone, completionTask)[0]!;
+  const completionOptional = completion.optional;
+  const after = summaryFlags(graph, completion, undefined);
+  return {
+    pre: summaryFlags(graph, graph.find(clone, task)[0]!, undefined),
+    post: flagsOf(completionOptional && after.optional, runnableAtCreation.has(completion) && after.runnable),
+  };
+}
+
 /** Flags of an ordering's "first" action as the ordering sees them (action_flags_for_ordering). */
 export function orderingFlags(graph: ActionGraph, first: SchedAction, thenNode: SchedNode | undefined): ActionFlags {
   if (!isCollectiveAction(first)) return first;

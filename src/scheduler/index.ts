@@ -5,10 +5,10 @@ import type { Cib } from '../model/cib.js';
 import type { ColocationConstraint, LocationConstraint, OrderConstraint } from '../model/config.js';
 import { ActionGraph, createPrimitiveActions, implyByFencing, type SchedAction } from './actions.js';
 import { assignResource, sortForAssignment } from './assign.js';
-import { createCollectiveActions } from './collective.js';
+import { createCollectiveActions, notificationBoundaries } from './collective.js';
 import { canRunResources, unpackColocations } from './colocation.js';
 import { nextFailureExpiryS } from './failures.js';
-import { addNotifications } from './notify.js';
+import { addNotifications, type InstanceAction } from './notify.js';
 import { buildOrderings, completionTask } from './orderings.js';
 import { Propagation } from './propagate.js';
 import { applyNodeCriteria, allPrimitives } from './scores.js';
@@ -112,10 +112,9 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
     for (const primitive of allPrimitives(resource)) createPrimitiveActions(ws, graph, primitive);
     createCollectiveActions(graph, resource);
   }
-  // Pacemaker sizes a clone's stop notifications as it makes the clone's actions: whether
-  // its stop is required then decides that the running instances are told before, even
-  // when orderings later leave every stop blocked.
-  const stopRequiredAtCreation = new Set(ws.resources.filter((resource) => resource.kind === 'clone' && graph.find(resource, 'stop')[0]?.optional === false));
+  // A clone's pseudo-actions after its notifications are made runnable as its completions
+  // were when they were made (a clone's "running" only if an instance was active or starting).
+  const runnableAtCreation = new Set(graph.actions.filter((action) => action.resource.kind === 'clone' && action.runnable));
   implyByFencing(ws, graph);
   const stopRequiredAtFencing = new Set(ordered.filter((primitive) => graph.find(primitive, 'stop')[0]?.optional === false));
   buildOrderings(ws, graph, orders);
@@ -129,18 +128,23 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
   // ordered after them), but none is ever executed: Pacemaker leaves them out of its graph.
   const executed = real.filter((action) => !action.optional && action.runnable && (action.resource.kind !== 'primitive' || action.resource.managed));
   const blocked = real.filter((action) => !action.optional && !action.runnable && action.node !== undefined).map(describe);
+  const instanceActions = new Map<SchedResource, InstanceAction[]>();
+  for (const action of graph.actions) {
+    if (action.resource.kind !== 'primitive') continue;
+    const list = instanceActions.get(action.resource) ?? [];
+    list.push({ task: action.task, node: action.node?.name, optional: action.optional, runnable: action.runnable });
+    instanceActions.set(action.resource, list);
+  }
   const { actions, order } = addNotifications({
     resources: ws.resources,
     actions: executed.map(describe),
     order: executionOrder(graph, executed),
     historyIdOf,
     allNodes: ws.nodes.map((node) => node.name),
-    blocked,
+    actionsOf: (primitive) => instanceActions.get(primitive) ?? [],
     impliedByFencing: graph.actions.filter((action) => action.pseudo && action.resource.kind === 'primitive' && !action.optional && action.node !== undefined).map(describe),
     stopRequiredAtFencing: (primitive) => stopRequiredAtFencing.has(primitive),
-    stopRequiredAtCreation: (clone) => stopRequiredAtCreation.has(clone),
-    stopRequired: (primitive) => graph.find(primitive, 'stop')[0]?.optional === false,
-    completes: (clone, kind) => graph.find(clone, completionTask[kind]).every((action) => action.runnable),
+    boundaries: (clone, kind) => notificationBoundaries(graph, clone, kind, completionTask[kind], runnableAtCreation),
     onlineNodes: new Set(ws.nodes.filter((node) => node.online && !node.unclean && !ws.fencing.some((fenced) => fenced.node === node)).map((node) => node.name)),
   });
   const recheckAtS = nextFailureExpiryS(ordered, ws.nodes, ws.nowS);

@@ -5,7 +5,9 @@
 // which instances start, stop, promote, demote, which were active, promoted, unpromoted).
 // Pre-notifications come before the kind's actions, post-notifications after them, and
 // what the clone's actions are ordered with waits for the notifications around them.
-// Pure: a pass over the planned transition.
+// Made as Pacemaker makes them, once every ordering is applied: from every action of the
+// instances (an unmanaged one's too, which nobody executes) and the clone's notification
+// pseudo-actions read from them then. Pure: a pass over the planned transition.
 
 import type { PlannedAction } from './index.js';
 import { isTrue } from './options.js';
@@ -19,6 +21,20 @@ interface Entry {
   node: string;
 }
 
+/** One of an instance's actions as the transition ends up with it, whatever its flags. */
+export interface InstanceAction {
+  task: string;
+  node?: string;
+  optional: boolean;
+  runnable: boolean;
+}
+
+/** Flags of one of the clone's notification pseudo-actions. */
+export interface Boundary {
+  optional: boolean;
+  runnable: boolean;
+}
+
 export interface NotifyInput {
   resources: SchedResource[];
   actions: PlannedAction[];
@@ -26,20 +42,22 @@ export interface NotifyInput {
   /** The history id an instance's operations are kept under. */
   historyIdOf: (primitive: SchedPrimitive) => string;
   allNodes: string[];
-  /** Required actions that cannot run. */
-  blocked: PlannedAction[];
+  /** Every action of a clone instance, oldest first: required or not, runnable or not, executed or not (an unmanaged one's). */
+  actionsOf: (primitive: SchedPrimitive) => InstanceAction[];
   /** Stops and demotes done by fencing the node: executed by nobody, yet changes all the same. */
   impliedByFencing: PlannedAction[];
   /** Nodes that can be told anything: online and not to be fenced (standby and maintenance ones included). */
   onlineNodes: ReadonlySet<string>;
-  /** Whether the clone's change of a kind can complete (its completion pseudo-action is runnable): only then is it announced after. */
-  completes: (clone: SchedClone, kind: Kind) => boolean;
+  /**
+   * The clone's pseudo-actions before ("pre") and after ("post") a kind of change, as
+   * Pacemaker has them when it makes the notifications, once every ordering is applied:
+   * required when an instance's change (or, after, the clone's completion) is, runnable
+   * when some instance's change can run (and, after, only if the completion could when it
+   * was made). Listed changes make them required besides.
+   */
+  boundaries: (clone: SchedClone, kind: Kind) => { pre: Boundary; post: Boundary };
   /** Whether the primitive's (first) stop was already required when fencing was planned, before any ordering made it so. */
   stopRequiredAtFencing: (primitive: SchedPrimitive) => boolean;
-  /** Whether the clone's stop was required when its actions were made (an instance's stop then was, and could run). */
-  stopRequiredAtCreation: (clone: SchedClone) => boolean;
-  /** Whether the primitive's (first) stop is required in the end, runnable or not. */
-  stopRequired: (primitive: SchedPrimitive) => boolean;
 }
 
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -91,29 +109,53 @@ function notifyMeta(clone: SchedClone, primitives: SchedPrimitive[], changes: Ma
   return meta;
 }
 
+/** The newest of an instance's actions for a task (on any node), the one Pacemaker looks at. */
+function newest(actions: InstanceAction[], task: string): InstanceAction | undefined {
+  return actions.filter((action) => action.task === task).at(-1);
+}
+
 /**
- * Who is told at each step: for demotes and stops, the instances active before (less, after
- * a stop, those whose stop is required, even blocked: Pacemaker tells an instance after
- * the stops only if it was not to stop); for starts and promotes, those meant to be active
- * after, where they are meant to be, even one whose start turns out blocked (as Pacemaker
- * tells them). Before the starts, only those with no start required (one that no quorum
- * blocks is not).
+ * The changes of each kind that the notifications list: every required action of an
+ * instance that can run (an unmanaged instance's too, though nobody executes it), and a
+ * stop on a node gone unclean even when it cannot (it waits for the fencing).
  */
-function recipients(primitives: SchedPrimitive[], changes: Map<Kind, Entry[]>, requiredStarts: ReadonlySet<string>, input: NotifyInput, kind: Kind, when: 'pre' | 'post'): Entry[] {
-  const key = (entry: Entry) => `${entry.instance}@${entry.node}`;
-  const before = primitives.flatMap((primitive) => primitive.runningOn.map((node) => ({ instance: primitive.id, node: node.name })));
-  const stopped = new Set((changes.get('stop') ?? []).map(key));
-  const stopping = new Set(primitives.filter((primitive) => input.stopRequired(primitive)).map((primitive) => primitive.id));
-  const afterStops = before.filter((entry) => !stopped.has(key(entry)) && !stopping.has(entry.instance));
-  const intended = primitives.flatMap((primitive) => (primitive.nextRole > RoleRank.Stopped && primitive.assigned ? [{ instance: primitive.id, node: primitive.assigned.name }] : []));
-  const notStarting = intended.filter((entry) => !requiredStarts.has(entry.instance));
-  const at: Record<Kind, [Entry[], Entry[]]> = {
-    demote: [before, before],
-    stop: [before, afterStops],
-    start: [notStarting, intended],
-    promote: [intended, intended],
-  };
-  return at[kind][when === 'pre' ? 0 : 1];
+function changesOf(primitives: SchedPrimitive[], input: NotifyInput): Map<Kind, Entry[]> {
+  const changes = new Map<Kind, Entry[]>();
+  for (const primitive of primitives) {
+    for (const action of input.actionsOf(primitive)) {
+      if (action.optional || action.node === undefined || !(kinds as string[]).includes(action.task)) continue;
+      if (!action.runnable && !(action.task === 'stop' && !input.onlineNodes.has(action.node))) continue;
+      const kind = action.task as Kind;
+      changes.set(kind, [...(changes.get(kind) ?? []), { instance: primitive.id, node: action.node }]);
+    }
+  }
+  return changes;
+}
+
+/**
+ * Who could be told, before or after a kind of change: for demotes and stops, each instance
+ * where it runs now (after a stop, only if its own stop is not required, even blocked); for
+ * starts and promotes, each instance meant to be active, where it is meant to be (before
+ * the starts, only one with no start required). The newest of the instance's stops or
+ * starts decides, as Pacemaker finds it.
+ */
+function candidates(primitives: SchedPrimitive[], input: NotifyInput, kind: Kind, when: 'pre' | 'post'): Entry[] {
+  const entries: Entry[] = [];
+  for (const primitive of primitives) {
+    const actions = input.actionsOf(primitive);
+    if (kind === 'stop' || kind === 'demote') {
+      if (primitive.role === RoleRank.Stopped) continue;
+      const stop = newest(actions, 'stop');
+      if (when === 'post' && kind === 'stop' && stop !== undefined && !stop.optional) continue;
+      for (const node of primitive.runningOn) entries.push({ instance: primitive.id, node: node.name });
+      continue;
+    }
+    if (primitive.nextRole === RoleRank.Stopped || primitive.assigned === undefined) continue;
+    const start = newest(actions, 'start');
+    if (when === 'pre' && kind === 'start' && start !== undefined && !start.optional) continue;
+    entries.push({ instance: primitive.id, node: primitive.assigned.name });
+  }
+  return entries;
 }
 
 /**
@@ -139,6 +181,22 @@ function afterFencing(primitives: SchedPrimitive[], fenced: Entry[], input: Noti
   return told;
 }
 
+/**
+ * Whether the notifications of a kind are sent before and after the changes. Pacemaker
+ * makes none for a start, promote or demote that no instance makes (a stop may yet be done
+ * by fencing, so no stops listed does not call those off). The rest is the pseudo-action's
+ * flags: needed when a change is listed or it is required anyway (a blocked stop makes it
+ * so, say), and sent only if it can run: an instance's notify is made only below a
+ * runnable one, so stops none of which can run, or starts after which no instance (no
+ * cloned group whole) can be running, are announced to nobody.
+ */
+function announced(clone: SchedClone, kind: Kind, listed: Entry[], input: NotifyInput): { pre: boolean; post: boolean } {
+  if (kind !== 'stop' && listed.length === 0) return { pre: false, post: false };
+  const { pre, post } = input.boundaries(clone, kind);
+  const needed = (boundary: Boundary) => boundary.runnable && (listed.length > 0 || !boundary.optional);
+  return { pre: needed(pre), post: needed(post) };
+}
+
 export function addNotifications(input: NotifyInput): { actions: PlannedAction[]; order: Array<[number, number]> } {
   const actions = [...input.actions];
   const order = [...input.order];
@@ -150,45 +208,27 @@ export function addNotifications(input: NotifyInput): { actions: PlannedAction[]
       if (!byId.has(action.resource) || !(kinds as string[]).includes(action.task)) return;
       ofKind.set(action.task as Kind, [...(ofKind.get(action.task as Kind) ?? []), index]);
     });
-    const changes = new Map<Kind, Entry[]>([...ofKind].map(([kind, indexes]) => [kind, indexes.map((index) => ({ instance: actions[index]!.resource, node: actions[index]!.node! }))]));
-    // A stop or demote that fencing does is a change the surviving instances hear of too, and
-    // so is a stop on a node gone unclean that cannot be fenced (it waits for the fencing).
-    const onLostNode = input.blocked.filter((action) => action.task === 'stop' && !input.onlineNodes.has(action.node!));
-    for (const implied of [...input.impliedByFencing, ...onLostNode]) {
-      if (!byId.has(implied.resource) || !(kinds as string[]).includes(implied.task)) continue;
-      const kind = implied.task as Kind;
-      changes.set(kind, [...(changes.get(kind) ?? []), { instance: implied.resource, node: implied.node! }]);
-      if (!ofKind.has(kind)) ofKind.set(kind, []);
-    }
-    // A stop required when the clone's actions were made is announced beforehand even if
-    // orderings then block every stop (Pacemaker fixes the pre-notification's need then;
-    // unlike a start, promote or demote, a stop may yet be done by fencing, so an empty list
-    // of stops does not call it off).
-    if (input.stopRequiredAtCreation(clone) && !ofKind.has('stop')) ofKind.set('stop', []);
-    if (ofKind.size === 0) continue;
+    const changes = changesOf(primitives, input);
     const shared = notifyMeta(clone, primitives, changes, input);
     const fencedStops = input.impliedByFencing.filter((action) => action.task === 'stop' && byId.has(action.resource)).map((action) => ({ instance: action.resource, node: action.node! }));
     const toldAfterFencing = afterFencing(primitives, fencedStops, input);
-    const requiredStarts = new Set([...(changes.get('start') ?? []).map((entry) => entry.instance), ...input.blocked.filter((action) => action.task === 'start' && byId.has(action.resource)).map((action) => action.resource)]);
     const cloneActions = new Set([...ofKind.values()].flat());
     let previousPost: number[] = [];
     for (const kind of kinds) {
-      const targets = ofKind.get(kind);
-      if (!targets) continue;
+      if (!clone.promotable && (kind === 'promote' || kind === 'demote')) continue;
+      const targets = ofKind.get(kind) ?? [];
       const push = (entry: Entry, when: 'pre' | 'post', meta: Record<string, string>) => {
         const primitive = byId.get(entry.instance)!;
         actions.push({ resource: primitive.id, historyId: input.historyIdOf(primitive), definitionId: primitive.definition.id, orphan: false, task: 'notify', node: entry.node, optional: false, runnable: true, meta: { ...meta, notify_type: when, notify_operation: kind } });
         return actions.length - 1;
       };
+      const sent = announced(clone, kind, changes.get(kind) ?? [], input);
       const told = (when: 'pre' | 'post') =>
         // An unmanaged instance (maintenance included) is told nothing: its notify would be
         // optional, as all its actions are. Nor is an offline node (one being fenced, say).
-        recipients(primitives, changes, requiredStarts, input, kind, when).filter((entry) => byId.get(entry.instance)!.managed && input.onlineNodes.has(entry.node));
+        sent[when] ? candidates(primitives, input, kind, when).filter((entry) => byId.get(entry.instance)!.managed && input.onlineNodes.has(entry.node)) : [];
       const pre = told('pre').map((entry) => push(entry, 'pre', shared));
-      // A change that cannot complete (a required stop that cannot run, a group instance
-      // whose member cannot start) is announced before, never after: Pacemaker's
-      // post-notification waits on the completion, unrunnable.
-      const postEntries = input.completes(clone, kind) ? told('post') : [];
+      const postEntries = told('post');
       const post = postEntries.map((entry) => push(entry, 'post', { ...shared, ...toldAfterFencing.get(`${entry.instance}@${entry.node}`) }));
       if (kind === 'stop') {
         const already = new Set(postEntries.map((entry) => `${entry.instance}@${entry.node}`));
@@ -198,9 +238,12 @@ export function addNotifications(input: NotifyInput): { actions: PlannedAction[]
           post.push(push({ instance, node }, 'post', meta));
         }
       }
+      if (pre.length === 0 && post.length === 0 && targets.length === 0) continue;
       for (const earlier of previousPost) for (const next of [...pre, ...targets]) order.push([earlier, next]);
       for (const first of pre) for (const target of targets) order.push([first, target]);
       for (const target of targets) for (const last of post) order.push([target, last]);
+      // Announced with nothing to wait for here (an unmanaged instance's change): before still comes before after.
+      if (targets.length === 0) for (const first of pre) for (const last of post) order.push([first, last]);
       // What waits for these changes (or comes before them) waits for (or precedes) their notifications too.
       for (const [first, then] of input.order) {
         if (targets.includes(first) && !cloneActions.has(then)) for (const last of post) order.push([last, then]);

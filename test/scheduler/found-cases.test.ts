@@ -159,6 +159,84 @@ test('an instance whose stop is required but blocked is told before the stops, n
   assert.deepEqual(notifies(transition, 'post', 'stop').map((told) => told.split('@')[1]), ['node3'], 'only the instance that stays is told after');
 });
 
+const statefulOps = 'op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted';
+const statefulRan = (node: string, operation: string): Ran => ({ node, historyId: 's', operation, agent: 'ocf:pacemaker:Stateful' });
+
+test('no instance is told of stops none of which can run: the clone\'s pre-notification is unrunnable (seed 5840)', () => {
+  // s must leave standby node1, but its stop waits for a clone that can start nowhere. The
+  // demote goes ahead, announced; the stop, needed from the start, is announced to nobody.
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1 attributes standby=on
+node $id=2 node2
+primitive s ocf:pacemaker:Stateful ${statefulOps}
+clone ms s meta promotable=true clone-max=1 notify=true
+primitive d ocf:pacemaker:Dummy
+clone cd d meta clone-max=1
+location no-d cd -inf: node2
+order o Mandatory: cd:start ms:stop
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [statefulRan('node1', 'promote')],
+      [],
+      { node1: { 'master-s': '10' } },
+    ),
+  );
+  assert.ok(transition.blocked.some((action) => action.task === 'stop' && action.node === 'node1'), 'the stop is blocked');
+  assert.deepEqual(notifies(transition, 'pre', 'demote'), ['s:0@node1']);
+  assert.deepEqual(notifies(transition, 'pre', 'stop'), []);
+});
+
+test('starts are announced after only when some cloned group instance can complete its start (seed 11067)', () => {
+  // a:1 starts on node2 but its unmanaged b cannot follow, and a:0's restart on node1 is
+  // blocked by b's stop: no instance's group can be running, so nobody hears of the start.
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive a ocf:pacemaker:Dummy op monitor interval=10s
+primitive b ocf:pacemaker:Dummy meta is-managed=false op monitor interval=10s
+group g a b
+clone cl g meta notify=true
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [dummyRan('node1', 'a'), dummyRan('node1', 'b')],
+      ['a_monitor_10000@node1=1'],
+    ),
+  );
+  assert.deepEqual(wherePlaced(transition, 'a'), { 'a:1': 'node2' });
+  assert.deepEqual(notifies(transition, 'pre', 'stop'), ['a:0@node1']);
+  assert.deepEqual(notifies(transition, 'post', 'start'), []);
+});
+
+test('a promotion an unmanaged instance is required to make, though nobody executes it, is announced to the others (seed 13087)', () => {
+  // s:0 stays promoted on node2, in maintenance; the ordering after cd's start makes the
+  // clone's promotion required, and with it s:0's: Pacemaker lists it and tells s:1 and s:2.
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2 attributes maintenance=on
+node $id=3 node3
+primitive s ocf:pacemaker:Stateful ${statefulOps}
+clone ms s meta promotable=true notify=true
+primitive d ocf:pacemaker:Dummy
+clone cd d meta clone-max=1
+order o Mandatory: cd:start ms:promote
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [statefulRan('node2', 'promote')],
+      [],
+      { node1: { 'master-s': '5' }, node3: { 'master-s': '5' } },
+    ),
+  );
+  assert.ok(!transition.actions.some((action) => action.task === 'promote'), 'nothing is executed to promote');
+  assert.deepEqual(notifies(transition, 'pre', 'promote'), ['s:1@node1', 's:2@node3']);
+  assert.deepEqual(notifies(transition, 'post', 'promote'), ['s:1@node1', 's:2@node3']);
+  const told = transition.actions.find((action) => action.task === 'notify' && action.meta?.notify_operation === 'promote')!;
+  assert.equal(told.meta!.notify_promote_resource, 's:0');
+  assert.equal(told.meta!.notify_promote_uname, 'node2');
+});
+
 const failedInMaintenance = (onFail: string) => ({
   ...caseOf(
     `node $id=1 node1
