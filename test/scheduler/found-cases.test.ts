@@ -407,3 +407,29 @@ property cib-bootstrap-options: stonith-enabled=false
   const reasons = transition.summary.filter((item) => item.change === 'Restart' && item.resource.startsWith('c:')).map((item) => item.reason);
   assert.deepEqual(reasons, ['due to required p start', 'due to required b:1 start']);
 });
+
+test('an anti-colocation of the Promoted role pushes away a promotable instance before its role is chosen: a cloned group leaves the node of what it avoids, to be promoted elsewhere', () => {
+  const stateful = 'ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted';
+  const promotable = { 'master-a': '100', 'master-b': '100' };
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+primitive r0 ocf:pacemaker:Dummy meta resource-stickiness=0 op monitor interval=10s
+primitive a ${stateful}
+primitive b ${stateful}
+group g a b
+clone ms g meta promotable=true clone-max=1
+colocation promoted-away -100: ms:Promoted r0
+property cib-bootstrap-options: stonith-enabled=false
+rsc_defaults rsc-options: resource-stickiness=1
+`,
+      [{ node: 'node1', historyId: 'b', operation: 'start', agent: 'ocf:pacemaker:Stateful' }],
+      [],
+      { node2: promotable, node3: promotable },
+    ),
+  );
+  assert.equal(transition.actions.find((action) => action.task === 'start' && action.resource === 'r0')?.node, 'node1');
+  assert.deepEqual(wherePlaced(transition, 'a', 'promote'), { 'a:0': 'node2' }, 'the group is promoted on node2, not kept unpromoted beside r0');
+});
