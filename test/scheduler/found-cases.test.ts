@@ -433,3 +433,35 @@ rsc_defaults rsc-options: resource-stickiness=1
   assert.equal(transition.actions.find((action) => action.task === 'start' && action.resource === 'r0')?.node, 'node1');
   assert.deepEqual(wherePlaced(transition, 'a', 'promote'), { 'a:0': 'node2' }, 'the group is promoted on node2, not kept unpromoted beside r0');
 });
+
+test('a promotable clone keeps the promotion totals in its own scores: a clone placed with its Promoted role takes first the instance on the node it scored higher', () => {
+  const stateful = 'ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted';
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+node $id=4 node4
+primitive d ${stateful}
+clone ms-d d meta promotable=true resource-stickiness=50
+primitive p ${stateful}
+clone ms-p p meta promotable=true
+colocation with-promoted INFINITY: ms-d ms-p:Promoted
+property cib-bootstrap-options: stonith-enabled=false
+rsc_defaults rsc-options: resource-stickiness=100
+`,
+      [
+        { node: 'node1', historyId: 'd', operation: 'start', agent: 'ocf:pacemaker:Stateful' },
+        { node: 'node3', historyId: 'd', operation: 'start', agent: 'ocf:pacemaker:Stateful' },
+      ],
+      [],
+      { node2: { 'master-p': '100' }, node3: { 'master-p': '5' } },
+    ),
+  );
+  assert.deepEqual(wherePlaced(transition, 'p', 'promote'), { 'p:0': 'node2' });
+  // ms-p's score on node3 is 5 (its instance's promotion priority there), on node1 0: the
+  // instance on node3 is placed first and takes the one node ms-d may use.
+  const moved = transition.summary.find((item) => item.resource.startsWith('d:') && item.change === 'Move');
+  assert.equal(moved?.from, 'node3');
+  assert.ok(transition.summary.some((item) => item.resource.startsWith('d:') && item.change === 'Stop' && item.from === 'node1'));
+});
