@@ -4,7 +4,7 @@
 
 import { INFINITY, addScores } from '../model/score.js';
 import { assignClone, applyColocationWithClone } from './clone.js';
-import { canRunAny, canRunResources, mergeWeights } from './colocation.js';
+import { canRunAny, canRunResources, inheritColocations, mergeWeights } from './colocation.js';
 import {
   inPromotableClone,
   RoleRank,
@@ -262,10 +262,10 @@ export function assignGroup(ws: WorkingSet, group: SchedGroup, prefer: SchedNode
   }
   group.allocating = true;
   // The group's own colocations act through its first and last members.
-  first.colocationsAsDependent.push(...group.colocationsAsDependent);
+  inheritColocations(first, group.colocationsAsDependent, []);
   bindMembersAfterUnmanaged(group);
   group.colocationsAsDependent = [];
-  last.colocationsAsPrimary.push(...group.colocationsAsPrimary);
+  inheritColocations(last, [], group.colocationsAsPrimary);
   group.colocationsAsPrimary = [];
   for (const child of group.children) assignPrimitive(ws, child, prefer);
   group.allocating = false;

@@ -465,3 +465,27 @@ rsc_defaults rsc-options: resource-stickiness=100
   assert.equal(moved?.from, 'node3');
   assert.ok(transition.summary.some((item) => item.resource.startsWith('d:') && item.change === 'Stop' && item.from === 'node1'));
 });
+
+test('a group hands its colocations to its members in configuration order: an anti-colocation that leaves no node is rolled back before a later colocation pulls the group along', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive a0 ocf:pacemaker:Dummy op monitor interval=10s
+primitive a1 ocf:pacemaker:Dummy meta resource-stickiness=INFINITY op monitor interval=10s
+group r1 a0 a1
+primitive b0 ocf:pacemaker:Dummy op monitor interval=10s
+primitive b1 ocf:pacemaker:Dummy op monitor interval=10s
+group r2 b0 b1
+location r1-prefers-2 r1 50: node2
+colocation apart -100: r1 r2
+colocation together 10: r1 r2
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [{ node: 'node1', historyId: 'a1', operation: 'start', agent: dummy }],
+    ),
+  );
+  const started = (id: string) => transition.actions.find((action) => action.task === 'start' && action.resource === id)?.node;
+  assert.equal(started('b0'), 'node1', 'r2 follows r1 to node1');
+  assert.equal(started('b1'), 'node1');
+});
