@@ -4,7 +4,7 @@
 
 import { INFINITY, addScores } from '../model/score.js';
 import { assignClone, applyColocationWithClone } from './clone.js';
-import { canRunAny, canRunResources, mergeWeights } from './colocation.js';
+import { canRunAny, canRunResources, inheritColocations, mergeWeights } from './colocation.js';
 import {
   inPromotableClone,
   RoleRank,
@@ -121,9 +121,22 @@ export function applyColocation(ws: WorkingSet, dependent: SchedResource, primar
   }
   if (primary.provisional) return;
   if (!dependent.provisional) return;
-  if (colocation.dependentRole !== RoleRank.Unknown && colocation.dependentRole !== dependent.nextRole) return;
-  if (colocation.primaryRole !== RoleRank.Unknown && colocation.primaryRole !== primary.nextRole) return;
+  if (!rolesLetColocationMove(colocation, dependent.nextRole, primary.nextRole)) return;
   colocationMatchScores(ws, dependent, primary.assigned, colocation);
+}
+
+/**
+ * Whether a role-specific colocation moves a dependent whose roles are as given. A positive
+ * one counts only when each role it names is the one that resource is meant to have; a
+ * negative one, as Pacemaker reads it, only when neither is: so an anti-colocation of the
+ * Promoted role still pushes away a promotable instance (a primitive, or a cloned group's
+ * first member) while it is placed, before its role is chosen.
+ */
+function rolesLetColocationMove(colocation: SchedColocation, dependentRole: RoleRank, primaryRole: RoleRank): boolean {
+  const names = (role: RoleRank, actual: RoleRank) => role !== RoleRank.Unknown && role === actual;
+  const differs = (role: RoleRank, actual: RoleRank) => role !== RoleRank.Unknown && role !== actual;
+  if (colocation.score > 0) return !differs(colocation.dependentRole, dependentRole) && !differs(colocation.primaryRole, primaryRole);
+  return !names(colocation.dependentRole, dependentRole) && !names(colocation.primaryRole, primaryRole);
 }
 
 /** A clone placed relative to another resource: every instance's scores move alike. */
@@ -249,10 +262,10 @@ export function assignGroup(ws: WorkingSet, group: SchedGroup, prefer: SchedNode
   }
   group.allocating = true;
   // The group's own colocations act through its first and last members.
-  first.colocationsAsDependent.push(...group.colocationsAsDependent);
+  inheritColocations(first, group.colocationsAsDependent, []);
   bindMembersAfterUnmanaged(group);
   group.colocationsAsDependent = [];
-  last.colocationsAsPrimary.push(...group.colocationsAsPrimary);
+  inheritColocations(last, [], group.colocationsAsPrimary);
   group.colocationsAsPrimary = [];
   for (const child of group.children) assignPrimitive(ws, child, prefer);
   group.allocating = false;

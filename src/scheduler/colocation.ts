@@ -33,6 +33,16 @@ function insertSorted(list: SchedColocation[], item: SchedColocation, key: (c: S
   else list.splice(index, 0, item);
 }
 
+/**
+ * Hands a group's colocations to one of its members, one at a time into the member's sorted
+ * lists as Pacemaker does: so of several colocations with the same resource, which the
+ * group's list holds newest first, the member's holds them in configuration order again.
+ */
+export function inheritColocations(member: SchedResource, asDependent: SchedColocation[], asPrimary: SchedColocation[]): void {
+  for (const colocation of asDependent) insertSorted(member.colocationsAsDependent, colocation, (c) => c.primary);
+  for (const colocation of asPrimary) insertSorted(member.colocationsAsPrimary, colocation, (c) => c.dependent);
+}
+
 export function addColocation(ws: WorkingSet, colocation: SchedColocation): void {
   if (colocation.score === 0 || colocation.dependent === colocation.primary) return;
   insertSorted(colocation.dependent.colocationsAsDependent, colocation, (c) => c.primary);

@@ -133,7 +133,9 @@ export function setInstanceRoles(ws: WorkingSet, clone: SchedClone): void {
     sortIndex.set(instance, instanceRole(instance, true) === RoleRank.Promoted ? INFINITY : instance.priority);
   }
   // Fold each instance's priority into the clone's score for its node, add what
-  // colocations with the promoted role contribute, and read the totals back.
+  // colocations with the promoted role contribute, and read the totals back. The totals
+  // stay the clone's scores: Pacemaker sums into the clone's own node table, so what is
+  // placed after the clone (and orders its instances by this clone's scores) sees them.
   const scores = copyScores(clone.allowed);
   for (const instance of clone.instances) {
     const chosen = instanceLocation(instance);
@@ -150,7 +152,8 @@ export function setInstanceRoles(ws: WorkingSet, clone: SchedClone): void {
     merged = mergeWeights(ws, colocation.dependent, merged, colocation.nodeAttribute, colocation.score / INFINITY, { rollback: true, positive: true });
   }
   // Without the ticket its rsc_ticket asks for the Promoted role, no node may promote it.
-  if (ws.promotionWithoutTicket.has(clone)) for (const node of ws.nodes) merged.set(node.name, -INFINITY);
+  if (ws.promotionWithoutTicket.has(clone)) for (const name of merged.keys()) merged.set(name, -INFINITY);
+  clone.allowed = merged;
   for (const instance of clone.instances) {
     const chosen = instanceLocation(instance);
     const index = sortIndex.get(instance) ?? 0;

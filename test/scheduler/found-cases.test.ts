@@ -485,3 +485,85 @@ property cib-bootstrap-options: stonith-enabled=false
   const reasons = transition.summary.filter((item) => item.change === 'Restart' && item.resource.startsWith('c:')).map((item) => item.reason);
   assert.deepEqual(reasons, ['due to required p start', 'due to required b:1 start']);
 });
+
+test('an anti-colocation of the Promoted role pushes away a promotable instance before its role is chosen: a cloned group leaves the node of what it avoids, to be promoted elsewhere', () => {
+  const stateful = 'ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted';
+  const promotable = { 'master-a': '100', 'master-b': '100' };
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+primitive r0 ocf:pacemaker:Dummy meta resource-stickiness=0 op monitor interval=10s
+primitive a ${stateful}
+primitive b ${stateful}
+group g a b
+clone ms g meta promotable=true clone-max=1
+colocation promoted-away -100: ms:Promoted r0
+property cib-bootstrap-options: stonith-enabled=false
+rsc_defaults rsc-options: resource-stickiness=1
+`,
+      [{ node: 'node1', historyId: 'b', operation: 'start', agent: 'ocf:pacemaker:Stateful' }],
+      [],
+      { node2: promotable, node3: promotable },
+    ),
+  );
+  assert.equal(transition.actions.find((action) => action.task === 'start' && action.resource === 'r0')?.node, 'node1');
+  assert.deepEqual(wherePlaced(transition, 'a', 'promote'), { 'a:0': 'node2' }, 'the group is promoted on node2, not kept unpromoted beside r0');
+});
+
+test('a promotable clone keeps the promotion totals in its own scores: a clone placed with its Promoted role takes first the instance on the node it scored higher', () => {
+  const stateful = 'ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted';
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+node $id=4 node4
+primitive d ${stateful}
+clone ms-d d meta promotable=true resource-stickiness=50
+primitive p ${stateful}
+clone ms-p p meta promotable=true
+colocation with-promoted INFINITY: ms-d ms-p:Promoted
+property cib-bootstrap-options: stonith-enabled=false
+rsc_defaults rsc-options: resource-stickiness=100
+`,
+      [
+        { node: 'node1', historyId: 'd', operation: 'start', agent: 'ocf:pacemaker:Stateful' },
+        { node: 'node3', historyId: 'd', operation: 'start', agent: 'ocf:pacemaker:Stateful' },
+      ],
+      [],
+      { node2: { 'master-p': '100' }, node3: { 'master-p': '5' } },
+    ),
+  );
+  assert.deepEqual(wherePlaced(transition, 'p', 'promote'), { 'p:0': 'node2' });
+  // ms-p's score on node3 is 5 (its instance's promotion priority there), on node1 0: the
+  // instance on node3 is placed first and takes the one node ms-d may use.
+  const moved = transition.summary.find((item) => item.resource.startsWith('d:') && item.change === 'Move');
+  assert.equal(moved?.from, 'node3');
+  assert.ok(transition.summary.some((item) => item.resource.startsWith('d:') && item.change === 'Stop' && item.from === 'node1'));
+});
+
+test('a group hands its colocations to its members in configuration order: an anti-colocation that leaves no node is rolled back before a later colocation pulls the group along', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive a0 ocf:pacemaker:Dummy op monitor interval=10s
+primitive a1 ocf:pacemaker:Dummy meta resource-stickiness=INFINITY op monitor interval=10s
+group r1 a0 a1
+primitive b0 ocf:pacemaker:Dummy op monitor interval=10s
+primitive b1 ocf:pacemaker:Dummy op monitor interval=10s
+group r2 b0 b1
+location r1-prefers-2 r1 50: node2
+colocation apart -100: r1 r2
+colocation together 10: r1 r2
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [{ node: 'node1', historyId: 'a1', operation: 'start', agent: dummy }],
+    ),
+  );
+  const started = (id: string) => transition.actions.find((action) => action.task === 'start' && action.resource === id)?.node;
+  assert.equal(started('b0'), 'node1', 'r2 follows r1 to node1');
+  assert.equal(started('b1'), 'node1');
+});
