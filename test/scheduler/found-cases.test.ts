@@ -407,3 +407,49 @@ property cib-bootstrap-options: stonith-enabled=false
   const reasons = transition.summary.filter((item) => item.change === 'Restart' && item.resource.startsWith('c:')).map((item) => item.reason);
   assert.deepEqual(reasons, ['due to required p start', 'due to required b:1 start']);
 });
+
+test('a start colocated with a clone none of whose instances can start is blocked, named after the instance that failed last', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive p ocf:pacemaker:Dummy meta target-role=Stopped
+clone c p
+primitive d ocf:pacemaker:Dummy
+colocation c-with-d 200: c d
+colocation d-with-c INFINITY: d c
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [],
+    ),
+  );
+  const line = transition.summary.find((item) => item.resource === 'd');
+  assert.equal(line?.change, 'Start');
+  assert.equal(line?.blocked, true);
+  assert.match(line?.reason ?? '', /^due to colocation with p:\d \(blocked\)$/);
+  assert.ok(!transition.actions.some((action) => action.resource === 'd' && action.task === 'start'), 'd does not start');
+});
+
+test('a start colocated with the Promoted role of a clone none of whose instances can be promoted is blocked by the promotion that failed last', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive x ocf:pacemaker:Dummy meta target-role=Stopped
+clone xc x
+primitive m ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+clone ms m meta promotable=true
+location promote-on-1 ms rule role=Promoted 100: #uname eq node1
+primitive d ocf:pacemaker:Dummy
+order x-first Mandatory: xc ms
+colocation d-with-promoted INFINITY: d ms:Promoted
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [],
+    ),
+  );
+  const line = transition.summary.find((item) => item.resource === 'd');
+  assert.equal(line?.blocked, true);
+  assert.match(line?.reason ?? '', /^due to colocation with m:\d \(blocked\)$/);
+  assert.ok(!transition.actions.some((action) => action.resource === 'd' && action.task === 'start'), 'd does not start');
+});
