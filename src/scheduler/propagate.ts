@@ -80,6 +80,9 @@ function partsOf(resource: SchedResource): readonly SchedResource[] {
   return [];
 }
 
+/** The order Pacemaker applies an ordering's effects in (update_action_for_ordering_flags). */
+const effectOrder = [Flag.impliesThen, Flag.restart, Flag.impliesFirst, Flag.promotedImpliesFirst, Flag.runnableLeft, Flag.asymmetrical];
+
 export class Propagation {
   constructor(private readonly graph: ActionGraph) {}
 
@@ -170,7 +173,10 @@ export class Propagation {
     const seen = orderingFlags(this.graph, first, where(then));
     orderingFlags(this.graph, then, where(first));
     const [optional, runnable] = [first.optional, first.runnable];
-    let thenChanged = this.applyTo(first, seen, then, flags);
+    // One effect at a time, each carried through every member a collective "then" stands
+    // for before the next: what an earlier effect changes in a member is walked first.
+    let thenChanged = false;
+    for (const effect of effectOrder) if (flags & effect) thenChanged = this.applyTo(first, seen, then, effect) || thenChanged;
     // Checked once the ordering is applied, for "then" itself (not the members it stands for).
     if (flags & (Flag.impliesThen | Flag.impliesFirst | Flag.restart) && blockedStop(first, then)) {
       then.runnable = false;
@@ -180,8 +186,8 @@ export class Propagation {
   }
 
   /**
-   * One ordering's effects on a "then" action, in Pacemaker's order (and, for a
-   * collective's pseudo-action, on the members it stands for); true when anything changed.
+   * One of an ordering's effects (a single flag) on a "then" action and, for a collective's
+   * pseudo-action, on the members it stands for; true when anything changed.
    */
   private applyTo(first: SchedAction, seen: ActionFlags, then: SchedAction, flags: number): boolean {
     const [optional, runnable] = [then.optional, then.runnable];

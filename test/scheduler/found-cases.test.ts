@@ -453,3 +453,31 @@ property cib-bootstrap-options: stonith-enabled=false
   assert.match(line?.reason ?? '', /^due to colocation with m:\d \(blocked\)$/);
   assert.ok(!transition.actions.some((action) => action.resource === 'd' && action.task === 'start'), 'd does not start');
 });
+
+test('an ordering reaches every member of a cloned group with one effect before the next: a member stop is required by the ordering before a blocked stop can require it', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive a ocf:pacemaker:Dummy
+primitive b ocf:pacemaker:Dummy
+group g a b
+location b-nowhere-1 b -INFINITY: node1
+location b-nowhere-2 b -INFINITY: node2
+primitive m ocf:pacemaker:Dummy op monitor interval=10s
+primitive n ocf:pacemaker:Dummy op monitor interval=10s
+group h m n
+clone hc h meta clone-max=1
+order g-then-stop Mandatory: g:start hc:stop
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [
+        { node: 'node2', historyId: 'm', operation: 'start', agent: 'ocf:pacemaker:Dummy' },
+        { node: 'node2', historyId: 'n', operation: 'start', agent: 'ocf:pacemaker:Dummy' },
+      ],
+      ['m_monitor_10000@node2=1'],
+    ),
+  );
+  const reasons = Object.fromEntries(transition.summary.filter((item) => item.change === 'Stop').map((item) => [item.resource.split(':')[0], item.reason]));
+  assert.deepEqual(reasons, { m: 'due to unrunnable g running (blocked)', n: 'due to required g running (blocked)' });
+});
