@@ -481,3 +481,30 @@ property cib-bootstrap-options: stonith-enabled=false
   const reasons = Object.fromEntries(transition.summary.filter((item) => item.change === 'Stop').map((item) => [item.resource.split(':')[0], item.reason]));
   assert.deepEqual(reasons, { m: 'due to unrunnable g running (blocked)', n: 'due to required g running (blocked)' });
 });
+
+test('with no node to probe, a clone\'s instances are summarised in the order assignment sorted them', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+primitive a ocf:pacemaker:Dummy op monitor interval=10s
+primitive b ocf:pacemaker:Dummy op monitor interval=10s
+group g a b
+clone cl g
+primitive fencer stonith:fence_dummy
+rsc_ticket needs-c ticketC: cl loss-policy=fence
+property cib-bootstrap-options: stonith-enabled=true
+`,
+      [
+        { node: 'node1', historyId: 'a', operation: 'start', agent: 'ocf:pacemaker:Dummy' },
+        { node: 'node2', historyId: 'b', operation: 'start', agent: 'ocf:pacemaker:Dummy' },
+        { node: 'node3', historyId: 'b', operation: 'start', agent: 'ocf:pacemaker:Dummy' },
+      ],
+      ['a_monitor_10000@node1=1'],
+    ),
+  );
+  assert.equal(transition.fencing.length, 3, 'every node is fenced: none is probed');
+  // The failed instance on node1 is assigned last, and summarised last.
+  assert.deepEqual(transition.summary.filter((item) => item.change === 'Stop').map((item) => item.from), ['node2', 'node3', 'node1']);
+});
