@@ -94,6 +94,18 @@ function describe(action: SchedAction): PlannedAction {
   };
 }
 
+/**
+ * A resource's primitives in the order the summary lists them, which is Pacemaker's own list
+ * of a clone's instances: sorted for assignment (then promotion), and back in instance order
+ * as soon as the clone is considered for probing on a node, or when an ordered clone's
+ * orderings are made. With no node to probe (every one offline or to be fenced), an
+ * unordered clone's instances stay as assignment left them.
+ */
+function summaryOrder(resource: SchedResource, probing: boolean): SchedPrimitive[] {
+  if (resource.kind !== 'clone' || resource.ordered || probing) return allPrimitives(resource);
+  return (resource.placementOrder ?? resource.instances).flatMap((instance) => allPrimitives(instance));
+}
+
 export function schedule({ cib, nowS }: ScheduleInput): Transition {
   const ws = unpack(cib, nowS);
   const constraints = cib.configuration.constraints;
@@ -121,7 +133,8 @@ export function schedule({ cib, nowS }: ScheduleInput): Transition {
   new Propagation(graph).run();
 
   const printer = new SummaryPrinter();
-  for (const primitive of ordered) summarisePrimitive(printer, graph, primitive);
+  const probing = ws.nodes.some((node) => node.online && !node.unclean);
+  for (const primitive of assignmentOrder.flatMap((resource) => summaryOrder(resource, probing))) summarisePrimitive(printer, graph, primitive);
 
   const real = graph.actions.filter((action) => !action.pseudo);
   // An unmanaged resource's actions may be required (and so shape the summary and what is

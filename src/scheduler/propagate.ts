@@ -6,8 +6,9 @@
 import { Flag, type ActionGraph, type Ordering, type SchedAction } from './actions.js';
 import { isCollectiveAction, orderingFlags, reachedMembers, type ActionFlags } from './collective.js';
 import { instanceLocation } from './instances.js';
+import { INFINITY } from '../model/score.js';
 import { isTrue } from './options.js';
-import { RoleRank } from './types.js';
+import { RoleRank, type SchedResource } from './types.js';
 
 const completions = new Set(['running', 'stopped', 'promoted', 'demoted']);
 
@@ -66,15 +67,79 @@ function blockedStop(first: SchedAction, then: SchedAction): boolean {
   return resource.kind === 'primitive' && !resource.managed && resource.blocked && !first.runnable && first.task === 'stop' && then.runnable;
 }
 
+/** The whole of what a resource belongs to: its clone, else its group, else itself (uber_parent). */
+function outermost(resource: SchedResource): SchedResource {
+  if (resource.kind === 'clone' || !resource.parent) return resource;
+  return outermost(resource.parent);
+}
+
+/** A clone's instances, a group's members: the parts that all must fail for the whole to fail. */
+function partsOf(resource: SchedResource): readonly SchedResource[] {
+  if (resource.kind === 'clone') return resource.instances;
+  if (resource.kind === 'group') return resource.children;
+  return [];
+}
+
+/** The order Pacemaker applies an ordering's effects in (update_action_for_ordering_flags). */
+const effectOrder = [Flag.impliesThen, Flag.restart, Flag.impliesFirst, Flag.promotedImpliesFirst, Flag.runnableLeft, Flag.asymmetrical];
+
 export class Propagation {
   constructor(private readonly graph: ActionGraph) {}
 
   run(): void {
+    // Before any ordering is applied, what can already not start blocks what must run with
+    // it, newest action first as Pacemaker lists them; then the walk proper.
+    for (let index = this.graph.actions.length - 1; index >= 0; index -= 1) this.blockDependents(this.graph.actions[index]!);
     for (let index = this.graph.actions.length - 1; index >= 0; index -= 1) this.update(this.graph.actions[index]!);
+  }
+
+  /**
+   * A start (or promote) that cannot run keeps what is colocated with its resource from
+   * reaching the role it needs there, but only once the whole resource has failed: every
+   * instance of its clone, every member of its group, whose newest action for the task
+   * cannot run either (Pacemaker's pcmk__block_colocation_dependents). Then each mandatory
+   * colocation with it blocks its dependent's starts (promotes, for a Promoted dependent);
+   * a failed promote only matters to colocations with the Promoted role. The reason names
+   * the resource whose action failed last, not the whole.
+   */
+  private blockDependents(action: SchedAction): void {
+    if (action.runnable || (action.task !== 'start' && action.task !== 'promote')) return;
+    const primary = outermost(action.resource);
+    for (const part of partsOf(primary)) {
+      const own = this.graph.find(part, action.task);
+      const newest = own[own.length - 1];
+      if (!newest || newest.runnable) return;
+    }
+    // A group's colocations were handed to its members when it was placed, as Pacemaker does:
+    // none are left to block through it.
+    for (const colocation of [...primary.colocationsAsPrimary]) {
+      if (colocation.score < INFINITY) continue;
+      if (action.task === 'promote' && colocation.primaryRole !== RoleRank.Promoted) continue;
+      this.block(colocation.dependent, colocation.dependentRole === RoleRank.Promoted ? 'promote' : 'start', action.resource);
+    }
+  }
+
+  /**
+   * Makes a resource's runnable actions for the task unrunnable, with what blocks them as
+   * the reason, and walks each as changed; a collective's parts cannot do what it cannot
+   * (mark_action_blocked).
+   */
+  private block(resource: SchedResource, task: 'start' | 'promote', primary: SchedResource): void {
+    const own = this.graph.find(resource, task);
+    // Newest first, as the resource's own list has them.
+    for (const action of [...own].reverse()) {
+      if (!action.runnable) continue;
+      action.runnable = false;
+      action.reason ??= `colocation with ${primary.id}`;
+      this.blockDependents(action);
+      this.update(action);
+    }
+    for (const part of partsOf(resource)) this.block(part, task, primary);
   }
 
   /** Applies every ordering where the action is "then", and what its changes imply. */
   private update(then: SchedAction): void {
+    const wasRunnable = then.runnable;
     let thenChanged = false;
     // A copy: meeting an ordering to be remapped makes a new one, to be applied on the next walk.
     for (const ordering of [...this.graph.before(then)]) {
@@ -92,6 +157,7 @@ export class Propagation {
       }
     }
     if (thenChanged) {
+      if (wasRunnable && !then.runnable) this.blockDependents(then);
       this.update(then);
       for (const next of this.graph.after(then)) this.update(next.then);
     }
@@ -107,7 +173,10 @@ export class Propagation {
     const seen = orderingFlags(this.graph, first, where(then));
     orderingFlags(this.graph, then, where(first));
     const [optional, runnable] = [first.optional, first.runnable];
-    let thenChanged = this.applyTo(first, seen, then, flags);
+    // One effect at a time, each carried through every member a collective "then" stands
+    // for before the next: what an earlier effect changes in a member is walked first.
+    let thenChanged = false;
+    for (const effect of effectOrder) if (flags & effect) thenChanged = this.applyTo(first, seen, then, effect) || thenChanged;
     // Checked once the ordering is applied, for "then" itself (not the members it stands for).
     if (flags & (Flag.impliesThen | Flag.impliesFirst | Flag.restart) && blockedStop(first, then)) {
       then.runnable = false;
@@ -117,8 +186,8 @@ export class Propagation {
   }
 
   /**
-   * One ordering's effects on a "then" action, in Pacemaker's order (and, for a
-   * collective's pseudo-action, on the members it stands for); true when anything changed.
+   * One of an ordering's effects (a single flag) on a "then" action and, for a collective's
+   * pseudo-action, on the members it stands for; true when anything changed.
    */
   private applyTo(first: SchedAction, seen: ActionFlags, then: SchedAction, flags: number): boolean {
     const [optional, runnable] = [then.optional, then.runnable];

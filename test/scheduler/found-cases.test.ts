@@ -567,3 +567,104 @@ property cib-bootstrap-options: stonith-enabled=false
   assert.equal(started('b0'), 'node1', 'r2 follows r1 to node1');
   assert.equal(started('b1'), 'node1');
 });
+
+test('a start colocated with a clone none of whose instances can start is blocked, named after the instance that failed last', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive p ocf:pacemaker:Dummy meta target-role=Stopped
+clone c p
+primitive d ocf:pacemaker:Dummy
+colocation c-with-d 200: c d
+colocation d-with-c INFINITY: d c
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [],
+    ),
+  );
+  const line = transition.summary.find((item) => item.resource === 'd');
+  assert.equal(line?.change, 'Start');
+  assert.equal(line?.blocked, true);
+  assert.match(line?.reason ?? '', /^due to colocation with p:\d \(blocked\)$/);
+  assert.ok(!transition.actions.some((action) => action.resource === 'd' && action.task === 'start'), 'd does not start');
+});
+
+test('a start colocated with the Promoted role of a clone none of whose instances can be promoted is blocked by the promotion that failed last', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive x ocf:pacemaker:Dummy meta target-role=Stopped
+clone xc x
+primitive m ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+clone ms m meta promotable=true
+location promote-on-1 ms rule role=Promoted 100: #uname eq node1
+primitive d ocf:pacemaker:Dummy
+order x-first Mandatory: xc ms
+colocation d-with-promoted INFINITY: d ms:Promoted
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [],
+    ),
+  );
+  const line = transition.summary.find((item) => item.resource === 'd');
+  assert.equal(line?.blocked, true);
+  assert.match(line?.reason ?? '', /^due to colocation with m:\d \(blocked\)$/);
+  assert.ok(!transition.actions.some((action) => action.resource === 'd' && action.task === 'start'), 'd does not start');
+});
+
+test('an ordering reaches every member of a cloned group with one effect before the next: a member stop is required by the ordering before a blocked stop can require it', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive a ocf:pacemaker:Dummy
+primitive b ocf:pacemaker:Dummy
+group g a b
+location b-nowhere-1 b -INFINITY: node1
+location b-nowhere-2 b -INFINITY: node2
+primitive m ocf:pacemaker:Dummy op monitor interval=10s
+primitive n ocf:pacemaker:Dummy op monitor interval=10s
+group h m n
+clone hc h meta clone-max=1
+order g-then-stop Mandatory: g:start hc:stop
+property cib-bootstrap-options: stonith-enabled=false
+`,
+      [
+        { node: 'node2', historyId: 'm', operation: 'start', agent: 'ocf:pacemaker:Dummy' },
+        { node: 'node2', historyId: 'n', operation: 'start', agent: 'ocf:pacemaker:Dummy' },
+      ],
+      ['m_monitor_10000@node2=1'],
+    ),
+  );
+  const reasons = Object.fromEntries(transition.summary.filter((item) => item.change === 'Stop').map((item) => [item.resource.split(':')[0], item.reason]));
+  assert.deepEqual(reasons, { m: 'due to unrunnable g running (blocked)', n: 'due to required g running (blocked)' });
+});
+
+test('with no node to probe, a clone\'s instances are summarised in the order assignment sorted them', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+primitive a ocf:pacemaker:Dummy op monitor interval=10s
+primitive b ocf:pacemaker:Dummy op monitor interval=10s
+group g a b
+clone cl g
+primitive fencer stonith:fence_dummy
+rsc_ticket needs-c ticketC: cl loss-policy=fence
+property cib-bootstrap-options: stonith-enabled=true
+`,
+      [
+        { node: 'node1', historyId: 'a', operation: 'start', agent: 'ocf:pacemaker:Dummy' },
+        { node: 'node2', historyId: 'b', operation: 'start', agent: 'ocf:pacemaker:Dummy' },
+        { node: 'node3', historyId: 'b', operation: 'start', agent: 'ocf:pacemaker:Dummy' },
+      ],
+      ['a_monitor_10000@node1=1'],
+    ),
+  );
+  assert.equal(transition.fencing.length, 3, 'every node is fenced: none is probed');
+  // The failed instance on node1 is assigned last, and summarised last.
+  assert.deepEqual(transition.summary.filter((item) => item.change === 'Stop').map((item) => item.from), ['node2', 'node3', 'node1']);
+});
