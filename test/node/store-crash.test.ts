@@ -6,18 +6,32 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { EmbeddedStore } from '../../src/store/embedded.js';
 
-const writer = join(dirname(fileURLToPath(import.meta.url)), '..', 'support', 'store-writer.js');
+const storeModule = new URL('../../src/store/embedded.js', import.meta.url).href;
+/** The writer: commits changes as fast as it can and prints each acknowledged revision (bounded in count). */
+const writer = `
+import { EmbeddedStore } from ${JSON.stringify(storeModule)};
+const store = EmbeddedStore.open(process.argv[1]);
+for (let change = 0; change < 10000; change += 1) {
+  const committed = await store.update((cib) => {
+    const counter = Number(cib.configuration.properties['test-counter'] ?? '0');
+    cib.configuration.properties['test-counter'] = String(counter + 1);
+    // Enough text that a write is more than one page: a torn file would show.
+    cib.configuration.properties['test-padding'] = 'x'.repeat(20000 + (counter % 7) * 1000);
+    return cib;
+  });
+  process.stdout.write('ack ' + committed.revision + ' ' + committed.cib.configuration.properties['test-counter'] + '\\n');
+}
+`;
 const dir = mkdtempSync(join(tmpdir(), 'tandem-store-crash-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the writer until it has acknowledged `acks` more changes plus a little, kills it with SIGKILL, and returns the last revision it acknowledged. */
 async function killWhileWriting(acks: number, extraMs: number): Promise<number> {
-  const child = spawn(process.execPath, [writer, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', writer, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
   let lastAcked = -1;
   let seen = 0;
   let buffered = '';
