@@ -192,7 +192,8 @@ function classify(record: OperationRecord): Outcome {
   if (rc === OcfRc.success && expected === undefined) return 'ok';
   if (rc === OcfRc.success && expected === OcfRc.notRunning && record.operation === 'monitor') return 'ok';
   if (record.operation === 'monitor') {
-    if (rc === OcfRc.runningPromoted) return 'ok';
+    // Promoted where it was not expected: a probe has merely found it so, a recurring monitor has failed (determine_op_status).
+    if (rc === OcfRc.runningPromoted && (record.intervalMs === 0 || expected === undefined)) return 'ok';
     if (rc === OcfRc.notRunning && record.intervalMs === 0) return 'ok';
   }
   // Pacemaker's reading of each code: "unimplemented" from a recurring operation only says the

@@ -5,6 +5,7 @@ import type { Cib } from '../model/cib.js';
 import { findPrimitive } from '../model/config.js';
 import { InputError } from '../model/errors.js';
 import { countFailure, recordOperation } from '../model/record.js';
+import { OcfRc } from '../model/status.js';
 import type { NodeState } from '../model/status.js';
 
 function copy(cib: Cib): Cib {
@@ -81,7 +82,10 @@ export function injectOperation(cib: Cib, text: string, nowS: number): Cib {
   const primitive = findPrimitive(next.configuration.resources, baseId);
   if (!primitive) throw new InputError(`--op-inject ${text}: unknown resource "${spec.resource}"`);
   const state = nodeState(next, spec.node);
-  if (recordOperation(state, primitive, spec.resource, spec.task, spec.intervalMs, spec.rc, nowS)) countFailure(state, spec.resource, spec.task, spec.intervalMs, nowS);
+  // crm_simulate injects every recurring monitor as expecting 0, whatever its role: 8 from a
+  // promoted one is a failure there too, and simulations must decide as it does.
+  const expected = spec.task === 'monitor' && spec.intervalMs > 0 ? [OcfRc.success] : undefined;
+  if (recordOperation(state, primitive, spec.resource, spec.task, spec.intervalMs, spec.rc, nowS, expected)) countFailure(state, spec.resource, spec.task, spec.intervalMs, nowS);
   return next;
 }
 

@@ -66,6 +66,7 @@ test('an unpromoted instance whose monitor says it is promoted (8) has failed, a
   const unpromoted = () => node.status()?.view.resources.find((resource) => resource.id === 'ms')?.byRole?.Unpromoted ?? [];
   await waitFor('the instance unpromoted', () => unpromoted().join() === 'node1' && node.status()?.pending.length === 0);
   const failuresBefore = node.status()!.failedActions.filter((action) => action.operation === 'monitor' && action.rc === 8).length;
+  const startsBefore = node.operations('node.log', 'start').length;
   // Behind tandem's back: the next 3 s monitor, which expects unpromoted (0), gets 8.
   writeFileSync(state, 'Promoted\n');
   await waitFor('the failure and the demotion', () => {
@@ -73,7 +74,8 @@ test('an unpromoted instance whose monitor says it is promoted (8) has failed, a
     const failed = report?.failedActions.filter((action) => action.operation === 'monitor' && action.rc === 8).length ?? 0;
     return failed > failuresBefore && unpromoted().join() === 'node1' && report?.pending.length === 0 && readFileSync(state, 'utf8').trim() === 'Unpromoted';
   });
-  assert.ok(node.status()!.failCounts.some((count) => count.resource.startsWith('s') && count.count >= 1));
+  // Recovered as a failure (stopped and started again), not merely demoted.
+  assert.equal(node.operations('node.log', 'start').length, startsBefore + 1);
 });
 
 test('resource restart of a demoted clone stops and starts it and gives it back its target-role: it comes back unpromoted', async () => {

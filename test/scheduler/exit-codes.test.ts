@@ -8,6 +8,8 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { compareCase } from '../../src/differential/compare.js';
 import { runSimulation, summaryLines } from '../../src/cli/simulate.js';
+import { historyRecord } from '../../src/differential/generate.js';
+import type { NodeState } from '../../src/model/status.js';
 import { cluster, dummy, ran } from '../support/build.js';
 
 const nowS = 1_800_000_000;
@@ -54,4 +56,33 @@ function mismatchesWithPacemaker(cases: Array<[string, ReturnType<typeof failure
 test('exit codes 1..7 of a primitive, one-time and recurring, as crm_simulate takes them', () => {
   const cases = ['start_0', 'monitor_10000'].flatMap((operation) => [1, 2, 3, 4, 5, 6, 7].map((rc): [string, ReturnType<typeof failure>] => [`${operation} rc ${rc}`, failure(operation, rc)]));
   assert.deepEqual(mismatchesWithPacemaker(cases), []);
+});
+
+/** A promotable Stateful clone, promoted on node1 and unpromoted on node2 (monitors 10 s promoted, 11 s unpromoted); then `inject`. */
+function promotableFailure(inject: string) {
+  const s = { ...dummy('s', {}, 'Stateful'), ops: [
+    { name: 'monitor', interval: '10s', intervalMs: 10_000, role: 'Promoted' as const, attributes: {} },
+    { name: 'monitor', interval: '11s', intervalMs: 11_000, role: 'Unpromoted' as const, attributes: {} },
+  ] };
+  const cib = cluster(['node1', 'node2'], [{ kind: 'clone', id: 'ms', promotable: true, legacyMaster: false, child: s, meta: {}, params: {}, extra: {} }]);
+  // Recorded as Pacemaker records Stateful with no parameters (its digest), so nothing looks redefined.
+  const [node1, node2] = cib.status.nodes as [NodeState, NodeState];
+  for (const state of cib.status.nodes) state.transientAttributes['master-s'] = '10';
+  node1.resources.push({ id: 's', class: 'ocf', provider: 'pacemaker', type: 'Stateful', ops: [historyRecord('s', 'promote', 0, 1), historyRecord('s', 'monitor', 8, 2, 10_000)], extra: {} });
+  node2.resources.push({ id: 's', class: 'ocf', provider: 'pacemaker', type: 'Stateful', ops: [historyRecord('s', 'start', 0, 3), historyRecord('s', 'monitor', 0, 4, 11_000)], extra: {} });
+  return { seed: 0, cib, nodeUp: [], nodeDown: [], nodeFail: [], opInject: [inject] };
+}
+
+test('exit codes 8 (running promoted) and 9 (failed promoted) from a promotable clone\'s monitors, as crm_simulate takes them', () => {
+  const cases: Array<[string, ReturnType<typeof failure>]> = [
+    ['8 from the unpromoted monitor', promotableFailure('s_monitor_11000@node2=8')],
+    ['9 from the promoted monitor', promotableFailure('s_monitor_10000@node1=9')],
+    ['9 from the unpromoted monitor', promotableFailure('s_monitor_11000@node2=9')],
+    ['0 from the promoted monitor', promotableFailure('s_monitor_10000@node1=0')],
+    ['8 from the promoted monitor', promotableFailure('s_monitor_10000@node1=8')],
+  ];
+  assert.deepEqual(mismatchesWithPacemaker(cases), []);
+  // What is at stake, as both say it: a failed promoted instance is recovered (demoted, stopped, started, promoted again).
+  const recovered = runSimulation(cases[1]![1].cib, { nodeUp: [], nodeDown: [], nodeFail: [], standby: [], opInject: cases[1]![1].opInject }, nowS);
+  assert.ok(summaryLines(recovered.transition).some((line) => /Recover +s:\d/.test(line)), summaryLines(recovered.transition).join('\n'));
 });
