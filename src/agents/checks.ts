@@ -23,6 +23,12 @@ export const tcpCheckMetadata = builtinMetadata('tcp', 'A TCP port that must acc
   { name: 'host', type: 'string', default: '127.0.0.1', description: 'The host to connect to' },
 ]);
 
+/** What a failed check says, for the operator (its exit reason). */
+function failureOf(type: 'http' | 'tcp', params: Record<string, string>): string {
+  if (type === 'http') return `${params.url} did not answer ${params.expect_status ?? 200}`;
+  return `${params.host ?? '127.0.0.1'}:${params.port} did not accept a connection`;
+}
+
 /** What is wrong with a check's parameters, if anything (validate-all, and configure load). */
 export function checkParamsProblem(type: 'http' | 'tcp', params: Record<string, string>): string | undefined {
   if (type === 'http') {
@@ -105,7 +111,7 @@ export class CheckAgents {
         return result(problem ? OcfRc.errConfigured : OcfRc.success, problem ?? '');
       case 'start':
         if (problem) return result(OcfRc.errConfigured, problem);
-        if (!(await this.passesWithin(call, started + call.timeoutMs - startRetryMs))) return result(OcfRc.errGeneric, 'the check fails');
+        if (!(await this.passesWithin(call, started + call.timeoutMs - startRetryMs))) return result(OcfRc.errGeneric, `${failureOf(type, call.params)} within the start timeout`);
         writeFileSync(this.marker(call.instance), '');
         return result(OcfRc.success);
       case 'stop':
@@ -113,7 +119,7 @@ export class CheckAgents {
         return result(OcfRc.success);
       case 'monitor':
         if (!existsSync(this.marker(call.instance))) return result(OcfRc.notRunning);
-        return result((await this.check(call)) ? OcfRc.success : OcfRc.errGeneric, '');
+        return (await this.check(call)) ? result(OcfRc.success) : result(OcfRc.errGeneric, failureOf(type, call.params));
       default:
         return result(OcfRc.errUnimplemented, `action ${call.action} is not implemented`);
     }

@@ -3,6 +3,7 @@
 
 import { strict as assert } from 'node:assert';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { TestNode, waitFor } from '../support/daemon.js';
@@ -76,4 +77,18 @@ property stonith-enabled=false
   assert.equal(loaded.status, 0, loaded.stderr);
   await waitFor('the listener to run and the silent one to fail its start', () => role('listener') === 'Started' && node.status()?.failedActions.some((action) => action.resource === 'silent' && action.operation === 'start') === true && node.status()?.pending.length === 0);
   assert.notEqual(role('silent'), 'Started');
+});
+
+test('a tcp check runs while its port accepts, and fails (with its reason) once nothing listens there', async () => {
+  const checkedPort = port + 4;
+  const listener = createServer((socket) => socket.end());
+  await new Promise<void>((resolve) => listener.listen(checkedPort, '127.0.0.1', resolve));
+  writeFileSync(join(node.dir, 'tcp.crm'), `primitive port-check tandem:tcp params port=${checkedPort} op start timeout=3s op monitor interval=1s on-fail=stop
+property stonith-enabled=false
+`);
+  assert.equal(node.tandem('configure', 'load', join(node.dir, 'tcp.crm')).status, 0);
+  await waitFor('the tcp check to run', () => role('port-check') === 'Started' && node.status()?.pending.length === 0);
+  await new Promise<void>((resolve) => listener.close(() => resolve()));
+  await waitFor('the tcp check to fail', () => node.status()?.failedActions.some((action) => action.resource === 'port-check' && action.operation === 'monitor') === true);
+  assert.equal(node.status()!.failedActions.find((action) => action.resource === 'port-check')?.exitReason, `127.0.0.1:${checkedPort} did not accept a connection`);
 });
