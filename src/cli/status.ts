@@ -1,10 +1,9 @@
 // Prints a node's status as crm_mon does: nodes, resources, failed actions, fail counts,
 // and what the cluster is about to do.
 
-import { ocfRcText } from '../agents/ocf.js';
 import type { StatusReport } from '../node/handler.js';
-import { formatScore } from '../model/score.js';
 import { renderStatus } from '../status/text.js';
+import { failedActionLine, migrationSummaryLines } from '../status/failures.js';
 
 export function renderReport(report: StatusReport): string {
   const members = (report.cluster.members as Array<{ name: string; addresses: string[]; joinedAtMs?: number; leaseLeftS?: number }> | undefined) ?? [];
@@ -25,21 +24,8 @@ export function renderReport(report: StatusReport): string {
   ];
   for (const warning of report.warnings) lines.push(`warning: ${warning}`);
   lines.push(renderStatus(report.view));
-  if (report.failCounts.length > 0) {
-    lines.push('', 'Migration Summary:');
-    // As crm_mon: each node once, its resources' fail counts under it.
-    for (const node of new Set(report.failCounts.map((entry) => entry.node))) {
-      lines.push(`  * Node: ${node}:`, ...report.failCounts.filter((entry) => entry.node === node).map((entry) => `    * ${entry.resource}: fail-count=${formatScore(entry.count)}`));
-    }
-  }
-  if (report.failedActions.length > 0) {
-    lines.push('', 'Failed Resource Actions:');
-    for (const action of report.failedActions) {
-      const when = action.lastRcChange ? ` at ${new Date(action.lastRcChange * 1000).toISOString()}` : '';
-      const why = action.exitReason ? `: exitreason='${action.exitReason}'` : '';
-      lines.push(`  * ${action.resource}_${action.operation}_${action.intervalMs} on ${action.node} '${ocfRcText[action.rc] ?? 'unknown'}' (${action.rc})${why}${when}`);
-    }
-  }
+  if (report.failCounts.length > 0) lines.push('', 'Migration Summary:', ...migrationSummaryLines(report.failCounts));
+  if (report.failedActions.length > 0) lines.push('', 'Failed Resource Actions:', ...report.failedActions.map(failedActionLine));
   if (report.pending.length > 0) lines.push('', 'Pending Actions:', ...report.pending);
   return lines.join('\n');
 }

@@ -3,7 +3,7 @@
 // against the resource (fail-count-RSC#OP_INTERVAL with last-failure-...).
 
 import type { Primitive } from './config.js';
-import { OcfRc, transitionKeyFor, transitionMagicFor, type NodeState, type OperationRecord, type ResourceHistory } from './status.js';
+import { OcfRc, OpStatus, transitionKeyFor, transitionMagicFor, type NodeState, type OperationRecord, type ResourceHistory } from './status.js';
 
 /** The lrm_rsc_op attribute Pacemaker keeps an agent's reason for a failure in. */
 export const exitReasonAttribute = 'exit-reason';
@@ -22,15 +22,22 @@ function history(state: NodeState, primitive: Primitive, id: string): ResourceHi
   return entry;
 }
 
-/**
- * Records one operation result, keeping the records Pacemaker keeps (last, last failure,
- * recurring). `expected`: the results that are not failures, when the caller knows them
- * better than the task does (a recurring monitor's role says whether 0 or 8 is expected).
- */
-export function recordOperation(state: NodeState, primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number, nowS: number, expected = expectedRc(task, intervalMs), exitReason?: string): boolean {
+/** What is known of an operation's result beyond its exit code. */
+export interface ResultDetails {
+  /** The results that are not failures, when the caller knows them better than the task does (a recurring monitor's role says whether 0 or 8 is expected). */
+  expected?: number[];
+  exitReason?: string;
+  /** Pacemaker's execution status: timed out, not installed ... (complete by default). */
+  opStatus?: number;
+  execTimeMs?: number;
+}
+
+/** Records one operation result, keeping the records Pacemaker keeps (last, last failure, recurring); true when it failed. */
+export function recordOperation(state: NodeState, primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number, nowS: number, details: ResultDetails = {}): boolean {
+  const { expected = expectedRc(task, intervalMs), exitReason, opStatus = OpStatus.done, execTimeMs = 0 } = details;
   const entry = history(state, primitive, historyId);
   const callId = Math.max(0, ...state.resources.flatMap((resource) => resource.ops.map((op) => op.callId))) + 1;
-  const failed = !expected.includes(rc);
+  const failed = opStatus !== OpStatus.done || !expected.includes(rc);
   const transitionKey = transitionKeyFor(failed ? (expected[0] ?? 0) : rc);
   const id = intervalMs > 0 ? `${historyId}_${task}_${intervalMs}` : `${historyId}_last_0`;
   const record: OperationRecord = {
@@ -38,14 +45,14 @@ export function recordOperation(state: NodeState, primitive: Primitive, historyI
     operation: task,
     callId,
     rc,
-    opStatus: 0,
+    opStatus,
     intervalMs,
     lastRcChange: nowS,
     lastRun: nowS,
-    execTimeMs: 0,
+    execTimeMs,
     queueTimeMs: 0,
     transitionKey,
-    transitionMagic: transitionMagicFor(0, rc, transitionKey),
+    transitionMagic: transitionMagicFor(opStatus, rc, transitionKey),
     onNode: state.uname,
     extra: { operation_key: `${historyId}_${task}_${intervalMs}`, ...(exitReason ? { [exitReasonAttribute]: exitReason } : {}) },
   };

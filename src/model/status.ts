@@ -121,6 +121,11 @@ export function transitionMagicFor(opStatus: number, rc: number, key: string): s
 }
 
 /** The rc an operation was expected to return, read from its transition-key. */
+/** The operation a record is of, as rsc_task_interval (Pacemaker's operation_key; the record's id when absent). */
+export function operationKeyOf(record: OperationRecord): string {
+  return record.extra.operation_key ?? record.id;
+}
+
 export function expectedRcOf(record: OperationRecord): number | undefined {
   const field = record.transitionKey?.split(':')[2];
   if (field === undefined || !/^-?\d+$/.test(field)) return undefined;

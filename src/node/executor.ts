@@ -8,8 +8,8 @@ import type { Logger } from 'pino';
 import { exitReasonOf, type AgentCall, type AgentResult } from '../agents/ocf.js';
 import type { Cib } from '../model/cib.js';
 import { findPrimitive, operationEnabled, operationParams, type Primitive } from '../model/config.js';
-import { countFailure, definitionFromHistory, forgetHistory, recordOperation, rememberParams } from '../model/record.js';
-import { OcfRc, type NodeState } from '../model/status.js';
+import { countFailure, definitionFromHistory, forgetHistory, recordOperation, rememberParams, type ResultDetails } from '../model/record.js';
+import { OcfRc, OpStatus, type NodeState } from '../model/status.js';
 import { schedule } from '../scheduler/index.js';
 import { clusterOptions } from '../scheduler/options.js';
 import type { ClusterStore } from '../store/store.js';
@@ -111,7 +111,7 @@ export class Executor {
       this.latestResults.set(request.historyId, { primitive, task: request.task, intervalMs: request.intervalMs, rc: result.rc });
       if (this.halted) return result.rc;
       if (request.orphan && result.rc === OcfRc.success) await this.forget(request.historyId);
-      else await this.record(primitive, request.historyId, request.task, request.intervalMs, result.rc, undefined, exitReason);
+      else await this.record(primitive, request.historyId, request.task, request.intervalMs, result.rc, { ...resultDetails(result), ...(exitReason ? { exitReason } : {}) });
       return result.rc;
     });
   }
@@ -222,16 +222,16 @@ export class Executor {
     const rc = result.rc === OcfRc.success && monitor.expectedRc === OcfRc.runningPromoted ? OcfRc.errGeneric : result.rc;
     const exitReason = exitReasonOf(result, primitive.agent.class, operationTimeoutMs(cib, primitive, 'monitor', monitor.intervalMs));
     // What its role expects, and nothing else, is success: 8 from an unpromoted one is a failure, as in Pacemaker.
-    await this.record(primitive, monitor.historyId, 'monitor', monitor.intervalMs, rc, [monitor.expectedRc], exitReason);
+    await this.record(primitive, monitor.historyId, 'monitor', monitor.intervalMs, rc, { ...resultDetails(result), expected: [monitor.expectedRc], ...(exitReason ? { exitReason } : {}) });
   }
 
-  private async record(primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number, expected?: number[], exitReason?: string): Promise<void> {
+  private async record(primitive: Primitive, historyId: string, task: string, intervalMs: number, rc: number, details: ResultDetails = {}): Promise<void> {
     const nowS = Math.floor(this.nowMs() / 1000);
     let failed = false;
     await this.options.store.update((cib) => {
       const state = this.localState(cib);
       const fatal = task === 'start' && clusterOptions(cib.configuration).startFailureIsFatal;
-      failed = recordOperation(state, primitive, historyId, task, intervalMs, rc, nowS, expected, exitReason);
+      failed = recordOperation(state, primitive, historyId, task, intervalMs, rc, nowS, details);
       if (failed) countFailure(state, historyId, task, intervalMs, nowS, fatal);
       else if (task === 'start') rememberParams(state, historyId, primitive.params);
       return cib;
@@ -256,6 +256,12 @@ export class Executor {
     if (!state) throw new Error(`node ${this.options.nodeName} has no status entry; it should have joined`);
     return state;
   }
+}
+
+/** How the agent's call went beyond its exit code: run out of time, agent missing, how long it took. */
+function resultDetails(result: AgentResult): ResultDetails {
+  const opStatus = result.timedOut ? OpStatus.timeout : result.notInstalled ? OpStatus.notInstalled : OpStatus.done;
+  return { opStatus, execTimeMs: Math.round(result.durationMs) };
 }
 
 interface LatestResult {

@@ -13,7 +13,8 @@ import { writeCrm } from '../formats/crm/index.js';
 import { lastChangeAttributes, type Cib } from '../model/cib.js';
 import type { Configuration } from '../model/config.js';
 import { schedule } from '../scheduler/index.js';
-import { activeNodes, clusterView, failCounts, failedActions } from '../status/view.js';
+import { activeNodes, clusterView } from '../status/view.js';
+import { failCounts, failedActions } from '../status/failures.js';
 import type { ClusterStore } from '../store/store.js';
 import type { Logger } from 'pino';
 import type { InputHistory } from './history.js';
@@ -94,7 +95,7 @@ export function controlHandler(context: HandlerContext): (request: Request) => P
     switch (request.method) {
       case 'status': {
         const transition = schedule({ cib, nowS });
-        return { node: name, revision, view: clusterView(cib, nowS), failedActions: failedActions(cib), failCounts: failCounts(cib), pending: transition.summary.map((item) => item.line), warnings: transition.warnings, cluster: await context.describe(), ...lastChangeOf(cib) } satisfies StatusReport;
+        return { node: name, revision, view: clusterView(cib, nowS), failedActions: failedActions(cib, nowS), failCounts: failCounts(cib, nowS), pending: transition.summary.map((item) => item.line), warnings: transition.warnings, cluster: await context.describe(), ...lastChangeOf(cib) } satisfies StatusReport;
       }
       case 'status.watch':
         return statusFeed.follow();

@@ -6,7 +6,7 @@ import { expectedRcOf, type OperationRecord } from '../model/status.js';
 import { anonymousCloneOf, type SchedNode, type SchedPrimitive } from './types.js';
 
 /** The name a resource's failures are counted under: an anonymous clone's instances share theirs. */
-function failureName(primitive: SchedPrimitive): string {
+export function failureName(primitive: SchedPrimitive): string {
   return anonymousCloneOf(primitive) ? primitive.definition.id : primitive.id;
 }
 

@@ -28,6 +28,8 @@ export interface NodeHistory {
   failureIgnored: boolean;
   /** on-fail=restart of a resource still active: Pacemaker plans its stop here while reading the history. */
   stopPlannedOnRead: boolean;
+  /** The failed operations that count (not expired), in the order replayed: crm_mon's failed actions. */
+  failures: OperationRecord[];
 }
 
 function isProbe(record: OperationRecord): boolean {
@@ -83,6 +85,7 @@ export function replayHistory(records: OperationRecord[], { ops, stonithEnabled,
     bannedEverywhere: false,
     failureIgnored: false,
     stopPlannedOnRead: false,
+    failures: [],
   };
   let onFail: OnFail | undefined;
   // A failure record repeats the failed operation's own entry when that is still kept; once a
@@ -108,6 +111,7 @@ export function replayHistory(records: OperationRecord[], { ops, stonithEnabled,
       if (clearsPastFailure(record, onFail)) onFail = clearFailure(onFail);
       continue;
     }
+    if (managed || record.rc !== OcfRc.notRunning) state.failures.push(record);
     // A recurring monitor that finds it not running where it was not running, or for an
     // unmanaged resource, only says it is stopped (determine_op_status).
     if (record.rc === OcfRc.notRunning && record.intervalMs > 0 && (!managed || state.role === RoleRank.Stopped)) {

@@ -5,7 +5,7 @@ import type { Cib } from '../model/cib.js';
 import type { Clone, Group, Primitive, Resource, Role, TicketConstraint } from '../model/config.js';
 import { parseDurationMs } from '../model/duration.js';
 import { INFINITY, parseScore } from '../model/score.js';
-import { isNodeOnline, type NodeState, type ResourceHistory } from '../model/status.js';
+import { isNodeOnline, operationKeyOf, type NodeState, type OperationRecord, type ResourceHistory } from '../model/status.js';
 import { failCount, failureExpired, indexFailures, isBlockingFailure } from './failures.js';
 import { replayHistory, type NodeHistory } from './history.js';
 import { addLocation } from './scores.js';
@@ -59,6 +59,15 @@ export interface WorkingSet {
   historyNames: Set<string>;
   /** Promotable clones whose rsc_ticket for the Promoted role is not granted (or in standby): nothing is promoted. */
   promotionWithoutTicket: Set<SchedClone>;
+  /** Failed operations on online nodes, once per operation and node, in the order Pacemaker lists them (crm_mon's failed actions). */
+  failedOperations: FailedOperation[];
+}
+
+export interface FailedOperation {
+  node: string;
+  /** The resource's id in the node's history (an anonymous clone's child id, a unique instance's id). */
+  historyId: string;
+  record: OperationRecord;
 }
 
 export function roleRank(role: Role | undefined): RoleRank {
@@ -310,6 +319,7 @@ export function unpack(cib: Cib, nowS: number, { tickets = true }: { tickets?: b
     promotedLocations: new Map(),
     historyNames: new Set(),
     promotionWithoutTicket: new Set(),
+    failedOperations: [],
   };
   const sources: MetaSources = { rscDefaults: cib.configuration.rscDefaults };
   for (const resource of cib.configuration.resources) {
@@ -397,8 +407,12 @@ function unpackStatus(cib: Cib, ws: WorkingSet): void {
     const claimed = new Set<SchedPrimitive>();
     for (const history of state.resources) {
       const owner = resolveHistoryOwner(ws, history.id, node, claimed);
-      const primitive = owner ?? (replayHistory(history.ops, { ops: [], stonithEnabled: ws.options.stonithEnabled, managed: true, expired: () => false, promotable: false }).role > RoleRank.Stopped ? orphanFor(ws, history) : undefined);
-      if (!primitive) continue;
+      const bare = owner ? undefined : replayHistory(history.ops, { ops: [], stonithEnabled: ws.options.stonithEnabled, managed: true, expired: () => false, promotable: false });
+      const primitive = owner ?? (bare!.role > RoleRank.Stopped ? orphanFor(ws, history) : undefined);
+      if (!primitive) {
+        if (bare) noteFailures(ws, node, history.id, bare.failures);
+        continue;
+      }
       if (owner && owner.id !== history.id) ws.historyNames.add(history.id);
       claimed.add(primitive);
       primitive.knownOn.add(node.name);
@@ -414,8 +428,19 @@ function unpackStatus(cib: Cib, ws: WorkingSet): void {
         expired: (record) => failureExpired(primitive, node, record, ws.nowS),
         promotable: inPromotableClone(primitive),
       });
+      noteFailures(ws, node, history.id, replay.failures);
       applyReplay(ws, node, primitive, replay);
     }
+  }
+}
+
+/** Pacemaker keeps a failure of a node that is online, each operation once (record_failed_op). */
+function noteFailures(ws: WorkingSet, node: SchedNode, historyId: string, failures: OperationRecord[]): void {
+  if (!node.online) return;
+  for (const record of failures) {
+    const key = operationKeyOf(record);
+    if (ws.failedOperations.some((known) => known.node === node.name && operationKeyOf(known.record) === key)) continue;
+    ws.failedOperations.push({ node: node.name, historyId, record });
   }
 }
 

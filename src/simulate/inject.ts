@@ -84,8 +84,8 @@ export function injectOperation(cib: Cib, text: string, nowS: number): Cib {
   const state = nodeState(next, spec.node);
   // crm_simulate injects every recurring monitor as expecting 0, whatever its role: 8 from a
   // promoted one is a failure there too, and simulations must decide as it does.
-  const expected = spec.task === 'monitor' && spec.intervalMs > 0 ? [OcfRc.success] : undefined;
-  if (recordOperation(state, primitive, spec.resource, spec.task, spec.intervalMs, spec.rc, nowS, expected)) countFailure(state, spec.resource, spec.task, spec.intervalMs, nowS);
+  const details = spec.task === 'monitor' && spec.intervalMs > 0 ? { expected: [OcfRc.success] } : {};
+  if (recordOperation(state, primitive, spec.resource, spec.task, spec.intervalMs, spec.rc, nowS, details)) countFailure(state, spec.resource, spec.task, spec.intervalMs, nowS);
   return next;
 }
 

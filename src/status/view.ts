@@ -2,9 +2,6 @@
 // where it runs in which role. Derived purely from a CIB.
 
 import type { Cib } from '../model/cib.js';
-import { exitReasonAttribute } from '../model/record.js';
-import { expectedRcOf } from '../model/status.js';
-import { addScores, parseScore } from '../model/score.js';
 import type { AgentSpec, Configuration } from '../model/config.js';
 import type { Transition } from '../scheduler/index.js';
 import { allPrimitives } from '../scheduler/scores.js';
@@ -159,59 +156,6 @@ export function plannedDepartures(configuration: Configuration, transition: Tran
     }
   }
   return Object.fromEntries([...leaving].map(([id, nodes]) => [id, [...nodes].sort()]));
-}
-
-export interface FailedAction {
-  node: string;
-  resource: string;
-  operation: string;
-  intervalMs: number;
-  rc: number;
-  lastRcChange?: number;
-  /** Why, in the agent's words (crm_mon's exitreason). */
-  exitReason?: string;
-}
-
-export interface FailCount {
-  node: string;
-  resource: string;
-  count: number;
-}
-
-/** Failed operations still in the history, as crm_mon's "Failed Resource Actions". */
-export function failedActions(cib: Cib): FailedAction[] {
-  const failed: FailedAction[] = [];
-  for (const state of cib.status.nodes) {
-    for (const history of state.resources) {
-      for (const op of history.ops) {
-        const expected = expectedRcOf(op);
-        const isFailure = op.id.endsWith('_last_failure_0') || (op.intervalMs > 0 && expected !== undefined && op.rc !== expected);
-        if (!isFailure) continue;
-        const entry: FailedAction = { node: state.uname, resource: history.id, operation: op.operation, intervalMs: op.intervalMs, rc: op.rc };
-        if (op.lastRcChange !== undefined) entry.lastRcChange = op.lastRcChange;
-        const exitReason = op.extra[exitReasonAttribute];
-        if (exitReason) entry.exitReason = exitReason;
-        failed.push(entry);
-      }
-    }
-  }
-  return failed;
-}
-
-/** Fail counts per resource and node, summed over operations. */
-export function failCounts(cib: Cib): FailCount[] {
-  const counts = new Map<string, FailCount>();
-  for (const state of cib.status.nodes) {
-    for (const [name, value] of Object.entries(state.transientAttributes)) {
-      const match = /^fail-count-(.+?)(#.*)?$/.exec(name);
-      if (!match) continue;
-      const key = `${state.uname}\u0000${match[1]}`;
-      const entry = counts.get(key) ?? { node: state.uname, resource: match[1]!, count: 0 };
-      entry.count = addScores(entry.count, parseScore(value) ?? 0);
-      counts.set(key, entry);
-    }
-  }
-  return [...counts.values()].filter((entry) => entry.count > 0);
 }
 
 /** The nodes a resource is active on now: a primitive's, or all its members' for a group or clone named by its id. */

@@ -5,7 +5,7 @@
 // re-applied to the fresh state (or fails with RevisionConflict when the caller asked for
 // a precise revision). Every call has a deadline.
 
-import type { Etcd3, IKeyValue } from 'etcd3';
+import { GRPCDeadlineExceededError, GRPCUnavailableError, type Etcd3, type IKeyValue } from 'etcd3';
 import type { Cib } from '../model/cib.js';
 import type { NodeState } from '../model/status.js';
 import { RevisionConflict, type ClusterStore, type StoreSnapshot } from './store.js';
@@ -14,6 +14,8 @@ const cibKey = 'cib';
 const statusPrefix = 'status/';
 /** A busy store may need several tries to fit a change in; more than this is a fault. */
 const updateAttemptsLimit = 50;
+/** A read is idempotent: one that met a connection not ready yet (just after a restart, say) is tried again, once. */
+const readAttemptsLimit = 2;
 
 export interface EtcdStoreOptions {
   /** etcd client, already scoped to the cluster's namespace. */
@@ -52,6 +54,10 @@ function split(cib: Cib): Map<string, string> {
   return parts;
 }
 
+function isTransient(error: unknown): boolean {
+  return error instanceof GRPCDeadlineExceededError || error instanceof GRPCUnavailableError;
+}
+
 export class EtcdStore implements ClusterStore {
   private readonly listeners = new Set<(snapshot: StoreSnapshot) => void>();
   private watcherClosed: (() => Promise<void>) | undefined;
@@ -67,7 +73,13 @@ export class EtcdStore implements ClusterStore {
   }
 
   async read(): Promise<StoreSnapshot> {
-    return (await this.readParts()).snapshot;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.readParts()).snapshot;
+      } catch (error) {
+        if (attempt >= readAttemptsLimit || !isTransient(error)) throw error;
+      }
+    }
   }
 
   async update(change: (cib: Cib) => Cib, expectedRevision?: number): Promise<StoreSnapshot> {

@@ -34,6 +34,9 @@ test('a stop that times out with stonith-enabled=false leaves the resource block
   await waitFor('the stop to fail', () => node.status()?.failedActions.some((action) => action.resource === 'slow' && action.operation === 'stop') === true, 30_000);
   // As crm_mon shows it: failed where it is, held back by its target-role and blocked.
   await waitFor('it to show blocked', () => /slow\s+\(ocf:pacemaker:Dummy\):\s+FAILED node1 \(disabled, blocked\)/.test(node.tandem('status').stdout));
+  // Recorded as Pacemaker records a timeout (op-status Timed Out), and shown as crm_mon shows one.
+  assert.equal(node.status()!.failedActions.find((action) => action.resource === 'slow')?.opStatus, 2);
+  assert.match(node.tandem('status').stdout, /\* slow stop on node1 could not be executed \(Timed Out: Resource agent did not complete within 1s\) at \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} after 1\.\d{3}s/);
   // Blocked: no second stop is tried while it stays so.
   await new Promise((resolve) => setTimeout(resolve, 3_000));
   assert.equal(node.operations('node.log', 'stop').filter((entry) => entry.startsWith('slow=')).length, 1);

@@ -14,7 +14,7 @@ export interface Report {
   revision: number;
   view: { resources: Array<{ kind: string; id?: string; role?: string; nodes?: string[]; byRole?: Record<string, string[]>; members?: Array<{ id: string; role: string; nodes: string[] }> }> };
   failCounts: Array<{ resource: string; count: number }>;
-  failedActions: Array<{ resource: string; operation: string; rc: number; exitReason?: string }>;
+  failedActions: Array<{ resource: string; operation: string; rc: number; opStatus: number; exitReason?: string }>;
   pending: string[];
 }
 
