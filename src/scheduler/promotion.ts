@@ -103,8 +103,16 @@ function colocationPriority(colocation: SchedColocation, chosen: SchedNode, prio
   return primary.instances.reduce((sum, candidate) => priorityWith(colocation, candidate, chosen, sum), priority);
 }
 
-/** One placed primary's effect (apply_coloc_to_priority). */
+/**
+ * One placed primary's effect (apply_coloc_to_priority). A group stands for one member: the
+ * last for an INFINITY score (the whole group must be up), else the first, as Pacemaker's
+ * group hands the colocation on; a member left unplaced has no effect.
+ */
 function priorityWith(colocation: SchedColocation, primary: Instance, chosen: SchedNode, priority: number): number {
+  if (primary.kind === 'group') {
+    const member = colocation.score >= INFINITY ? primary.children.at(-1) : primary.children[0];
+    return member ? priorityWith(colocation, member, chosen, priority) : priority;
+  }
   const node = instanceLocation(primary);
   if (!node) return priority;
   const attribute = colocation.nodeAttribute;

@@ -668,3 +668,24 @@ property cib-bootstrap-options: stonith-enabled=true
   // The failed instance on node1 is assigned last, and summarised last.
   assert.deepEqual(transition.summary.filter((item) => item.change === 'Stop').map((item) => item.from), ['node2', 'node3', 'node1']);
 });
+
+test('a role colocation with a group counts through its last member (INFINITY): one left unplaced changes no promotion', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive a ocf:pacemaker:Dummy
+primitive b ocf:pacemaker:Dummy meta is-managed=false
+group g a b
+primitive s ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+clone p s meta promotable=true
+colocation unpromoted-with-g INFINITY: p:Unpromoted g
+property stonith-enabled=false`,
+      [],
+      [],
+      { node1: { 'master-s': '100' }, node2: { 'master-s': '1' } },
+    ),
+  );
+  // b, unmanaged and stopped, is placed nowhere: the colocation asks nothing of s's roles.
+  assert.deepEqual(Object.values(wherePlaced(transition, 's', 'promote')), ['node1']);
+});
