@@ -472,9 +472,10 @@ function applyReplay(ws: WorkingSet, node: SchedNode, primitive: SchedPrimitive,
       node.standby = true;
       node.standbyOnFail = true;
     }
-    // on-fail=stop holds after the stop, until the failure is cleaned up.
-    if (replay.stopAfterFailure) stopAfterFailure(ws, primitive);
   }
+  // on-fail=stop holds after the stop, until the failure is cleaned up, even where the node
+  // is fenced: Pacemaker bans the resource as it reads the failure (its fail role, Stopped).
+  if (replay.stopAfterFailure) stopAfterFailure(ws, primitive);
   if (!running) return;
   primitive.runningOn.push(node);
   const blocked = handleFailure && replay.blocked;

@@ -689,3 +689,21 @@ property stonith-enabled=false`,
   // b, unmanaged and stopped, is placed nowhere: the colocation asks nothing of s's roles.
   assert.deepEqual(Object.values(wherePlaced(transition, 's', 'promote')), ['node1']);
 });
+
+test('on-fail=stop holds where the failed node is fenced: the resource is not started elsewhere', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive r ocf:pacemaker:Dummy op monitor interval=10s on-fail=stop
+primitive fencer stonith:fence_dummy
+property stonith-enabled=true`,
+      [{ node: 'node1', historyId: 'r', operation: 'start', agent: dummy }],
+      ['r_monitor_10000@node1=1'],
+      {},
+      ['node1'],
+    ),
+  );
+  assert.ok(transition.summary.some((item) => /Stop\s+r\s+\( node1 \)/.test(item.line)), transition.summary.map((item) => item.line).join('\n'));
+  assert.ok(!transition.actions.some((action) => action.resource === 'r' && action.task === 'start'));
+});
