@@ -3,9 +3,8 @@
 // writes back up pauses the other until it drains, and a half-close is passed on. `timeout
 // client` and `timeout server` are idle timeouts on each side; once the server is connected,
 // `timeout tunnel` (if set) replaces both, as in HAProxy, whose tcp sessions are tunnels from
-// then on. (Unlike mode http's server connections, reads are not into a buffer of the
-// session's own: tcp sessions may idle for hours by the thousand, and Node's reads hold no
-// memory while idle.)
+// then on. A server's bytes are read into a buffer of the session's own (16 KiB, as HAProxy's
+// tune.bufsize), not one allocated per read, and written on to the client at once.
 
 import { connect, type Socket } from 'node:net';
 import type { Backend } from './backend.js';
@@ -13,11 +12,56 @@ import { connectWithRetries } from './retry.js';
 import type { ServerState } from './server-state.js';
 import { tcpLogLine } from './tcp-log.js';
 
+/** What one read from a server takes at most: HAProxy's own buffer size (tune.bufsize). */
+const serverReadBytes = 16 * 1024;
+
+/**
+ * Where a server connection's bytes go: its session's client once forwarding, kept until
+ * then. They are read into a buffer of the connection's own, so that no read allocates: a
+ * write the kernel took whole is done with it when write() returns; one that had to be
+ * queued keeps a reference to it, and the next read goes into a new one.
+ */
+class ServerReads {
+  private client: Socket | undefined;
+  private early: Buffer[] = [];
+  private buffer = Buffer.allocUnsafe(serverReadBytes);
+
+  readonly nextBuffer = (): Buffer => this.buffer;
+
+  readonly onRead = (bytes: number, buffer: Buffer): boolean => {
+    const chunk = buffer.subarray(0, bytes);
+    const client = this.client;
+    if (!client) {
+      this.early.push(Buffer.from(chunk));
+      return true;
+    }
+    const flowing = client.write(chunk);
+    if (client.writableLength > 0) this.buffer = Buffer.allocUnsafe(serverReadBytes);
+    // false pauses the server's socket until the client drains.
+    return flowing;
+  };
+
+  /** From now on the bytes go to the client; returns false when the client is backed up. */
+  forwardTo(client: Socket): boolean {
+    this.client = client;
+    let flowing = true;
+    for (const chunk of this.early) flowing = client.write(chunk);
+    this.early = [];
+    return flowing;
+  }
+}
+
+interface ServerConnection {
+  socket: Socket;
+  reads: ServerReads;
+}
+
 /** One connection attempt: the socket, or why it failed. */
-function connectOnce(server: ServerState, clientLocalPort: number, timeoutMs: number | undefined): Promise<Socket | 'refused' | 'timeout'> {
+function connectOnce(server: ServerState, clientLocalPort: number, timeoutMs: number | undefined): Promise<ServerConnection | 'refused' | 'timeout'> {
   const plan = server.plan;
   return new Promise((resolve) => {
-    const socket = connect({ host: plan.host, port: plan.port ?? clientLocalPort + plan.portOffset, allowHalfOpen: true, noDelay: true });
+    const reads = new ServerReads();
+    const socket = connect({ host: plan.host, port: plan.port ?? clientLocalPort + plan.portOffset, allowHalfOpen: true, noDelay: true, onread: { buffer: reads.nextBuffer, callback: reads.onRead } });
     const failed = (why: 'refused' | 'timeout') => {
       socket.destroy();
       resolve(why);
@@ -27,7 +71,7 @@ function connectOnce(server: ServerState, clientLocalPort: number, timeoutMs: nu
     socket.once('connect', () => {
       socket.removeAllListeners('error');
       socket.setTimeout(0);
-      resolve(socket);
+      resolve({ socket, reads });
     });
   });
 }
@@ -100,7 +144,7 @@ export class Session {
         return undefined;
       },
       () => this.ended,
-      (upstream) => upstream.destroy(),
+      (upstream) => upstream.socket.destroy(),
     );
     if (!connected) {
       // No attempt at all: no server was usable, or none freed a slot within the queue timeout.
@@ -126,7 +170,7 @@ export class Session {
     this.finish();
   }
 
-  private forward(upstream: Socket): void {
+  private forward({ socket: upstream, reads }: ServerConnection): void {
     const client = this.client;
     this.upstream = upstream;
     this.server!.live.add(upstream);
@@ -140,9 +184,7 @@ export class Session {
     if (serverTimeoutMs !== undefined) upstream.setTimeout(serverTimeoutMs, () => this.destroy('s'));
     upstream.on('error', () => this.destroy('S'));
     upstream.once('close', (hadError) => this.sideClosed(hadError));
-    upstream.on('data', (chunk: Buffer) => {
-      if (!client.write(chunk)) upstream.pause();
-    });
+    if (!reads.forwardTo(client)) upstream.pause();
     client.on('data', (chunk: Buffer) => {
       if (!upstream.write(chunk)) client.pause();
     });

@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
+import { connect, createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -279,5 +281,54 @@ test('the seed haproxy.cfg, moved onto loopback, loads and serves through `tande
       await Promise.all([...backends.values(), ...clusterchecks].map((backend) => backend.close()));
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+});
+
+test('mode tcp: two sessions at once carry 16 MiB each from the server to a client that reads late, every byte whole and in order', async () => {
+  const mib = 1024 * 1024;
+  const totalBytes = 16 * mib;
+  /** Bytes that differ from block to block and from session to session, so a read landing in the wrong place shows. */
+  const block = (session: number, index: number) => Buffer.alloc(mib, `${session}:${index}:`.padEnd(13, '.'));
+  const expected = (session: number) => {
+    const hash = createHash('sha256');
+    for (let index = 0; index < totalBytes / mib; index += 1) hash.update(block(session, index));
+    return hash.digest('hex');
+  };
+  const server = createServer((socket) => {
+    socket.once('data', (first) => {
+      const session = Number(first.toString());
+      let index = 0;
+      const writeMore = () => {
+        while (index < totalBytes / mib) {
+          const flowing = socket.write(block(session, index));
+          index += 1;
+          if (!flowing) return void socket.once('drain', writeMore);
+        }
+        socket.end();
+      };
+      writeMore();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', resolve));
+  const serverPort = (server.address() as { port: number }).port;
+  const port = await freePort();
+  const balancer = await Balancer.start(readHaproxy(`${defaults}listen bulk\n  bind 127.0.0.1:${port}\n  server s 127.0.0.2:${serverPort}\n`, 'bulk.cfg').config);
+  try {
+    const receive = (session: number) =>
+      new Promise<string>((resolve, reject) => {
+        const hash = createHash('sha256');
+        const client = connect({ host: '127.0.0.1', port }, () => client.write(String(session)));
+        client.pause();
+        setTimeout(() => client.resume(), 300 * session);
+        client.on('data', (chunk) => hash.update(chunk));
+        client.on('end', () => resolve(hash.digest('hex')));
+        client.on('error', reject);
+      });
+    const [first, second] = await Promise.all([receive(1), receive(2)]);
+    assert.equal(first, expected(1));
+    assert.equal(second, expected(2));
+  } finally {
+    await balancer.close();
+    server.close();
   }
 });
