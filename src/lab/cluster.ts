@@ -196,9 +196,16 @@ export class LabCluster implements DrillHosts {
   }
 
   /** Power on after killHard: a clean interface, then `tandem cluster start` (its data directory kept). */
+  /**
+   * Until the node's new incarnation has joined: the old one's membership may outlive it by
+   * up to a lease, so the node itself must answer with its own lease among the members.
+   */
   async bootAfterKill(node: LabNode): Promise<void> {
     this.powerOn(node);
-    await this.waitFor(`${node.name} to rejoin`, () => this.members().includes(node.name));
+    await this.waitFor(`${node.name} to rejoin`, () => {
+      const own = firstStatus([node]);
+      return own?.cluster.leaseId !== undefined && (own.cluster.members ?? []).some((member) => member.name === node.name && member.leaseId === own.cluster.leaseId);
+    });
   }
 
   /** As a boot: a clean interface, what lived in /run gone (agents' state, pid files), then `tandem cluster start`. */
@@ -307,7 +314,7 @@ export interface LabStatus {
   node: string;
   view: { resources: Array<{ kind: string; id?: string; role?: string; nodes?: string[]; members?: Array<{ id: string; role: string; nodes: string[] }>; byRole?: Record<string, string[]> }> };
   pending: string[];
-  cluster: { dc?: string; members?: Array<{ name: string; addresses: string[] }> };
+  cluster: { dc?: string; leaseId?: string; members?: Array<{ name: string; addresses: string[]; leaseId?: string }> };
 }
 
 export type TandemResult = { status: number | null; stdout: string; stderr: string };
