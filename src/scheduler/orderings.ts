@@ -196,7 +196,7 @@ function inhibit(graph: ActionGraph, instance: SchedPrimitive | SchedGroup): voi
 function orderedPairs(graph: ActionGraph, first: SchedResource, firstTask: ActionName, then: SchedResource, thenTask: ActionName, flags: number): Array<[SchedAction, SchedAction]> {
   const pairs = (firsts: readonly SchedAction[], thens: readonly SchedAction[]) => firsts.flatMap((a) => thens.map((b): [SchedAction, SchedAction] => [a, b]));
   if (then.kind === 'primitive') return pairs(firstActions(graph, first, firstTask), graph.find(then, thenTask));
-  if (then.kind !== 'clone' || !then.interleave || first.kind !== 'clone') return pairs(firstActions(graph, first, firstTask), graph.find(then, thenTask));
+  if (then.kind !== 'clone' || first.kind !== 'clone' || !interleaved(first, then, thenTask)) return pairs(firstActions(graph, first, firstTask), graph.find(then, thenTask));
   const instanceActions = (instance: SchedPrimitive | SchedGroup) => allPrimitives(instance).flatMap((primitive) => graph.find(primitive, thenTask));
   if (firstTask !== 'start' && firstTask !== 'promote') {
     return pairs(firstActions(graph, first, firstTask), then.instances.flatMap(instanceActions));
@@ -212,6 +212,15 @@ function orderedPairs(graph: ActionGraph, first: SchedResource, firstTask: Actio
     const partnerActions = firstActions(graph, partner, firstTask);
     return pairs(partnerActions, instanceActions(instance));
   });
+}
+
+/**
+ * Whether an ordering between two clones pairs their instances: as Pacemaker decides it
+ * (can_interleave_actions), by the interleave of the clone whose instances wait: the then
+ * clone's, except before a stop or demote, which wait on the first clone's instances.
+ */
+function interleaved(first: SchedClone, then: SchedClone, thenTask: ActionName): boolean {
+  return thenTask === 'stop' || thenTask === 'demote' ? first.interleave : then.interleave;
 }
 
 /** Pacemaker's flags for a configured ordering (ordering_flags_for_kind). */

@@ -707,3 +707,29 @@ property stonith-enabled=true`,
   assert.ok(transition.summary.some((item) => /Stop\s+r\s+\( node1 \)/.test(item.line)), transition.summary.map((item) => item.line).join('\n'));
   assert.ok(!transition.actions.some((action) => action.resource === 'r' && action.task === 'start'));
 });
+
+test('an ordering between clones pairs instances by the interleave of the clone that waits: before a stop, the first clone\'s', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+primitive a ocf:pacemaker:Dummy op monitor interval=10s
+clone ca a
+primitive b ocf:pacemaker:Dummy op monitor interval=10s
+clone cb b meta interleave=true
+primitive fencer stonith:fence_dummy
+order a-stops-first Mandatory: ca:stop cb:stop
+property stonith-enabled=true`,
+      [
+        { node: 'node2', historyId: 'a', operation: 'start', agent: dummy },
+        { node: 'node3', historyId: 'b', operation: 'start', agent: dummy },
+      ],
+      [],
+      {},
+      ['node2'],
+    ),
+  );
+  // ca is not interleaved: its stop on the fenced node2 is a stop of the whole clone, which cb's stops must follow.
+  assert.ok(transition.summary.some((item) => /Restart\s+b:\d+\s+\(\s+node3 \)/.test(item.line)), transition.summary.map((item) => item.line).join('\n'));
+});
