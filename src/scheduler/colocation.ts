@@ -226,20 +226,22 @@ export function mergeWeights(ws: WorkingSet, resource: SchedResource, nodes: Nod
 }
 
 /**
- * A group's preferences are its first member's (whose colocations reach the other members),
- * then those of what is colocated with the group itself (pcmk__group_add_colocated_node_scores).
- * Sorting resources (forward, from nothing) starts from its last member instead, whose
- * colocations lead back through the others, then takes what the group is colocated with.
+ * A group's preferences are its first member's (whose colocations reach the other members).
+ * What is colocated with the group itself is not followed from there: crm_simulate places a
+ * resource that the group is colocated with as if nothing colocated with the group had a
+ * preference (differential seeds 972, 6492, 21990). Sorting resources (forward, from
+ * nothing) starts from its last member instead, whose colocations lead back through the
+ * others, then takes what the group is colocated with.
  */
 function mergeGroupWeights(ws: WorkingSet, group: SchedGroup, nodes: NodeScores | undefined, attribute: string, factor: number, flags: MergeFlags, merging: Set<SchedResource>): NodeScores {
   merging.add(group);
   const sorting = flags.forward === true && flags.init === true;
   const member = sorting ? group.children[group.children.length - 1] : group.children[0];
   let work = member ? mergeWeights(ws, member, nodes, attribute, factor, flags, merging) : copyScores(nodes ?? group.allowed);
-  const own = sorting ? group.colocationsAsDependent : group.colocationsAsPrimary;
-  for (const colocation of own) {
-    const other = sorting ? colocation.primary : colocation.dependent;
-    work = mergeWeights(ws, other, work, colocation.nodeAttribute, colocation.score / INFINITY, { ...flags, init: false }, merging);
+  if (sorting) {
+    for (const colocation of group.colocationsAsDependent) {
+      work = mergeWeights(ws, colocation.primary, work, colocation.nodeAttribute, colocation.score / INFINITY, { ...flags, init: false }, merging);
+    }
   }
   merging.delete(group);
   return work;

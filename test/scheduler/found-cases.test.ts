@@ -733,3 +733,26 @@ property stonith-enabled=true`,
   // ca is not interleaved: its stop on the fenced node2 is a stop of the whole clone, which cb's stops must follow.
   assert.ok(transition.summary.some((item) => /Restart\s+b:\d+\s+\(\s+node3 \)/.test(item.line)), transition.summary.map((item) => item.line).join('\n'));
 });
+
+test('placing a resource a group is colocated with: what is colocated with the group itself brings no preference', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+primitive r0 ocf:pacemaker:Dummy
+primitive m0 ocf:pacemaker:Dummy
+primitive m1 ocf:pacemaker:Dummy
+group g m0 m1
+primitive r5 ocf:pacemaker:Dummy
+location r5-on-node3 r5 INFINITY: node3
+colocation r5-with-g INFINITY: r5 g
+colocation g-with-r0 100: g r0
+property stonith-enabled=false`,
+      [],
+    ),
+  );
+  // r5's INFINITY for node3 does not reach r0 through g: r0 takes the first node, and g and r5 stay on node3.
+  const starts = Object.fromEntries(transition.actions.filter((action) => action.task === 'start').map((action) => [action.resource, action.node]));
+  assert.deepEqual(starts, { r0: 'node1', m0: 'node3', m1: 'node3', r5: 'node3' });
+});
