@@ -165,8 +165,8 @@ export function applyColocationWithClone(ws: WorkingSet, dependent: SchedPrimiti
     return;
   }
   // Interleave is the dependent clone's (its instances may be groups), and pairs instances
-  // only when both clones allow as many on a node.
-  const interleave = colocation.dependent.kind === 'clone' && colocation.dependent.interleave && colocation.dependent.cloneNodeMax === clone.cloneNodeMax;
+  // only when both clones are configured for as many on a node.
+  const interleave = colocation.dependent.kind === 'clone' && colocation.dependent.interleave && colocation.dependent.copiesPerNode === clone.copiesPerNode;
   if (interleave) {
     const partner = findCompatibleInstance(ws, dependent, clone);
     if (partner) {

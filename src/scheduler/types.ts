@@ -131,6 +131,11 @@ export interface SchedClone {
   promotable: boolean;
   cloneMax: number;
   cloneNodeMax: number;
+  /**
+   * clone-node-max as configured, even where an anonymous clone runs one instance per node:
+   * whether two clones interleave compares these (Pacemaker's copies_per_node).
+   */
+  copiesPerNode: number;
   promotedMax: number;
   promotedNodeMax: number;
   interleave: boolean;

@@ -756,3 +756,22 @@ property stonith-enabled=false`,
   const starts = Object.fromEntries(transition.actions.filter((action) => action.task === 'start').map((action) => [action.resource, action.node]));
   assert.deepEqual(starts, { r0: 'node1', m0: 'node3', m1: 'node3', r5: 'node3' });
 });
+
+test('clones interleave only when configured for as many instances per node: an anonymous clone-node-max=2 (run as 1) does not', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive a ocf:pacemaker:Dummy op monitor interval=10s
+clone ca a meta interleave=true
+primitive b ocf:pacemaker:Dummy op monitor interval=10s
+clone cb b meta clone-max=4 clone-node-max=2
+colocation a-apart-from-b -INFINITY: ca cb
+property stonith-enabled=false`,
+      [],
+    ),
+  );
+  // Not paired instance by instance: every node with an instance of cb is closed to ca, so ca runs nowhere.
+  assert.deepEqual(wherePlaced(transition, 'a'), {});
+  assert.equal(Object.keys(wherePlaced(transition, 'b')).length, 2);
+});
