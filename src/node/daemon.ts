@@ -23,6 +23,7 @@ import { watchdogAttribute } from '../fencing/watchdog.js';
 import { WatchdogFeeder } from './watchdog.js';
 import type { DrillFault } from '../api/protocol.js';
 import type { DrillAnswer } from '../cluster/drills.js';
+import { explainEtcdError } from '../cluster/deadline.js';
 import { runFenceAgent } from '../agents/stonith.js';
 import { pacemakerToolShims } from './shims.js';
 import { InflightJournal } from './inflight-journal.js';
@@ -107,7 +108,8 @@ export async function runNode(options: NodeOptions): Promise<NodeOutcome> {
   };
   // Before anything can run an agent here: no probe may race an operation a killed incarnation left running.
   await settleLeftovers(inflightDir, log);
-  const server = await listen(options.dataDir, controlHandler({ name, store: backend.store, view: backend.view, history, describe: backend.describe, changes: backend.changes, log, requestLeave, drill, reportSessions: (balancer, servers) => backend.sessions.report(balancer, servers), describeAgent: createAgentDescriber() }), log);
+  const handle = controlHandler({ name, store: backend.store, view: backend.view, history, describe: backend.describe, changes: backend.changes, log, requestLeave, drill, reportSessions: (balancer, servers) => backend.sessions.report(balancer, servers), describeAgent: createAgentDescriber() });
+  const server = await listen(options.dataDir, (request) => handle(request).catch((error: unknown) => Promise.reject(explainEtcdError(error))), log);
   backend.store.watch((snapshot) => {
     // The executor sees what the scheduler sees (membership, have-watchdog): it stops everything by it when the lease goes.
     executor!.reconcileMonitors(backend.view(snapshot.cib));
