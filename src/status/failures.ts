@@ -8,6 +8,7 @@ import { exitReasonAttribute } from '../model/record.js';
 import { formatScore } from '../model/score.js';
 import { OcfRc, OpStatus } from '../model/status.js';
 import { failCount, failureName } from '../scheduler/failures.js';
+import type { SchedPrimitive } from '../scheduler/types.js';
 import { unpack } from '../scheduler/unpack.js';
 
 export interface FailedAction {
@@ -133,10 +134,15 @@ export interface FailCount {
 /** Every fail count recorded (an expired one too, until it is cleared), per node and resource in the history's order, as crm_mon --failcounts lists them. */
 export function failCounts(cib: Cib, nowS: number): FailCount[] {
   const ws = unpack(cib, nowS, { tickets: false });
+  // A history names an instance (unique clones) or the definition its instances share (anonymous ones).
+  const byId = new Map<string, SchedPrimitive>();
+  for (const primitive of ws.primitives) if (!byId.has(primitive.definition.id)) byId.set(primitive.definition.id, primitive);
+  for (const primitive of ws.primitives) byId.set(primitive.id, primitive);
+  const states = new Map(cib.status.nodes.map((state) => [state.uname, state]));
   const counts: FailCount[] = [];
   for (const node of ws.nodes) {
-    for (const history of cib.status.nodes.find((state) => state.uname === node.name)?.resources ?? []) {
-      const resource = ws.primitives.find((primitive) => primitive.id === history.id) ?? ws.primitives.find((primitive) => primitive.definition.id === history.id);
+    for (const history of states.get(node.name)?.resources ?? []) {
+      const resource = byId.get(history.id);
       if (!resource) continue;
       const count = failCount(resource, node, nowS, true);
       if (count <= 0) continue;
