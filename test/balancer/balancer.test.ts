@@ -50,6 +50,21 @@ async function setup(proxy: (port: number, servers: string) => string, options: 
 
 const listen = (balance: string, extra = '') => (port: number, servers: string) => `listen test\n  bind 127.0.0.1:${port}\n  balance ${balance}\n${extra}${servers}`;
 
+/**
+ * One port with a backend behind it on each host (the seed's `check port 9200` on every
+ * Galera node): a port free on the first host may be taken on another, then another is tried.
+ */
+async function samePortOnEach(hosts: string[], start: (host: string, port: number) => Promise<Backend>): Promise<{ port: number; backends: Backend[] }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort(hosts[0]);
+    const started = await Promise.allSettled(hosts.map((host) => start(host, port)));
+    const backends = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    if (backends.length === hosts.length) return { port, backends };
+    await Promise.all(backends.map((backend) => backend.close()));
+    if (attempt >= 10) throw new Error(`no port free on all of ${hosts.join(', ')} in ${attempt} tries`);
+  }
+}
+
 const statusOf = (balancer: Balancer, server: string) => balancer.stats().find((row) => row.pxname === 'test' && row.svname === server)?.status;
 
 test('roundrobin spreads connections evenly over three backends', async () => {
@@ -241,8 +256,7 @@ test('the seed haproxy.cfg, moved onto loopback, loads and serves through `tande
     if (!backends.has(key)) backends.set(key, await startHttpBackend(key, hostOf(address!)));
   }
   const galeraHosts = ['10.0.0.4', '10.0.0.5', '10.0.0.6'].map(hostOf);
-  const clustercheckPort = await freePort(galeraHosts[0]);
-  const clusterchecks = await Promise.all(galeraHosts.map((host) => startHttpBackend('synced', host, clustercheckPort)));
+  const { port: clustercheckPort, backends: clusterchecks } = await samePortOnEach(galeraHosts, (host, port) => startHttpBackend('synced', host, port));
   const binds = new Map<string, number>();
   for (const [, port] of seed.matchAll(/bind 10\.213\.0\.50:(\d+)/g)) binds.set(port!, await freePort());
   const text = seed
