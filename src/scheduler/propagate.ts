@@ -8,24 +8,26 @@ import { isCollectiveAction, orderingFlags, reachedMembers, type ActionFlags } f
 import { instanceLocation } from './instances.js';
 import { INFINITY } from '../model/score.js';
 import { isTrue } from './options.js';
-import { RoleRank, type SchedResource } from './types.js';
+import { RoleRank, cloneOf, type SchedResource } from './types.js';
 
 const completions = new Set(['running', 'stopped', 'promoted', 'demoted']);
 
 /**
  * What Pacemaker calls the cause: what waits on a notifying clone's change waits on the
- * end of its post-notifications ("notified"), required or blocked when the change is.
+ * end of its post-notifications ("notified"), required or blocked when the change is;
+ * the clone's own instances follow the change itself (its promote waits on "running").
  */
-function causeName(cause: SchedAction): string {
+function causeName(cause: SchedAction, action: SchedAction): string {
   const resource = cause.resource;
-  const notified = resource.kind === 'clone' && isTrue(resource.meta.notify) && completions.has(cause.task);
+  const own = action.resource.kind === 'primitive' && cloneOf(action.resource) === resource;
+  const notified = resource.kind === 'clone' && isTrue(resource.meta.notify) && completions.has(cause.task) && !own;
   return `${resource.id} ${notified ? 'notified' : cause.task}`;
 }
 
 /** Sets a flag change's reason the way Pacemaker words it, unless one is already set. */
 function because(action: SchedAction, change: 'required' | 'unrunnable', cause: SchedAction): void {
   if (action.resource === cause.resource) return;
-  action.reason ??= `${change} ${causeName(cause)}`;
+  action.reason ??= `${change} ${causeName(cause, action)}`;
 }
 
 function require(action: SchedAction, cause: SchedAction): void {

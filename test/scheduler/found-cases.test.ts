@@ -775,3 +775,27 @@ property stonith-enabled=false`,
   assert.deepEqual(wherePlaced(transition, 'a'), {});
   assert.equal(Object.keys(wherePlaced(transition, 'b')).length, 2);
 });
+
+test('a notifying clone\'s own promotions wait on its "running", not on its notifications: the blocked promote says so', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=3 node3
+primitive a ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+primitive b ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+group pg a b
+clone p pg meta promotable=true notify=true
+primitive m0 ocf:pacemaker:Dummy meta target-role=Stopped
+primitive m1 ocf:pacemaker:Dummy
+group g m0 m1
+order g-then-p Mandatory: g:start p:start
+property stonith-enabled=false`,
+      [],
+      [],
+      { node1: { 'master-a': '1', 'master-b': '1' }, node3: { 'master-a': '10', 'master-b': '10' } },
+    ),
+  );
+  const promotes = transition.summary.filter((item) => /Promote\s+[ab]:\d+/.test(item.line));
+  assert.equal(promotes.length, 2, transition.summary.map((item) => item.line).join('\n'));
+  for (const promote of promotes) assert.match(promote.line, /due to unrunnable p running \(blocked\)/);
+});
