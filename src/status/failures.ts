@@ -3,7 +3,7 @@
 // --failcounts, its "Migration Summary" (each node's fail counts, with the
 // resource's migration-threshold and the last failure), worded as crm_mon words them.
 
-import type { Cib } from '../model/cib.js';
+import { asctime, type Cib } from '../model/cib.js';
 import { exitReasonAttribute } from '../model/record.js';
 import { formatScore } from '../model/score.js';
 import { OcfRc, OpStatus } from '../model/status.js';
@@ -99,16 +99,6 @@ export function readableInterval(ms: number): string {
   return text || '0s';
 }
 
-const weekdays = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** A time as C's ctime() writes it, in local time: "Mon Dec  7 01:15:48 2026". */
-export function ctimeText(epochS: number): string {
-  const at = new Date(epochS * 1000);
-  const two = (value: number) => String(value).padStart(2, '0');
-  return `${weekdays[at.getDay()]} ${months[at.getMonth()]} ${String(at.getDate()).padStart(2, ' ')} ${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())} ${at.getFullYear()}`;
-}
-
 /** One line as crm_mon prints a failed action by default (failed_action_friendly). */
 export function failedActionLine(action: FailedAction): string {
   const interval = action.intervalMs > 0 ? `${readableInterval(action.intervalMs)}-interval ` : '';
@@ -117,7 +107,7 @@ export function failedActionLine(action: FailedAction): string {
     action.opStatus === OpStatus.done
       ? ` returned '${exitCodeText[action.rc] ?? 'unknown'}'${action.exitReason ? ` (${action.exitReason})` : ''}`
       : ` could not be executed (${execStatusText[action.opStatus] ?? 'UNKNOWN!'}${action.exitReason ? `: ${action.exitReason}` : ''})`;
-  const when = action.lastRcChange !== undefined ? ` at ${ctimeText(action.lastRcChange)}` : '';
+  const when = action.lastRcChange !== undefined ? ` at ${asctime(action.lastRcChange * 1000)}` : '';
   const took = action.execTimeMs > 0 ? ` after ${readableInterval(action.execTimeMs)}` : '';
   return `  * ${action.resource} ${interval}${task} on ${action.node}${outcome}${when}${took}`;
 }
@@ -159,7 +149,7 @@ export function migrationSummaryLines(counts: FailCount[]): string[] {
   for (const node of new Set(counts.map((entry) => entry.node))) {
     lines.push(`  * Node: ${node}:`);
     for (const entry of counts.filter((candidate) => candidate.node === node)) {
-      const last = entry.lastFailureS !== undefined ? ` last-failure='${ctimeText(entry.lastFailureS)}'` : '';
+      const last = entry.lastFailureS !== undefined ? ` last-failure='${asctime(entry.lastFailureS * 1000)}'` : '';
       lines.push(`    * ${entry.resource}: migration-threshold=${entry.migrationThreshold} fail-count=${formatScore(entry.count)}${last}`);
     }
   }
