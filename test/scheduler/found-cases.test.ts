@@ -48,6 +48,8 @@ function wherePlaced(transition: Transition, id: string, task: 'start' | 'promot
 }
 
 const dummy = 'ocf:pacemaker:Dummy';
+const dummyRan = (node: string, historyId: string): Ran => ({ node, historyId, operation: 'start', agent: dummy });
+const statefulOps = 'op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted';
 
 test('a stop done by fencing is announced after the fencing to every instance whose stop was optional then, even one that restarts later', () => {
   const transition = agreed(
@@ -75,7 +77,7 @@ property cib-bootstrap-options: stonith-enabled=true
 
 const unpromotedWith = (primary: string) => `node $id=1 node1
 node $id=2 node2
-primitive s ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+primitive s ocf:pacemaker:Stateful ${statefulOps}
 clone ms s meta promotable=true clone-max=1
 primitive d ocf:pacemaker:Dummy
 ${primary}
@@ -133,7 +135,6 @@ property cib-bootstrap-options: stonith-enabled=false
     ran,
   );
 
-const dummyRan = (node: string, historyId: string): Ran => ({ node, historyId, operation: 'start', agent: 'ocf:pacemaker:Dummy' });
 
 const notifies = (transition: Transition, type: string, operation: string) =>
   transition.actions
@@ -159,7 +160,6 @@ test('an instance whose stop is required but blocked is told before the stops, n
   assert.deepEqual(notifies(transition, 'post', 'stop').map((told) => told.split('@')[1]), ['node3'], 'only the instance that stays is told after');
 });
 
-const statefulOps = 'op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted';
 const statefulRan = (node: string, operation: string): Ran => ({ node, historyId: 's', operation, agent: 'ocf:pacemaker:Stateful' });
 
 test('no instance is told of stops none of which can run: the clone\'s pre-notification is unrunnable (seed 5840)', () => {
@@ -273,8 +273,8 @@ primitive fencer stonith:fence_dummy
 property cib-bootstrap-options: stonith-enabled=true
 `,
       [
-        { node: 'node3', historyId: 'd', operation: 'start', agent: dummy },
-        { node: 'node4', historyId: 'd', operation: 'start', agent: dummy },
+        dummyRan('node3', 'd'),
+        dummyRan('node4', 'd'),
       ],
       [],
       {},
@@ -300,11 +300,11 @@ colocation apart -100: ca cb
 property cib-bootstrap-options: stonith-enabled=false
 `,
       [
-        { node: 'node2', historyId: 'b', operation: 'start', agent: dummy },
-        { node: 'node4', historyId: 'b', operation: 'start', agent: dummy },
-        { node: 'node5', historyId: 'b', operation: 'start', agent: dummy },
-        { node: 'node4', historyId: 'a', operation: 'start', agent: dummy },
-        { node: 'node5', historyId: 'a', operation: 'start', agent: dummy },
+        dummyRan('node2', 'b'),
+        dummyRan('node4', 'b'),
+        dummyRan('node5', 'b'),
+        dummyRan('node4', 'a'),
+        dummyRan('node5', 'a'),
       ],
     ),
   );
@@ -321,8 +321,8 @@ test('a cloned group with a blocked member counts as active twice on its node, s
 node $id=2 node2
 node $id=3 node3
 node $id=4 node4
-primitive a ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
-primitive b ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+primitive a ocf:pacemaker:Stateful ${statefulOps}
+primitive b ocf:pacemaker:Stateful ${statefulOps}
 group g a b
 clone cg g meta promotable=true
 property cib-bootstrap-options: stonith-enabled=false
@@ -357,7 +357,7 @@ colocation with INFINITY: ca cd
 property cib-bootstrap-options: stonith-enabled=false
 rsc_defaults rsc-options: resource-stickiness=INFINITY
 `,
-      [{ node: 'node4', historyId: 'a', operation: 'start', agent: dummy }],
+      [dummyRan('node4', 'a')],
     ),
   );
   // node3 and node4 both score INFINITY for a:0; it pairs with d on node3, the lower name.
@@ -378,10 +378,10 @@ colocation with INFINITY: ca cd
 property cib-bootstrap-options: stonith-enabled=false
 `,
       [
-        { node: 'node1', historyId: 'd', operation: 'start', agent: dummy },
-        { node: 'node1', historyId: 'a', operation: 'start', agent: dummy },
-        { node: 'node2', historyId: 'd', operation: 'start', agent: dummy },
-        { node: 'node2', historyId: 'a', operation: 'start', agent: dummy },
+        dummyRan('node1', 'd'),
+        dummyRan('node1', 'a'),
+        dummyRan('node2', 'd'),
+        dummyRan('node2', 'a'),
       ],
       ['d_monitor_10000@node1=1'],
     ),
@@ -396,8 +396,8 @@ test('an interleaved clone ordered after a promotable cloned group waits on its 
 node $id=2 node2
 primitive d ocf:pacemaker:Dummy op monitor interval=10s
 clone cd d meta interleave=true
-primitive a ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
-primitive b ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+primitive a ocf:pacemaker:Stateful ${statefulOps}
+primitive b ocf:pacemaker:Stateful ${statefulOps}
 group g a b
 clone ms g meta promotable=true
 order o Mandatory: ms:promote cd:start symmetrical=false
@@ -440,9 +440,9 @@ test('an ordering after a cloned group instance waits on its completion, met fir
       `node $id=1 node1
 node $id=2 node2
 node $id=3 node3
-primitive a ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
-primitive b ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
-primitive c ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+primitive a ocf:pacemaker:Stateful ${statefulOps}
+primitive b ocf:pacemaker:Stateful ${statefulOps}
+primitive c ocf:pacemaker:Stateful ${statefulOps}
 group g a b c
 clone ms g meta promotable=true ordered=true promoted-node-max=2
 property cib-bootstrap-options: stonith-enabled=false
@@ -487,7 +487,7 @@ property cib-bootstrap-options: stonith-enabled=false
 });
 
 test('an anti-colocation of the Promoted role pushes away a promotable instance before its role is chosen: a cloned group leaves the node of what it avoids, to be promoted elsewhere', () => {
-  const stateful = 'ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted';
+  const stateful = `ocf:pacemaker:Stateful ${statefulOps}`;
   const promotable = { 'master-a': '100', 'master-b': '100' };
   const transition = agreed(
     caseOf(
@@ -513,7 +513,7 @@ rsc_defaults rsc-options: resource-stickiness=1
 });
 
 test('a promotable clone keeps the promotion totals in its own scores: a clone placed with its Promoted role takes first the instance on the node it scored higher', () => {
-  const stateful = 'ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted';
+  const stateful = `ocf:pacemaker:Stateful ${statefulOps}`;
   const transition = agreed(
     caseOf(
       `node $id=1 node1
@@ -560,7 +560,7 @@ colocation apart -100: r1 r2
 colocation together 10: r1 r2
 property cib-bootstrap-options: stonith-enabled=false
 `,
-      [{ node: 'node1', historyId: 'a1', operation: 'start', agent: dummy }],
+      [dummyRan('node1', 'a1')],
     ),
   );
   const started = (id: string) => transition.actions.find((action) => action.task === 'start' && action.resource === id)?.node;
@@ -597,7 +597,7 @@ test('a start colocated with the Promoted role of a clone none of whose instance
 node $id=2 node2
 primitive x ocf:pacemaker:Dummy meta target-role=Stopped
 clone xc x
-primitive m ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+primitive m ocf:pacemaker:Stateful ${statefulOps}
 clone ms m meta promotable=true
 location promote-on-1 ms rule role=Promoted 100: #uname eq node1
 primitive d ocf:pacemaker:Dummy
@@ -677,7 +677,7 @@ node $id=2 node2
 primitive a ocf:pacemaker:Dummy
 primitive b ocf:pacemaker:Dummy meta is-managed=false
 group g a b
-primitive s ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+primitive s ocf:pacemaker:Stateful ${statefulOps}
 clone p s meta promotable=true
 colocation unpromoted-with-g INFINITY: p:Unpromoted g
 property stonith-enabled=false`,
@@ -698,7 +698,7 @@ node $id=2 node2
 primitive r ocf:pacemaker:Dummy op monitor interval=10s on-fail=stop
 primitive fencer stonith:fence_dummy
 property stonith-enabled=true`,
-      [{ node: 'node1', historyId: 'r', operation: 'start', agent: dummy }],
+      [dummyRan('node1', 'r')],
       ['r_monitor_10000@node1=1'],
       {},
       ['node1'],
@@ -722,8 +722,8 @@ primitive fencer stonith:fence_dummy
 order a-stops-first Mandatory: ca:stop cb:stop
 property stonith-enabled=true`,
       [
-        { node: 'node2', historyId: 'a', operation: 'start', agent: dummy },
-        { node: 'node3', historyId: 'b', operation: 'start', agent: dummy },
+        dummyRan('node2', 'a'),
+        dummyRan('node3', 'b'),
       ],
       [],
       {},
@@ -781,8 +781,8 @@ test('a notifying clone\'s own promotions wait on its "running", not on its noti
     caseOf(
       `node $id=1 node1
 node $id=3 node3
-primitive a ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
-primitive b ocf:pacemaker:Stateful op monitor interval=10s role=Promoted op monitor interval=11s role=Unpromoted
+primitive a ocf:pacemaker:Stateful ${statefulOps}
+primitive b ocf:pacemaker:Stateful ${statefulOps}
 group pg a b
 clone p pg meta promotable=true notify=true
 primitive m0 ocf:pacemaker:Dummy meta target-role=Stopped
