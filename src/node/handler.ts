@@ -14,7 +14,7 @@ import { lastChangeAttributes, type Cib } from '../model/cib.js';
 import type { Configuration } from '../model/config.js';
 import { schedule } from '../scheduler/index.js';
 import { activeNodes, clusterView } from '../status/view.js';
-import { failCounts, failedActions } from '../status/failures.js';
+import { failureReport, type FailureReport } from '../status/failures.js';
 import type { ClusterStore } from '../store/store.js';
 import type { Logger } from 'pino';
 import type { InputHistory } from './history.js';
@@ -26,8 +26,8 @@ export interface StatusReport {
   node: string;
   revision: number;
   view: ReturnType<typeof clusterView>;
-  failedActions: ReturnType<typeof failedActions>;
-  failCounts: ReturnType<typeof failCounts>;
+  failedActions: FailureReport['failedActions'];
+  failCounts: FailureReport['failCounts'];
   pending: string[];
   warnings: string[];
   cluster: Record<string, unknown>;
@@ -95,7 +95,7 @@ export function controlHandler(context: HandlerContext): (request: Request) => P
     switch (request.method) {
       case 'status': {
         const transition = schedule({ cib, nowS });
-        return { node: name, revision, view: clusterView(cib, nowS), failedActions: failedActions(cib, nowS), failCounts: failCounts(cib, nowS), pending: transition.summary.map((item) => item.line), warnings: transition.warnings, cluster: await context.describe(), ...lastChangeOf(cib) } satisfies StatusReport;
+        return { node: name, revision, view: clusterView(cib, nowS), ...failureReport(cib, nowS), pending: transition.summary.map((item) => item.line), warnings: transition.warnings, cluster: await context.describe(), ...lastChangeOf(cib) } satisfies StatusReport;
       }
       case 'status.watch':
         return statusFeed.follow();

@@ -9,7 +9,7 @@ import { formatScore } from '../model/score.js';
 import { OcfRc, OpStatus } from '../model/status.js';
 import { failCount, failureName } from '../scheduler/failures.js';
 import type { SchedPrimitive } from '../scheduler/types.js';
-import { unpack } from '../scheduler/unpack.js';
+import { unpack, type WorkingSet } from '../scheduler/unpack.js';
 
 export interface FailedAction {
   node: string;
@@ -32,24 +32,34 @@ function maskedProbeFailure(action: FailedAction): boolean {
   return action.rc === OcfRc.errInstalled || action.rc === OcfRc.errArgs || action.opStatus === OpStatus.notInstalled;
 }
 
-export function failedActions(cib: Cib, nowS: number): FailedAction[] {
-  return unpack(cib, nowS, { tickets: false })
-    .failedOperations.map(({ node, historyId, record }): FailedAction => {
-      const exitReason = record.extra[exitReasonAttribute];
-      return {
-        node,
-        resource: historyId,
-        operation: record.operation,
-        intervalMs: record.intervalMs,
-        rc: record.rc,
-        opStatus: record.opStatus,
-        callId: record.callId,
-        ...(record.lastRcChange !== undefined ? { lastRcChange: record.lastRcChange } : {}),
-        execTimeMs: record.execTimeMs ?? 0,
-        ...(exitReason ? { exitReason } : {}),
-      };
-    })
-    .filter((action) => !maskedProbeFailure(action));
+export interface FailureReport {
+  failedActions: FailedAction[];
+  failCounts: FailCount[];
+}
+
+/** Both lists from one reading of the CIB (the scheduler's unpack, the costly part). */
+export function failureReport(cib: Cib, nowS: number): FailureReport {
+  const ws = unpack(cib, nowS, { tickets: false });
+  return { failedActions: failedActions(ws), failCounts: failCounts(cib, ws) };
+}
+
+function failedActions(ws: WorkingSet): FailedAction[] {
+  const actions = ws.failedOperations.map(({ node, historyId, record }): FailedAction => {
+    const exitReason = record.extra[exitReasonAttribute];
+    return {
+      node,
+      resource: historyId,
+      operation: record.operation,
+      intervalMs: record.intervalMs,
+      rc: record.rc,
+      opStatus: record.opStatus,
+      callId: record.callId,
+      ...(record.lastRcChange !== undefined ? { lastRcChange: record.lastRcChange } : {}),
+      execTimeMs: record.execTimeMs ?? 0,
+      ...(exitReason ? { exitReason } : {}),
+    };
+  });
+  return actions.filter((action) => !maskedProbeFailure(action));
 }
 
 /** Pacemaker's words for an agent's exit code (services_ocf_exitcode_str). */
@@ -122,8 +132,7 @@ export interface FailCount {
 }
 
 /** Every fail count recorded (an expired one too, until it is cleared), per node and resource in the history's order, as crm_mon --failcounts lists them. */
-export function failCounts(cib: Cib, nowS: number): FailCount[] {
-  const ws = unpack(cib, nowS, { tickets: false });
+function failCounts(cib: Cib, ws: WorkingSet): FailCount[] {
   // A history names an instance (unique clones) or the definition its instances share (anonymous ones).
   const byId = new Map<string, SchedPrimitive>();
   for (const primitive of ws.primitives) if (!byId.has(primitive.definition.id)) byId.set(primitive.definition.id, primitive);
@@ -134,7 +143,7 @@ export function failCounts(cib: Cib, nowS: number): FailCount[] {
     for (const history of states.get(node.name)?.resources ?? []) {
       const resource = byId.get(history.id);
       if (!resource) continue;
-      const count = failCount(resource, node, nowS, true);
+      const count = failCount(resource, node, ws.nowS, true);
       if (count <= 0) continue;
       const lastFailureS = node.failures.get(failureName(resource))?.lastFailureS ?? 0;
       counts.push({ node: node.name, resource: history.id, migrationThreshold: resource.migrationThreshold, count, ...(lastFailureS > 0 ? { lastFailureS } : {}) });

@@ -15,7 +15,7 @@ import { writeCib } from '../../src/formats/cib/index.js';
 import { parseCibText } from '../../src/formats/index.js';
 import { OpStatus } from '../../src/model/status.js';
 import { injectOperation, nodeUp } from '../../src/simulate/inject.js';
-import { failCounts, failedActionLine, failedActions, migrationSummaryLines } from '../../src/status/failures.js';
+import { failedActionLine, failureReport, migrationSummaryLines } from '../../src/status/failures.js';
 import { renderStatus } from '../../src/status/text.js';
 import { clusterView } from '../../src/status/view.js';
 import type { Cib } from '../../src/model/cib.js';
@@ -65,7 +65,7 @@ function crmMonSection(xmlFile: string, heading: 'Failed Resource Actions' | 'Mi
 const pacemakersFailedActions = (xmlFile: string) => crmMonSection(xmlFile, 'Failed Resource Actions');
 
 function tandemsFailedActions(cib: Cib, nowS: number): string[] {
-  return failedActions(cib, nowS).map(failedActionLine);
+  return failureReport(cib, nowS).failedActions.map(failedActionLine);
 }
 
 test('200 random clusters: tandem lists the failed actions and the fail counts exactly as crm_mon --failcounts does', () => {
@@ -83,7 +83,7 @@ test('200 random clusters: tandem lists the failed actions and the fail counts e
     const tandem = tandemsFailedActions(testCase.cib, caseTimeS);
     if (pacemaker.join('\n') !== tandem.join('\n')) differing.push(`seed ${seed}:\n--- crm_mon\n${pacemaker.join('\n')}\n--- tandem\n${tandem.join('\n')}`);
     const pacemakersCounts = crmMonSection(file, 'Migration Summary');
-    const tandemsCounts = migrationSummaryLines(failCounts(testCase.cib, caseTimeS));
+    const tandemsCounts = migrationSummaryLines(failureReport(testCase.cib, caseTimeS).failCounts);
     if (pacemakersCounts.join('\n') !== tandemsCounts.join('\n')) differing.push(`seed ${seed}:\n--- crm_mon\n${pacemakersCounts.join('\n')}\n--- tandem\n${tandemsCounts.join('\n')}`);
   }
   assert.ok(withFailures >= 20, `only ${withFailures} of the clusters have failed actions`);
