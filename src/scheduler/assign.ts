@@ -4,7 +4,7 @@
 
 import { INFINITY, addScores } from '../model/score.js';
 import { assignClone, applyColocationWithClone } from './clone.js';
-import { canRunAny, canRunResources, inheritColocations, mergeWeights } from './colocation.js';
+import { canRunAny, canRunResources, inheritColocations, mergeWeights, primaryMemberOf } from './colocation.js';
 import {
   inPromotableClone,
   RoleRank,
@@ -111,7 +111,7 @@ export function applyColocation(ws: WorkingSet, dependent: SchedResource, primar
     return;
   }
   if (primary.kind === 'group') {
-    const member = colocation.score >= INFINITY ? primary.children[primary.children.length - 1] : primary.children[0];
+    const member = primaryMemberOf(primary, colocation);
     if (member) applyColocation(ws, dependent, member, colocation);
     return;
   }

@@ -6,7 +6,7 @@ import type { ColocationConstraint, ResourceSet } from '../model/config.js';
 import { INFINITY, addScores, parseScore } from '../model/score.js';
 import { isTrue } from './options.js';
 import { copyScores } from './scores.js';
-import { RoleRank, type NodeScores, type SchedColocation, type SchedGroup, type SchedNode, type SchedResource } from './types.js';
+import { RoleRank, type NodeScores, type SchedColocation, type SchedGroup, type SchedNode, type SchedPrimitive, type SchedResource } from './types.js';
 import { roleRank, type WorkingSet } from './unpack.js';
 
 /** Marks a node as unusable during a positive-only merge (Pacemaker's INFINITY_HACK). */
@@ -31,6 +31,15 @@ function insertSorted(list: SchedColocation[], item: SchedColocation, key: (c: S
   const index = list.findIndex((existing) => byPriorityThenVariant(key(item), key(existing)) <= 0);
   if (index < 0) list.push(item);
   else list.splice(index, 0, item);
+}
+
+/**
+ * The member a group stands for as a colocation's primary (Pacemaker's group hands the
+ * colocation on): the last for an INFINITY score, the whole group having to be up; else the
+ * first, a partly active group being enough.
+ */
+export function primaryMemberOf(group: SchedGroup, colocation: SchedColocation): SchedPrimitive | undefined {
+  return colocation.score >= INFINITY ? group.children.at(-1) : group.children[0];
 }
 
 /**

@@ -3,7 +3,7 @@
 // are promoted within promoted-max and promoted-node-max.
 
 import { INFINITY, addScores, parseScore } from '../model/score.js';
-import { canRunResources, mergeWeights } from './colocation.js';
+import { canRunResources, mergeWeights, primaryMemberOf } from './colocation.js';
 import { compareInstances, instanceLocation, instanceRole, type Instance } from './instances.js';
 import { allPrimitives, copyScores } from './scores.js';
 import { RoleRank, type NodeScores, type SchedClone, type SchedColocation, type SchedNode, type SchedPrimitive } from './types.js';
@@ -103,14 +103,10 @@ function colocationPriority(colocation: SchedColocation, chosen: SchedNode, prio
   return primary.instances.reduce((sum, candidate) => priorityWith(colocation, candidate, chosen, sum), priority);
 }
 
-/**
- * One placed primary's effect (apply_coloc_to_priority). A group stands for one member: the
- * last for an INFINITY score (the whole group must be up), else the first, as Pacemaker's
- * group hands the colocation on; a member left unplaced has no effect.
- */
+/** One placed primary's effect (apply_coloc_to_priority). A group stands for one member (primaryMemberOf); a member left unplaced has no effect. */
 function priorityWith(colocation: SchedColocation, primary: Instance, chosen: SchedNode, priority: number): number {
   if (primary.kind === 'group') {
-    const member = colocation.score >= INFINITY ? primary.children.at(-1) : primary.children[0];
+    const member = primaryMemberOf(primary, colocation);
     return member ? priorityWith(colocation, member, chosen, priority) : priority;
   }
   const node = instanceLocation(primary);
