@@ -4,10 +4,17 @@
 
 import { GRPCDeadlineExceededError, GRPCUnavailableError } from 'etcd3';
 
-export function withDeadline<T>(work: Promise<T>, limitMs: number, what: string): Promise<T> {
+/**
+ * `work` or, past `limitMs`, an error; what `work` still gives after that goes to `discard`
+ * (a watch set up too late, say, which would otherwise live on unseen).
+ */
+export function withDeadline<T>(work: Promise<T>, limitMs: number, what: string, discard?: (late: T) => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer from etcd within ${limitMs} ms`)), limitMs);
+    timer = setTimeout(() => {
+      if (discard) work.then(discard, () => undefined);
+      reject(new Error(`${what}: no answer from etcd within ${limitMs} ms`));
+    }, limitMs);
   });
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }

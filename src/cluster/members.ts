@@ -39,12 +39,8 @@ export class Members {
   async watch(listener: (members: MemberInfo[]) => void): Promise<void> {
     this.listeners.add(listener);
     if (!this.cancelWatch) {
-      const creating = this.client.watch().prefix('').create();
-      const watcher = await withDeadline(creating, this.callTimeoutMs * watchSetupCalls, 'watching the membership').catch((error: unknown) => {
-        // A watch that comes up after its deadline would live on unseen, and keep the process alive.
-        void creating.then((late) => late.cancel(), () => undefined);
-        throw error;
-      });
+      // A watch that comes up after its deadline is cancelled: it would keep the process alive.
+      const watcher = await withDeadline(this.client.watch().prefix('').create(), this.callTimeoutMs * watchSetupCalls, 'watching the membership', (late) => void late.cancel());
       this.cancelWatch = () => watcher.cancel();
       const refresh = () => void this.list().then((members) => this.listeners.forEach((notify) => notify(members)), () => undefined);
       watcher.on('data', refresh);
