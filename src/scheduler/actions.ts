@@ -163,6 +163,13 @@ export function createPrimitiveActions(ws: WorkingSet, graph: ActionGraph, primi
   let needStop = primitive.runningOn.length > 1;
   if (current && chosen && current !== chosen) needStop = true;
   else if (primitive.failed) needStop = true;
+  else if (primitive.role > RoleRank.Started && current && chosen) {
+    // A promotable instance staying where it is has its start made before its stops, so
+    // the orderings walk reaches the stop first (newest first); a start already required
+    // there is a recovery.
+    createStart(ws, graph, primitive, chosen, true);
+    if (graph.find(primitive, 'start', chosen).some((start) => !start.optional)) needStop = true;
+  }
 
   const stopOptional = !needStop;
   // Down from the current role to stopped (optional unless a stop is needed).

@@ -799,3 +799,32 @@ property stonith-enabled=false`,
   assert.equal(promotes.length, 2, transition.summary.map((item) => item.line).join('\n'));
   for (const promote of promotes) assert.match(promote.line, /due to unrunnable p running \(blocked\)/);
 });
+
+test('without quorum, an unpromoted instance whose group member is blocked stays as it is: its stop would wait on that member', () => {
+  const testCase = caseOf(
+    `node $id=1 node1
+node $id=2 node2
+node $id=3 node3
+primitive a ocf:pacemaker:Stateful ${statefulOps}
+primitive b ocf:pacemaker:Stateful op monitor interval=10s role=Promoted on-fail=block op monitor interval=11s role=Unpromoted on-fail=block
+primitive c ocf:pacemaker:Stateful ${statefulOps}
+group g a b c
+clone p g meta promotable=true clone-max=2
+property stonith-enabled=false no-quorum-policy=stop`,
+    [
+      { node: 'node1', historyId: 'a', operation: 'start', agent: 'ocf:pacemaker:Stateful' },
+      { node: 'node1', historyId: 'b', operation: 'start', agent: 'ocf:pacemaker:Stateful' },
+    ],
+    [],
+    { node1: { 'fail-count-b#monitor_10000': '1', 'last-failure-b#monitor_10000': String(caseTimeS - 60) } },
+  );
+  testCase.cib.haveQuorum = false;
+  // The monitor was expected to succeed (rc 0 in its transition key) and found an error.
+  const monitor = historyRecord('b', 'monitor', 0, callId++, 10_000);
+  const failed = { ...monitor, rc: 1, transitionMagic: monitor.transitionMagic?.replace(/^0:0;/, '0:1;') };
+  testCase.cib.status.nodes.find((state) => state.uname === 'node1')!.resources.find((history) => history.id === 'b')!.ops.push(failed);
+  const transition = agreed(testCase);
+  const lines = transition.summary.map((item) => item.line);
+  assert.ok(!lines.some((line) => /Stop\s+a:/.test(line)), lines.join('\n'));
+  assert.ok(lines.some((line) => /Start\s+c:\d+\s+\(\s*node1 \)\s+due to no quorum \(blocked\)/.test(line)), lines.join('\n'));
+});
