@@ -1,8 +1,8 @@
 // bench/failover: hosts in network namespaces; a client opens a connection to the VIP every
 // 20 ms; the node serving it is powered off (kill -9 of every process, link down) or cut
 // off at the switch (processes alive, its own link up); downtime = from the fault to the first good answer from
-// another node. The same drills, in the same run, for tandem (2 s leases, the default, and
-// 1 s leases), for keepalived (VRRP, advert_int 1) and for the seed's Pacemaker + Corosync
+// another node. The same drills, in the same run, for tandem (1 s leases, the default, and
+// 2 s leases), for keepalived (VRRP, advert_int 1) and for the seed's Pacemaker + Corosync
 // (Debian's packages and corosync.conf, stonith off, ocf:heartbeat:IPaddr2; pacemaker.ts).
 // Prints each median and max, and the ratios; for cuts, whether the VIP was ever seen on
 // two nodes at once (split brain). All move only the VIP: the service runs on every node

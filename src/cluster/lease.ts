@@ -23,12 +23,11 @@ export interface LeaseTiming {
 const stalledAfterKeepalives = 2;
 
 /**
- * 2 s leases: an etcd leader election (election timeout 500 ms, up to twice that when
- * randomised) fits in what is left after the stop margin, so losing an etcd member costs no
- * restarts. 1 s leases fail over faster, but every etcd leader loss then makes every node
- * stop what it runs.
+ * 1 s leases: a node that dies is known dead after about a second. A new etcd leader (the
+ * election timeout follows the lease, see timing.ts) is reached within one keepalive
+ * interval of its election, so losing etcd's leader seldom costs a node its lease.
  */
-export const defaultLeaseTiming: LeaseTiming = { leaseTtlMs: 2_000, keepaliveIntervalMs: 100, stopMarginMs: 400, callTimeoutMs: 500 };
+export const defaultLeaseTiming: LeaseTiming = { leaseTtlMs: 1_000, keepaliveIntervalMs: 50, stopMarginMs: 400, callTimeoutMs: 500 };
 
 export function checkLeaseTiming(timing: LeaseTiming): void {
   if (timing.leaseTtlMs < 1_000 || timing.leaseTtlMs % 1_000 !== 0) throw new Error(`leaseTtlMs=${timing.leaseTtlMs}: etcd leases are whole seconds, at least 1`);
@@ -49,6 +48,8 @@ export class LeaseKeeper {
   /** Until when (local monotonic ms) the lease is known to live. */
   private safeUntilMs = 0;
   private stream: KeepaliveStream | undefined;
+  /** The client the stream goes through: etcd's leader when it was opened. */
+  private streamTarget: Etcd3 | undefined;
   private sentAtMs: number[] = [];
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private safetyTimer: NodeJS.Timeout | undefined;
@@ -122,10 +123,14 @@ export class LeaseKeeper {
   private sendKeepalive(): void {
     const id = this.leaseId;
     if (id === undefined) return;
-    // A stream whose answers stopped (its etcd member died) is replaced, possibly by one to another member.
+    // While the answers have stopped (etcd's leader died, or is slow), the way to the leader
+    // is asked again on every tick, so a newly elected one is reached within a tick; the
+    // stream is left as it is while the leader stays the same, unless it stays silent for long.
     const oldestMs = this.sentAtMs[0];
-    if (this.stream && oldestMs !== undefined && this.nowMs() - oldestMs > stalledAfterKeepalives * this.timing.keepaliveIntervalMs) this.closeStream();
-    if (!this.stream) void this.openStream();
+    const silentMs = oldestMs === undefined ? 0 : this.nowMs() - oldestMs;
+    const stallMs = stalledAfterKeepalives * this.timing.keepaliveIntervalMs;
+    if (this.stream && silentMs > stallMs) void this.openStream(silentMs > 2 * stallMs);
+    if (!this.stream) void this.openStream(true);
     if (!this.stream) return;
     this.sentAtMs.push(this.nowMs());
     try {
@@ -137,19 +142,24 @@ export class LeaseKeeper {
 
   private opening = false;
 
-  private async openStream(): Promise<void> {
+  /** Opens a stream to the leader, unless `evenToSame` is false and the leader is the one the stream goes to already. */
+  private async openStream(evenToSame: boolean): Promise<void> {
     if (this.opening) return;
     this.opening = true;
     try {
       const target = await this.keepaliveClient();
+      if (!evenToSame && this.stream && target === this.streamTarget) return;
       const stream = (await target.leaseClient.leaseKeepAlive()) as unknown as KeepaliveStream;
       if (this.leaseId === undefined) {
         stream.end();
         return;
       }
+      this.closeStream();
       this.stream = stream;
-      this.sentAtMs = [];
+      this.streamTarget = target;
       stream.on('data', (response) => {
+        // Only the current stream's answers match the send times kept.
+        if (this.stream !== stream) return;
         const sentMs = this.sentAtMs.shift();
         if (sentMs === undefined || response.ID !== this.leaseId) return;
         // etcd answers TTL 0 for a lease it no longer has.
@@ -171,6 +181,7 @@ export class LeaseKeeper {
   private closeStream(): void {
     const stream = this.stream;
     this.stream = undefined;
+    this.streamTarget = undefined;
     this.sentAtMs = [];
     try {
       stream?.end();

@@ -83,6 +83,8 @@ export class ClusterSession<T> {
         const joined = [...names].filter((name) => !this.memberNames.has(name));
         if (left.length + joined.length > 0) this.options.log.info({ members: [...names], joined, left }, 'membership changed');
         for (const name of left) this.requests.abandon(name);
+        // A node that joins brings its etcd member: connect to it before it may have to lead.
+        if (joined.length > 0) this.leaderRoute.refresh();
         this.memberNames = names;
         this.latestMembers = members;
         this.options.onMembersChange(members);

@@ -12,10 +12,6 @@ import { credentialFiles, type CredentialFiles } from '../cluster/credentials.js
 
 export const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
-/** etcd timing for fast failover: heartbeat 50 ms, election 500 ms (leases of 1 s are then allowed). */
-const etcdHeartbeatMs = 50;
-const etcdElectionMs = 500;
-
 export interface LabMember {
   name: string;
   address: string;
@@ -56,7 +52,8 @@ export function clusterCommand(node: LabMember, life: LifeStep, setup: MemberSet
     ...(setup.watchdog ? ['--watchdog', setup.watchdog.device, '--watchdog-timeout-ms', String(setup.watchdog.timeoutMs)] : []),
   ];
   // The cluster's timing is chosen once, by the first node; the others take it when they join.
-  const timing = life.step === 'init' ? [...(setup.leaseTtlMs ? ['--lease-ttl-ms', String(setup.leaseTtlMs)] : []), '--etcd-heartbeat-ms', String(etcdHeartbeatMs), '--etcd-election-ms', String(etcdElectionMs)] : [];
+  // etcd's own timing follows from the lease, as for an operator who sets only that.
+  const timing = life.step === 'init' && setup.leaseTtlMs ? ['--lease-ttl-ms', String(setup.leaseTtlMs)] : [];
   const peer = life.step === 'join' ? ['--peer', life.peer] : [];
   return ['env', ...environment, process.execPath, cli, 'cluster', life.step, '--data-dir', node.dataDir, ...member, ...timing, ...peer];
 }

@@ -106,8 +106,8 @@ test('without the cluster\'s credentials nothing can be read, and a node cannot 
 test('the lab\'s nodes were made as an operator makes them: cluster init on node1, cluster join through it on the others', () => {
   const settings = lab.nodes.map((node) => JSON.parse(readFileSync(join(node.dataDir, 'cluster.json'), 'utf8')) as { nodeName: string; clusterName: string; etcd: { initialState: string; timing: unknown } });
   assert.deepEqual(settings.map((entry) => [entry.nodeName, entry.clusterName, entry.etcd.initialState]), [['node1', 'tandem', 'new'], ['node2', 'tandem', 'existing'], ['node3', 'tandem', 'existing']]);
-  // etcd's timing, chosen on init, taken from the cluster by every node that joined.
-  for (const entry of settings) assert.deepEqual(entry.etcd.timing, { heartbeatMs: 50, electionMs: 500 });
+  // etcd's timing, chosen on init from the (default, 1 s) lease, taken from the cluster by every node that joined.
+  for (const entry of settings) assert.deepEqual(entry.etcd.timing, { heartbeatMs: 25, electionMs: 250 });
   const etcd = lab.etcdMembers(lab.nodes[2]!);
   assert.deepEqual(etcd.map((member) => member.name).sort(), ['node1', 'node2', 'node3']);
   assert.ok(etcd.every((member) => !member.isLearner), 'every joined member was promoted');
@@ -164,6 +164,29 @@ test('kill the DC: a new DC takes over and restarts nothing', async () => {
   assert.equal(starts('p_api-service'), startsBefore, `restarted; lease losses: ${leaseLosses().join('\n')}`);
   await lab.bootAfterKill(victim);
   assert.deepEqual(lab.holdersOf(labVip), [target.name]);
+});
+
+test('power off the node of etcd\'s leader: etcd elects another, and the other nodes keep their leases and what they run', async () => {
+  const leaderName = lab.etcdLeader()!;
+  if (serviceHolder(lab) === leaderName) {
+    const target = lab.nodes.find((node) => node.name !== leaderName)!;
+    const moved = lab.tandem(target, 'resource', 'move', 'g_services_api', target.name);
+    assert.equal(moved.status, 0, moved.stderr);
+    await lab.waitFor('the group to move', () => serviceHolder(lab) === target.name);
+  }
+  // The DC keeps etcd's leadership on the node that runs least: away from the group.
+  await lab.waitFor('etcd\'s leader away from the group', () => lab.etcdLeader() !== undefined && lab.etcdLeader() !== serviceHolder(lab));
+  const leader = byName(lab.etcdLeader()!);
+  const holder = serviceHolder(lab)!;
+  const lossesBefore = leaseLosses().length;
+  const startsBefore = starts('p_api-service');
+  lab.killHard(leader);
+  await lab.waitFor('etcd to elect another leader', () => ![undefined, leader.name].includes(lab.etcdLeader()));
+  await lab.waitFor('the cluster to settle', () => serviceRunning(lab) && !lab.members().includes(leader.name));
+  assert.deepEqual(await watchHolders(2_000), [holder]);
+  assert.deepEqual(leaseLosses().slice(lossesBefore), []);
+  assert.equal(starts('p_api-service'), startsBefore);
+  await lab.bootAfterKill(leader);
 });
 
 test('kill etcd\'s leader during a failover: the cluster converges, the VIP never on two nodes', async () => {

@@ -9,7 +9,8 @@ import { InputError } from '../../src/model/errors.js';
 test('nothing chosen: the timing the lease gives; half chosen: the other half derived', () => {
   assert.deepEqual(chosenEtcdTiming({}, 2_000), { heartbeatMs: 50, electionMs: 500 });
   assert.deepEqual(chosenEtcdTiming({ electionMs: 1_000 }, 2_000), { heartbeatMs: 100, electionMs: 1_000 });
-  assert.deepEqual(chosenEtcdTiming({ heartbeatMs: 20 }, 1_000), { heartbeatMs: 20, electionMs: 500 });
+  assert.deepEqual(chosenEtcdTiming({ heartbeatMs: 20 }, 1_000), { heartbeatMs: 20, electionMs: 250 });
+  assert.deepEqual(chosenEtcdTiming({}, 1_000), { heartbeatMs: 25, electionMs: 250 });
   assert.deepEqual(chosenEtcdTiming({ heartbeatMs: 50, electionMs: 500 }, 1_000), { heartbeatMs: 50, electionMs: 500 });
 });
 
