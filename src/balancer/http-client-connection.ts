@@ -280,15 +280,15 @@ export class HttpClientConnection {
     this.timer = setTimeout(() => this.expired(timeoutMs), timeoutMs);
   }
 
-  /**
-   * As HAProxy: a request not complete in time gets 408 and the connection closes; a kept-alive
-   * connection that stayed silent just closes.
-   */
   /** Bytes the client has sent on this connection. */
   get bytesReceived(): number {
     return this.socket.bytesRead;
   }
 
+  /**
+   * As HAProxy: a request not complete in time gets 408 and the connection closes; a kept-alive
+   * connection that stayed silent just closes.
+   */
   private expired(timeoutMs: number): void {
     this.timer = undefined;
     if (this.exchange) return;
