@@ -14,7 +14,10 @@
 //   apt-get install keepalived pacemaker corosync resource-agents
 // (pacemaker-cli-utils, which install.sh installs, already brings pacemaker and corosync).
 //
-//   node dist/bench/failover/main.js [--runs 10] [--fault kill|cut|both] [--systems tandem-2s,tandem-1s,keepalived,pacemaker]
+//   node dist/bench/failover/main.js [--runs 10] [--fault kill|cut|both|etcd-leader] [--systems tandem-2s,tandem-1s,keepalived,pacemaker]
+//
+// --fault etcd-leader (tandem only, etcd-leader.ts): the node of etcd's leader is powered
+// off while another holds the VIP; no failover is due, and none of the client's attempts may fail.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -23,6 +26,7 @@ import { LabCluster, labVip } from '../../src/lab/cluster.js';
 import { failoverDrill, type DrillResult, type Fault } from '../../src/lab/drill.js';
 import { labConfiguration, labServicePort, serviceRunning } from '../../src/lab/main.js';
 import { canMakeNamespaces } from '../../src/lab/netns.js';
+import { etcdLeaderDrill, type LeaderDrill } from './etcd-leader.js';
 import { KeepalivedLab } from './keepalived.js';
 import { PacemakerLab } from './pacemaker.js';
 
@@ -45,15 +49,29 @@ interface Series {
   drills: DrillResult[];
 }
 
-async function tandemSeries(leaseTtlMs: number, fault: Fault): Promise<Series> {
+/** A tandem lab with the VIP and its service running, for `body`; its logs kept if it fails. */
+async function withTandemLab<T>(leaseTtlMs: number, body: (lab: LabCluster) => Promise<T>): Promise<T> {
   const lab = new LabCluster({ nodes: 3, leaseTtlMs });
-  const drills: DrillResult[] = [];
+  let result: T;
   try {
     await lab.start();
     const file = join(lab.dir, 'api.crm');
     writeFileSync(file, labConfiguration('vip.crm'));
     if (lab.tandem(lab.nodes[0]!, 'configure', 'load', file).status !== 0) throw new Error('the lab configuration did not load');
     await lab.waitFor('the API group to start', () => serviceRunning(lab));
+    result = await body(lab);
+  } catch (error) {
+    await lab.destroy(true);
+    throw new Error(`${(error as Error).message} (logs kept in ${lab.dir})`);
+  }
+  // TANDEM_KEEP_TEST_DIR keeps the nodes' logs, to see where the time went.
+  await lab.destroy(process.env.TANDEM_KEEP_TEST_DIR !== undefined);
+  return result;
+}
+
+async function tandemSeries(leaseTtlMs: number, fault: Fault): Promise<Series> {
+  const drills: DrillResult[] = [];
+  await withTandemLab(leaseTtlMs, async (lab) => {
     for (let run = 0; run < runs; run++) {
       const drill = await failoverDrill(lab, labVip, labServicePort, fault);
       drills.push(drill);
@@ -65,13 +83,24 @@ async function tandemSeries(leaseTtlMs: number, fault: Fault): Promise<Series> {
       await lab.waitFor(`${node.name} to be back`, () => lab.members().includes(node.name) && serviceRunning(lab));
       await rest();
     }
-  } catch (error) {
-    await lab.destroy(true);
-    throw new Error(`${(error as Error).message} (logs kept in ${lab.dir})`);
-  }
-  // TANDEM_KEEP_TEST_DIR keeps the nodes' logs, to see where the time went.
-  await lab.destroy(process.env.TANDEM_KEEP_TEST_DIR !== undefined);
+  });
   return { system: `tandem, ${leaseTtlMs / 1000} s leases`, fault, drills };
+}
+
+/** `--fault etcd-leader`: tandem only (the others have no etcd); prints each lease's drills. */
+async function etcdLeaderSeries(leaseTtlMs: number): Promise<void> {
+  const drills = await withTandemLab(leaseTtlMs, async (lab) => {
+    const done: LeaderDrill[] = [];
+    for (let run = 0; run < runs; run++) {
+      const drill = await etcdLeaderDrill(lab);
+      done.push(drill);
+      process.stderr.write(`  tandem ${leaseTtlMs / 1000} s etcd-leader: ${drill.leader} off (VIP on ${drill.holder}): ${drill.failedAttempts} failed attempts, ${drill.leaseLosses} leases lost\n`);
+      await rest();
+    }
+    return done;
+  });
+  const hit = drills.filter((drill) => drill.leaseLosses > 0 || drill.failedAttempts > 0).length;
+  console.log(`tandem, ${leaseTtlMs / 1000} s leases: etcd's leader's node powered off ${drills.length} times; the VIP's client failed or a lease was lost in ${hit}, attempts failed in all ${drills.reduce((sum, drill) => sum + drill.failedAttempts, 0)}`);
 }
 
 async function keepalivedSeries(fault: Fault): Promise<Series> {
@@ -131,6 +160,11 @@ async function main(): Promise<void> {
   if (systems.includes('keepalived') && spawnSync('keepalived', ['--version']).error) throw new Error('bench/failover compares with keepalived: apt-get install keepalived');
   if (systems.includes('pacemaker') && (['corosync', 'pacemakerd', 'crm_mon', 'nsenter'].some((tool) => spawnSync(tool, ['--version']).error) || !existsSync('/usr/lib/ocf/resource.d/heartbeat/IPaddr2'))) {
     throw new Error('bench/failover compares with Pacemaker + Corosync: apt-get install pacemaker corosync resource-agents util-linux');
+  }
+  if (faultChoice === 'etcd-leader') {
+    if (systems.includes('tandem-1s')) await etcdLeaderSeries(1_000);
+    if (systems.includes('tandem-2s')) await etcdLeaderSeries(2_000);
+    return;
   }
   const all: Series[] = [];
   for (const fault of faults) {

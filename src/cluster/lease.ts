@@ -85,7 +85,10 @@ export class LeaseKeeper {
     const sentMs = this.nowMs();
     const granted = await target.leaseClient.leaseGrant({ TTL: this.timing.leaseTtlMs / 1000 }, { deadline: new Date(Date.now() + this.timing.callTimeoutMs) });
     this.leaseId = granted.ID;
-    this.renewedUntil(sentMs + Number(granted.TTL) * 1000);
+    const grantedMs = Number(granted.TTL) * 1000;
+    // etcd raises a lease to its minimum, 1.5 election timeouts (an etcd cluster tandem does not run may be slower).
+    if (grantedMs !== this.timing.leaseTtlMs) this.log.warn({ leaseId: granted.ID, leaseTtlMs: this.timing.leaseTtlMs, grantedMs }, 'etcd granted a longer lease than asked: a dead node is found out that much later');
+    this.renewedUntil(sentMs + grantedMs);
     this.keepaliveTimer = setInterval(() => this.sendKeepalive(), this.timing.keepaliveIntervalMs);
     return granted.ID;
   }

@@ -105,7 +105,7 @@ test('token to lease to etcd timing: whole seconds; elections fit a lease as etc
   assert.equal(leaseForToken(1_000), 1_000);
   assert.equal(leaseForToken(1_001), 2_000);
   assert.equal(leaseForToken(300), 1_000);
-  assert.deepEqual(etcdTimingFor(1_000), { heartbeatMs: 50, electionMs: 500 });
+  assert.deepEqual(etcdTimingFor(1_000), { heartbeatMs: 25, electionMs: 250 });
   assert.deepEqual(etcdTimingFor(2_000), { heartbeatMs: 50, electionMs: 500 });
   assert.deepEqual(etcdTimingFor(10_000), { heartbeatMs: 250, electionMs: 2_500 });
   for (let leaseMs = 1_000; leaseMs <= 60_000; leaseMs += 1_000) {
