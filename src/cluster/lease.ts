@@ -7,6 +7,7 @@
 
 import type { Etcd3 } from 'etcd3';
 import type { Logger } from 'pino';
+import { withDeadline } from './deadline.js';
 
 export interface LeaseTiming {
   /** The lease's time to live; etcd counts in whole seconds, so a multiple of 1000. */
@@ -131,7 +132,7 @@ export class LeaseKeeper {
     // stream is left as it is while the leader stays the same, unless it stays silent for long.
     const oldestMs = this.sentAtMs[0];
     const silentMs = oldestMs === undefined ? 0 : this.nowMs() - oldestMs;
-    const stallMs = stalledAfterKeepalives * this.timing.keepaliveIntervalMs;
+    const stallMs = this.stallMs;
     if (this.stream && silentMs > stallMs) void this.openStream(silentMs > 2 * stallMs);
     if (!this.stream) void this.openStream(true);
     if (!this.stream) return;
@@ -145,6 +146,11 @@ export class LeaseKeeper {
 
   private opening = false;
 
+  /** Silence after which keepalives count as unanswered. */
+  private get stallMs(): number {
+    return stalledAfterKeepalives * this.timing.keepaliveIntervalMs;
+  }
+
   /** Opens a stream to the leader, unless `evenToSame` is false and the leader is the one the stream goes to already. */
   private async openStream(evenToSame: boolean): Promise<void> {
     if (this.opening) return;
@@ -152,7 +158,10 @@ export class LeaseKeeper {
     try {
       const target = await this.keepaliveClient();
       if (!evenToSame && this.stream && target === this.streamTarget) return;
-      const stream = (await target.leaseClient.leaseKeepAlive()) as unknown as KeepaliveStream;
+      // A stream to a leader that just died may wait for a connection for seconds, and no
+      // other way would be tried meanwhile: past a stall's length, the next tick tries again.
+      const opened = target.leaseClient.leaseKeepAlive() as unknown as Promise<KeepaliveStream>;
+      const stream = await withDeadline(opened, this.stallMs, 'a keepalive stream', (late) => late.end());
       if (this.leaseId === undefined) {
         stream.end();
         return;
