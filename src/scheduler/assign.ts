@@ -225,7 +225,7 @@ export function assignPrimitive(ws: WorkingSet, primitive: SchedPrimitive, prefe
     primitive.nextRole = node ? primitive.role : RoleRank.Stopped;
   } else if (primitive.nextRole === RoleRank.Stopped || primitive.targetRole === RoleRank.Stopped || ws.options.stopAllResources) {
     assignToNode(primitive, undefined, -INFINITY, true);
-  } else {
+  } else if (primitive.provisional) {
     chooseNode(ws, primitive, prefer);
   }
   // A promotable instance's role is chosen after all instances are placed.

@@ -173,7 +173,10 @@ export function applyColocationWithClone(ws: WorkingSet, dependent: SchedPrimiti
       const partnerPrimitive = partner.kind === 'primitive' ? partner : partner.children[partner.children.length - 1];
       if (partnerPrimitive) colocationMatchScores(ws, dependent, partnerPrimitive.assigned, colocation);
     } else if (colocation.score >= INFINITY) {
+      // Left unassigned outright, not by its scores: a colocation in the Promoted role that
+      // leaves no node rolls its scores back, but not this (clone_rsc_colocation_rh).
       for (const name of dependent.allowed.keys()) dependent.allowed.set(name, -INFINITY);
+      assignToNode(dependent, undefined, -INFINITY, true);
     }
     return;
   }

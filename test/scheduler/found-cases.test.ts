@@ -828,3 +828,25 @@ property stonith-enabled=false no-quorum-policy=stop`,
   assert.ok(!lines.some((line) => /Stop\s+a:/.test(line)), lines.join('\n'));
   assert.ok(lines.some((line) => /Start\s+c:\d+\s+\(\s*node1 \)\s+due to no quorum \(blocked\)/.test(line)), lines.join('\n'));
 });
+
+test('an interleaved clone that must run with a clone placed nowhere runs nowhere itself, even for a colocation in the Promoted role', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive s ocf:pacemaker:Stateful ${statefulOps}
+clone p s meta promotable=true clone-max=2 interleave=true
+primitive d ocf:pacemaker:Dummy op monitor interval=10s meta target-role=Stopped
+clone cd d
+colocation p-promoted-with-cd INFINITY: p:Promoted cd
+property stonith-enabled=false`,
+      [],
+      [],
+      { node1: { 'master-s': '5' }, node2: { 'master-s': '10' } },
+    ),
+  );
+  // No instance of cd to pair with: each instance of p is left unassigned outright, which the
+  // roll-back of a Promoted-role colocation that leaves no node does not undo.
+  assert.deepEqual(wherePlaced(transition, 's'), {});
+  assert.deepEqual(wherePlaced(transition, 's', 'promote'), {});
+});
