@@ -17,9 +17,8 @@ const slowestElectionMs = 5_000;
 /**
  * Election a quarter of the lease (whole 50 ms), heartbeat a tenth of that: a 1 s lease gets
  * 25 ms / 250 ms, a 2 s lease etcd's usual 50 ms / 500 ms. A leader elected within twice the
- * election timeout then leaves the nodes time to renew their leases with it (measured with a
- * 1 s lease, killing etcd's leader: a 500 ms election timeout cost the surviving nodes their
- * leases in 7 drills of 8, a 250 ms one in 1 of 20).
+ * election timeout then leaves the nodes time to renew their leases with it; with 500 ms, an
+ * election outlasts what a 1 s lease leaves (`bench/failover --fault etcd-leader` counts).
  */
 export function etcdTimingFor(leaseTtlMs: number): EtcdTiming {
   const electionMs = Math.min(slowestElectionMs, Math.max(fastestElectionMs, Math.floor(leaseTtlMs / 4 / 50) * 50));
