@@ -235,12 +235,14 @@ export function mergeWeights(ws: WorkingSet, resource: SchedResource, nodes: Nod
 }
 
 /**
- * A group's preferences are its first member's (whose colocations reach the other members).
- * What is colocated with the group itself is not followed from there: crm_simulate places a
- * resource that the group is colocated with as if nothing colocated with the group had a
- * preference (differential seeds 972, 6492, 21990). Sorting resources (forward, from
- * nothing) starts from its last member instead, whose colocations lead back through the
- * others, then takes what the group is colocated with.
+ * A group's preferences are its first member's (whose colocations reach the other members),
+ * then those of what is colocated with its last member. What is colocated with the group
+ * itself counts only once the group is being placed and has handed its colocations to its
+ * members: before, crm_simulate places a resource that the group is colocated with as if
+ * nothing colocated with the group had a preference (differential seeds 972, 6492, 21990);
+ * after, it counts it twice (32910). Sorting resources (forward, from nothing) starts from
+ * its last member instead, whose colocations lead back through the others, then takes what
+ * the group is colocated with.
  */
 function mergeGroupWeights(ws: WorkingSet, group: SchedGroup, nodes: NodeScores | undefined, attribute: string, factor: number, flags: MergeFlags, merging: Set<SchedResource>): NodeScores {
   merging.add(group);
@@ -250,6 +252,21 @@ function mergeGroupWeights(ws: WorkingSet, group: SchedGroup, nodes: NodeScores 
   if (sorting) {
     for (const colocation of group.colocationsAsDependent) {
       work = mergeWeights(ws, colocation.primary, work, colocation.nodeAttribute, colocation.score / INFINITY, { ...flags, init: false }, merging);
+    }
+  } else if (!flags.forward) {
+    // Then what is colocated with its last member, as Pacemaker lists it there: the group's
+    // own once the group is being placed (its colocations handed on), counted a second time
+    // if the first member's chain reached it already.
+    const last = group.children[group.children.length - 1];
+    if (canRunAny(work, ws)) {
+      const multiplier = factor < 0 ? -1 : 1;
+      for (const colocation of [...(last?.colocationsAsPrimary ?? [])]) {
+        if (!colocation.influence) continue;
+        work = mergeWeights(ws, colocation.dependent, work, colocation.nodeAttribute, (multiplier * colocation.score) / INFINITY, { ...flags, rollback: true }, merging);
+      }
+    } else if (flags.rollback) {
+      merging.delete(group);
+      return nodes ?? new Map();
     }
   }
   merging.delete(group);

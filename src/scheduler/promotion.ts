@@ -86,15 +86,16 @@ function instancePriority(ws: WorkingSet, clone: SchedClone, instance: Instance,
 
 /**
  * A role-specific colocation's effect on promotion priority, by what the primary is, as
- * Pacemaker dispatches it. A promotable clone in a role above Unpromoted changes only a
- * Promoted dependent's priority; any other clone with an INFINITY score restricts where the
- * dependent may run, not its role; otherwise each primary instance counts on its own.
+ * Pacemaker dispatches it (pcmk__clone_apply_coloc_score). A Promoted dependent of a
+ * promotable clone in a given role counts that clone's instance in the role on its node, if
+ * any; any other colocation with a clone, with an INFINITY score, restricts where the
+ * dependent may run, not its role; otherwise each primary instance counts on its own (so an
+ * Unpromoted dependent kept away from the Promoted role gains where that role is).
  */
 function colocationPriority(colocation: SchedColocation, chosen: SchedNode, priority: number): number {
   const primary = colocation.primary;
   if (primary.kind !== 'clone') return priorityWith(colocation, primary, chosen, priority);
-  if (primary.promotable && colocation.primaryRole > RoleRank.Unpromoted) {
-    if (colocation.dependentRole !== RoleRank.Promoted) return priority;
+  if (primary.promotable && colocation.primaryRole !== RoleRank.Unknown && colocation.dependentRole === RoleRank.Promoted) {
     const compatible = primary.instances.some((candidate) => instanceLocation(candidate) === chosen && instanceRole(candidate, true) === colocation.primaryRole);
     if (compatible) return addScores(priority, colocation.score);
     return colocation.score >= INFINITY ? -INFINITY : priority;

@@ -850,3 +850,49 @@ property stonith-enabled=false`,
   assert.deepEqual(wherePlaced(transition, 's'), {});
   assert.deepEqual(wherePlaced(transition, 's', 'promote'), {});
 });
+
+test('an Unpromoted dependent kept away from a clone\'s Promoted role is promoted where that role is: its colocation counts against staying unpromoted there', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive a ocf:pacemaker:Stateful ${statefulOps}
+clone pa a meta promotable=true
+primitive b ocf:pacemaker:Stateful ${statefulOps}
+clone pb b meta promotable=true
+colocation b-unpromoted-away-from-a -100: pb:Unpromoted pa:Promoted
+property stonith-enabled=false`,
+      [],
+      [],
+      { node1: { 'master-a': '10', 'master-b': '1' }, node2: { 'master-a': '1', 'master-b': '5' } },
+    ),
+  );
+  assert.deepEqual(Object.values(wherePlaced(transition, 'a', 'promote')), ['node1']);
+  // b scores higher on node2, but staying Unpromoted on node1, where a is promoted, would cost 100.
+  assert.deepEqual(Object.values(wherePlaced(transition, 'b', 'promote')), ['node1']);
+});
+
+test('what is colocated with a group counts twice toward the group\'s primary once the group is being placed: through its first member\'s chain and through its last member', () => {
+  const transition = agreed(
+    caseOf(
+      `node $id=1 node1
+node $id=2 node2
+primitive c ocf:pacemaker:Dummy op monitor interval=10s
+clone cc c
+primitive m0 ocf:pacemaker:Dummy op monitor interval=10s
+primitive m1 ocf:pacemaker:Dummy op monitor interval=10s
+group g m0 m1
+primitive p ocf:pacemaker:Dummy op monitor interval=10s
+location cc-avoids-node2 cc -100: node2
+colocation cc-with-g 10: cc g
+colocation g-with-p 100: g p
+property stonith-enabled=false
+rsc_defaults resource-stickiness=1`,
+      [dummyRan('node1', 'p')],
+    ),
+  );
+  // cc is placed first and places g, which places p: cc's -100, scaled down to the least
+  // nonzero score (+1, by the sign of the factor), reaches p twice and outweighs p's stickiness.
+  const lines = transition.summary.map((item) => item.line);
+  assert.ok(lines.some((line) => /^\s*\* Move\s+p\s+\( node1 -> node2 \)/.test(line)), lines.join('\n'));
+});
