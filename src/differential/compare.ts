@@ -139,7 +139,8 @@ function simulateWithPacemaker(testCase: DifferentialCase, nowS: number): { summ
     }
     const refused = /Invalid resource name: \S+/.exec(result.stdout + result.stderr);
     if (refused) throw new PacemakerCrashed(`crm_simulate could not inject: ${refused[0]}`);
-    const invalid = result.stdout.includes('An invalid transition was produced');
+    // crm_simulate says so on standard output or on standard error, depending on how its transition failed.
+    const invalid = (result.stdout + result.stderr).includes('An invalid transition was produced');
     return { summary: parseTransitionSummary(result.stdout), actions: invalid ? undefined : existsSync(graph) ? parseGraphActions(readFileSync(graph, 'utf8')) : [] };
   } finally {
     rmSync(dir, { recursive: true, force: true });
