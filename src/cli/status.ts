@@ -9,7 +9,8 @@ export function renderReport(report: StatusReport): string {
   const members = (report.cluster.members as Array<{ name: string; addresses: string[]; joinedAtMs?: number; leaseLeftS?: number }> | undefined) ?? [];
   const describeMember = (member: (typeof members)[number]) => {
     const facts = [...member.addresses];
-    if (member.leaseLeftS !== undefined) facts.push(`lease ${member.leaseLeftS} s left`);
+    // etcd counts what is left in whole seconds: a live lease of 1 s shows 0.
+    if (member.leaseLeftS !== undefined) facts.push(member.leaseLeftS > 0 ? `lease ${member.leaseLeftS} s left` : 'lease under 1 s left');
     if (member.joinedAtMs !== undefined) facts.push(`member for ${Math.max(0, Math.round((Date.now() - member.joinedAtMs) / 1000))} s`);
     return facts.length > 0 ? `${member.name} (${facts.join(', ')})` : member.name;
   };

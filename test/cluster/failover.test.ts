@@ -90,7 +90,7 @@ test('without the cluster\'s credentials nothing can be read, and a node cannot 
   const status = lab.tandem(node, 'status');
   assert.equal(status.status, 0, status.stderr);
   assert.match(status.stdout, /Current DC: node\d/);
-  for (const member of lab.nodes) assert.match(status.stdout, new RegExp(`${member.name} \\(${member.address.replace(/\./g, '\\.')}, lease \\d s left, member for \\d+ s\\)`));
+  for (const member of lab.nodes) assert.match(status.stdout, new RegExp(`${member.name} \\(${member.address.replace(/\./g, '\\.')}, lease (\\d|under 1) s left, member for \\d+ s\\)`));
 
   // A tandem node on the client host, with the cluster's addresses but not its credentials.
   const intruder = spawn('ip', ['netns', 'exec', lab.client.namespace, process.execPath, cli, 'node', '--data-dir', join(lab.dir, 'intruder'), '--name', 'intruder', '--etcd', lab.etcdEndpoints[0]!], { stdio: 'ignore' });
