@@ -7,6 +7,11 @@ import { isTrue } from './options.js';
 export interface CloneLimits {
   cloneMax: number;
   cloneNodeMax: number;
+  /**
+   * clone-node-max as configured, even where an anonymous clone runs one instance per node:
+   * whether two clones interleave compares these (Pacemaker's copies_per_node).
+   */
+  copiesPerNode: number;
   promotedMax: number;
   promotedNodeMax: number;
   globallyUnique: boolean;
@@ -26,6 +31,7 @@ export function cloneLimits(meta: Record<string, string>, nodeCount: number): Cl
   return {
     cloneMax: count('clone-max', 'clone-max', nodeCount),
     cloneNodeMax: cloneNodeMaxIgnored ? 1 : cloneNodeMax,
+    copiesPerNode: meta['clone-node-max'] === undefined ? 1 : Math.max(0, Number.parseInt(meta['clone-node-max'], 10) || 0),
     promotedMax: count('promoted-max', 'master-max', 1),
     promotedNodeMax: count('promoted-node-max', 'master-node-max', 1),
     globallyUnique,

@@ -131,10 +131,7 @@ export interface SchedClone {
   promotable: boolean;
   cloneMax: number;
   cloneNodeMax: number;
-  /**
-   * clone-node-max as configured, even where an anonymous clone runs one instance per node:
-   * whether two clones interleave compares these (Pacemaker's copies_per_node).
-   */
+  /** clone-node-max as configured (clone-limits.ts). */
   copiesPerNode: number;
   promotedMax: number;
   promotedNodeMax: number;

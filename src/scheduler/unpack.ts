@@ -235,7 +235,6 @@ function makeClone(definition: Clone, ws: WorkingSet, sources: MetaSources): Sch
     definition,
     promotable: definition.promotable || isTrue(meta.promotable),
     ...limits,
-    copiesPerNode: meta['clone-node-max'] === undefined ? 1 : Math.max(0, Number.parseInt(meta['clone-node-max'], 10) || 0),
     interleave: isTrue(meta.interleave),
     ordered: isTrue(meta.ordered),
     instances: [],
