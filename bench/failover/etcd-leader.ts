@@ -5,8 +5,6 @@
 // 20 ms for 4 s from the fault; its failed attempts and the leases the surviving nodes
 // lost are counted, and both should be 0.
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Attempt } from '../../src/drill/attempt.js';
 import { labVip, type LabCluster } from '../../src/lab/cluster.js';
@@ -22,12 +20,6 @@ export interface LeaderDrill {
 const watchMs = 4_000;
 const probeIntervalMs = 20;
 
-function leaseLosses(lab: LabCluster): number {
-  let count = 0;
-  for (const node of lab.nodes) count += readFileSync(join(lab.dir, `${node.name}.log`), 'utf8').split('\n').filter((line) => line.includes('lease may expire')).length;
-  return count;
-}
-
 /** One drill; the powered-off node is booted again and back in the cluster when it returns. */
 export async function etcdLeaderDrill(lab: LabCluster): Promise<LeaderDrill> {
   // The DC keeps etcd's leadership away from the node that runs most (here, the VIP's).
@@ -39,11 +31,11 @@ export async function etcdLeaderDrill(lab: LabCluster): Promise<LeaderDrill> {
   createInterface({ input: probe.stdout! }).on('line', (line) => attempts.push(JSON.parse(line) as Attempt));
   try {
     await lab.waitFor('the client to be served', () => attempts.filter((attempt) => attempt.ok).length >= 5);
-    const lossesBefore = leaseLosses(lab);
+    const lossesBefore = lab.leaseLosses().length;
     const faultMs = Date.now();
     lab.killHard(leader);
     await new Promise((resolve) => setTimeout(resolve, watchMs));
-    return { leader: leader.name, holder, failedAttempts: attempts.filter((attempt) => !attempt.ok && attempt.sentMs >= faultMs).length, leaseLosses: leaseLosses(lab) - lossesBefore };
+    return { leader: leader.name, holder, failedAttempts: attempts.filter((attempt) => !attempt.ok && attempt.sentMs >= faultMs).length, leaseLosses: lab.leaseLosses().length - lossesBefore };
   } finally {
     probe.stdin!.end();
     probe.kill('SIGTERM');

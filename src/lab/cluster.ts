@@ -6,7 +6,7 @@
 // node's tandem, known by PID, and ended by `destroy`.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -241,6 +241,16 @@ export class LabCluster implements DrillHosts {
   }
 
   /** The node whose etcd member leads etcd now, as the members themselves say. */
+  /** Every time a node stopped everything because its lease might expire, from the nodes' logs (`node: line`). */
+  leaseLosses(): string[] {
+    return this.nodes.flatMap((node) =>
+      readFileSync(join(this.dir, `${node.name}.log`), 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('lease may expire'))
+        .map((line) => `${node.name}: ${line}`),
+    );
+  }
+
   etcdLeader(): string | undefined {
     const statuses = this.reachable().map((node) => ({ node, status: this.etcdStatus(node) }));
     const leader = statuses.find((entry) => entry.status)?.status?.leader;

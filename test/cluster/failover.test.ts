@@ -18,16 +18,6 @@ import { labConfiguration, labServicePort, serviceHolder, serviceRunning } from 
 let lab: LabCluster;
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-/** Every time a node had to stop everything because its lease might expire (the reason a restart would have). */
-function leaseLosses(): string[] {
-  return lab.nodes.flatMap((node) =>
-    readFileSync(join(lab.dir, `${node.name}.log`), 'utf8')
-      .split('\n')
-      .filter((line) => line.includes('lease may expire'))
-      .map((line) => `${node.name}: ${line}`),
-  );
-}
-
 /** How often each node started a resource, from the daemons' own logs. */
 function starts(resource: string): number {
   let count = 0;
@@ -161,7 +151,7 @@ test('kill the DC: a new DC takes over and restarts nothing', async () => {
   });
   await lab.waitFor('the cluster to settle', () => serviceRunning(lab) && !lab.members().includes(victim.name));
   assert.deepEqual(await watchHolders(2_000), [target.name]);
-  assert.equal(starts('p_api-service'), startsBefore, `restarted; lease losses: ${leaseLosses().join('\n')}`);
+  assert.equal(starts('p_api-service'), startsBefore, `restarted; lease losses: ${lab.leaseLosses().join('\n')}`);
   await lab.bootAfterKill(victim);
   assert.deepEqual(lab.holdersOf(labVip), [target.name]);
 });
@@ -178,13 +168,13 @@ test('power off the node of etcd\'s leader: etcd elects another, and the other n
   await lab.waitFor('etcd\'s leader away from the group', () => lab.etcdLeader() !== undefined && lab.etcdLeader() !== serviceHolder(lab));
   const leader = byName(lab.etcdLeader()!);
   const holder = serviceHolder(lab)!;
-  const lossesBefore = leaseLosses().length;
+  const lossesBefore = lab.leaseLosses().length;
   const startsBefore = starts('p_api-service');
   lab.killHard(leader);
   await lab.waitFor('etcd to elect another leader', () => ![undefined, leader.name].includes(lab.etcdLeader()));
   await lab.waitFor('the cluster to settle', () => serviceRunning(lab) && !lab.members().includes(leader.name));
   assert.deepEqual(await watchHolders(2_000), [holder]);
-  assert.deepEqual(leaseLosses().slice(lossesBefore), []);
+  assert.deepEqual(lab.leaseLosses().slice(lossesBefore), []);
   assert.equal(starts('p_api-service'), startsBefore);
   await lab.bootAfterKill(leader);
 });
