@@ -31,6 +31,12 @@ export class HttpClientConnection {
   private readonly proxy: HttpProxy;
   /** When the connection became ready for its next request: accepted, or the last response done. */
   readySinceMs = Date.now();
+  /**
+   * When the request being read began: its first byte, or the end of the response before it
+   * for one that came pipelined. HAProxy's request timers start there (the idle time before it,
+   * HAProxy's Ti, is in none of them).
+   */
+  private requestStartMs = this.readySinceMs;
   /** Requests received. */
   requests = 0;
   /** The client has sent its FIN: the request in flight is answered, then the connection closes. */
@@ -90,6 +96,7 @@ export class HttpClientConnection {
   private received(chunk: Buffer): void {
     if (this.tunnel) return this.tunnel.clientData(chunk);
     if (this.closing) return;
+    if (this.exchange === undefined && this.queued === 0) this.requestStartMs = Date.now();
     this.queue.push(chunk);
     this.queued += chunk.length;
     this.pump();
@@ -170,7 +177,7 @@ export class HttpClientConnection {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.requests += 1;
-    const exchange = (this.exchange = new HttpExchange(serving, this, head, chunk, headStart, this.readySinceMs));
+    const exchange = (this.exchange = new HttpExchange(serving, this, head, chunk, headStart, this.requestStartMs));
     exchange.start(); // connected at once or not, pump's loop goes on with it
     return true;
   }
@@ -225,7 +232,7 @@ export class HttpClientConnection {
   exchangeOver(exchange: HttpExchange, keep: boolean): void {
     if (this.exchange !== exchange) return;
     this.exchange = undefined;
-    this.readySinceMs = Date.now();
+    this.readySinceMs = this.requestStartMs = Date.now();
     if (!keep || this.socket.destroyed || (this.ended && this.queued === 0)) return this.close();
     this.arm(this.proxy.http.keepAliveTimeoutMs, true);
     this.pump();

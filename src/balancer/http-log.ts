@@ -24,7 +24,7 @@ export interface LoggedTraffic {
 }
 
 export interface RequestRecord extends LoggedTraffic {
-  /** Time to receive the headers (from `startMs`: when the connection became ready for this request, so keep-alive idle time is in it), queue wait, connect, server response, total. */
+  /** HAProxy's TR/Tw/Tc/Tr/Ta: time to receive the headers (from `startMs`, the request's first byte: idle time before it is in none of them), queue wait, connect, server response, total. */
   timers: [number, number, number, number, number];
   status: number;
   bytes: number;

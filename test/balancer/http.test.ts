@@ -172,6 +172,31 @@ test('option httplog logs each request in HAProxy format: client, frontend, back
   }
 });
 
+test("option httplog: a kept-alive request's timers and date start at its first byte, not at the idle time before it (HAProxy's Ti)", async () => {
+  const { port, log, close } = await setup('  option httplog\n', ['a']);
+  const client = keepAliveClient(port);
+  const idleMs = 1500;
+  try {
+    await client.send('GET', '/first');
+    await new Promise((resolve) => setTimeout(resolve, idleMs));
+    const sentMs = Date.now();
+    await client.send('GET', '/second');
+    assert.equal(log.length, 2, log.join('\n'));
+    const portOf = (line: string) => /^127\.0\.0\.1:(\d+) /.exec(line)?.[1];
+    assert.equal(portOf(log[1]!), portOf(log[0]!), 'both requests came on one kept-alive connection');
+    const match = /\[\d\d\/\w{3}\/\d{4}:(\d\d):(\d\d):(\d\d)\.(\d{3})\] test test\/a (\d+)\/\d+\/\d+\/\d+\/(\d+) 200 .*"GET \/second HTTP\/1\.1"$/.exec(log[1]!);
+    assert.ok(match, log[1]);
+    const [hours, minutes, seconds, ms, requestTimeMs, activeMs] = match.slice(1).map(Number) as number[];
+    assert.ok(requestTimeMs! < idleMs && activeMs! < idleMs, `TR ${requestTimeMs} and Ta ${activeMs} leave out the ${idleMs} ms idle: ${log[1]}`);
+    const sent = new Date(sentMs);
+    const loggedMs = sent.setHours(hours!, minutes!, seconds!, ms!);
+    assert.ok(loggedMs >= sentMs - idleMs / 2, `the date is the request's (${log[1]}), not the previous response's`);
+  } finally {
+    client.close();
+    await close();
+  }
+});
+
 test('a mode tcp frontend with a mode http backend is refused, naming the proxy', async () => {
   const text = `defaults\n  mode http\nfrontend web\n  mode tcp\n  bind 127.0.0.1:1\n  default_backend app\nbackend app\n  server a 127.0.0.2:1\n`;
   await assert.rejects(Balancer.start(readHaproxy(text, 'test.cfg').config), /frontend 'web': mode tcp with backend 'app' in mode http/);
