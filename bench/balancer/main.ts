@@ -3,13 +3,22 @@
 // tcp and http mode) and through tandem's balancer (`tandem balancer`, tcp and http mode),
 // all in one run, with the ratios the issue asks for:
 //
-//   node dist/bench/balancer/main.js [--duration-s 10] [--connections 50] [--cpu-prof-dir DIR]
+//   node dist/bench/balancer/main.js [--duration-s 5] [--connections 50] [--rounds 3]
+//                                    [--pause-max-ms 10] [--cpu-prof-dir DIR]
 //
+// Two measurements of each target, in rounds that go through the targets in turn (each
+// round starting one target further on), so that a slow spell of this shared machine falls
+// on every target alike; the figures printed are the medians over the rounds:
+// - saturation: wrk at full speed. Requests/s and the CPU each proxy spends per request
+//   (what bounds a proxy when wrk and the backends share its cores). Latency there is mostly
+//   queueing: with N connections it is about N / (requests/s), so a slower target's p99 is
+//   higher whatever it adds itself.
+// - paced: each connection pausing a random 0..pause-max-ms between requests, the same load
+//   offered to every target and well below what each can take. The p99 added over direct
+//   there is what the proxy's own path adds to a request.
 // Every process it starts (backends, HAProxy in the foreground, tandem) is its own child,
 // ended by PID at the end. Each target gets an unmeasured 1 s of wrk first, so that both
 // balancers (and Node's JIT) are warm. HAProxy runs one thread, as tandem's balancer does.
-// On a shared machine the proxies compete with wrk and the backends for CPU, so the CPU each
-// proxy spends per request is printed too: it is what bounds its requests/s.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,35 +26,48 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseWrkReport, runWrk, writeWrkScripts, type WrkResult } from './wrk.js';
 
 interface Options {
   durationS: number;
   connections: number;
+  rounds: number;
+  pauseMaxMs: number;
   cpuProfDir?: string;
 }
 
+interface Target {
+  name: string;
+  address: string;
+  /** The proxy's process, whose CPU is counted; none for direct. */
+  pid?: number;
+}
+
 interface Measurement {
-  target: string;
-  requestsPerS: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** CPU time (user + system) the proxy process spent per request; undefined for direct. */
+  saturation: WrkResult;
+  /** CPU time (user + system) the proxy process spent per request at saturation; undefined for direct. */
   cpuUsPerRequest?: number;
-  errors: string;
+  paced: WrkResult;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { durationS: 10, connections: 50 };
+  const options: Options = { durationS: 5, connections: 50, rounds: 3, pauseMaxMs: 10 };
+  const usage = 'expected --duration-s N, --connections N, --rounds N, --pause-max-ms N, --cpu-prof-dir DIR';
+  const integer = (flag: string, value: string, min: number, max: number) => {
+    const number = Number(value);
+    if (!(Number.isInteger(number) && number >= min && number <= max)) throw new Error(`${flag}: expected ${min} to ${max}`);
+    return number;
+  };
   for (let index = 0; index < argv.length; index += 2) {
-    const [flag, value] = [argv[index], argv[index + 1]];
+    const [flag, value] = [argv[index]!, argv[index + 1]];
     if (value === undefined) throw new Error(`${flag}: missing value`);
-    if (flag === '--duration-s') options.durationS = Number(value);
-    else if (flag === '--connections') options.connections = Number(value);
+    if (flag === '--duration-s') options.durationS = integer(flag, value, 1, 300);
+    else if (flag === '--connections') options.connections = integer(flag, value, 1, 10_000);
+    else if (flag === '--rounds') options.rounds = integer(flag, value, 1, 20);
+    else if (flag === '--pause-max-ms') options.pauseMaxMs = integer(flag, value, 1, 1000);
     else if (flag === '--cpu-prof-dir') options.cpuProfDir = value;
-    else throw new Error(`unknown option ${flag}: expected --duration-s N, --connections N, --cpu-prof-dir DIR`);
+    else throw new Error(`unknown option ${flag}: ${usage}`);
   }
-  if (!(Number.isInteger(options.durationS) && options.durationS >= 1 && options.durationS <= 300)) throw new Error('--duration-s: expected 1 to 300');
-  if (!(Number.isInteger(options.connections) && options.connections >= 1 && options.connections <= 10_000)) throw new Error('--connections: expected 1 to 10000');
   return options;
 }
 
@@ -109,24 +131,6 @@ function proxyConfig(lines: string[], ports: { tcp: number; http: number }, serv
   return [...lines, 'defaults', '  timeout connect 5s', '  timeout client 30s', '  timeout server 30s', ...listen('tcp', ports.tcp), ...listen('http', ports.http), ''].join('\n');
 }
 
-const unitMs: Record<string, number> = { us: 0.001, ms: 1, s: 1000 };
-
-function parseWrk(target: string, output: string): Measurement {
-  const latency = (percent: string) => {
-    const match = new RegExp(`^\\s*${percent}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(output);
-    if (!match) throw new Error(`wrk printed no ${percent}% latency for ${target}:\n${output}`);
-    return Number(match[1]) * unitMs[match[2]!]!;
-  };
-  const rate = /^Requests\/sec:\s+([\d.]+)/m.exec(output);
-  if (!rate) throw new Error(`wrk printed no Requests/sec for ${target}:\n${output}`);
-  const errors = [/Socket errors:.*$/m.exec(output)?.[0], /Non-2xx or 3xx responses:.*$/m.exec(output)?.[0]].filter(Boolean).join('; ');
-  return { target, requestsPerS: Number(rate[1]), p50Ms: latency('50'), p99Ms: latency('99'), errors };
-}
-
-function wrk(url: string, durationS: number, connections: number): string {
-  return execFileSync('wrk', ['-t', '1', '-c', String(connections), '-d', `${durationS}s`, '--latency', url], { encoding: 'utf8' });
-}
-
 const clockTicksPerS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 
 /** User + system CPU seconds of a process so far (/proc/PID/stat fields 14 and 15). */
@@ -135,31 +139,61 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / clockTicksPerS;
 }
 
-/** wrk against `address`; with `proxyPid`, also the CPU that process spent per request (what bounds a proxy when the machine is shared). */
-function measure(target: string, address: string, options: Options, proxyPid?: number): Measurement {
-  const url = `http://${address}/`;
-  wrk(url, 1, options.connections); // warm-up, not measured
-  const cpuBefore = proxyPid === undefined ? 0 : cpuSeconds(proxyPid);
-  const result = parseWrk(target, wrk(url, options.durationS, options.connections));
-  if (proxyPid !== undefined) result.cpuUsPerRequest = ((cpuSeconds(proxyPid) - cpuBefore) * 1e6) / (result.requestsPerS * options.durationS);
-  return result;
+interface Scripts {
+  saturation: string;
+  paced: string;
 }
 
-function printTable(results: Measurement[]): void {
-  const byTarget = new Map(results.map((result) => [result.target, result]));
-  const direct = byTarget.get('direct')!;
-  console.log(`${'target'.padEnd(14)}${'requests/s'.padStart(12)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'p99 added'.padStart(11)}${'proxy CPU us/req'.padStart(18)}  errors`);
-  for (const result of results) {
-    const added = result.target === 'direct' ? '' : (result.p99Ms - direct.p99Ms).toFixed(2);
-    const cpu = result.cpuUsPerRequest === undefined ? '' : result.cpuUsPerRequest.toFixed(1);
-    console.log(`${result.target.padEnd(14)}${result.requestsPerS.toFixed(0).padStart(12)}${result.p50Ms.toFixed(2).padStart(10)}${result.p99Ms.toFixed(2).padStart(10)}${added.padStart(11)}${cpu.padStart(18)}  ${result.errors || '-'}`);
+/** One round's figures for one target: saturation (with the proxy's CPU per request), then paced. */
+function measure(target: Target, scripts: Scripts, options: Options): Measurement {
+  const url = `http://${target.address}/`;
+  runWrk(url, scripts.saturation, 1, options.connections); // warm-up, not measured
+  const cpuBefore = target.pid === undefined ? 0 : cpuSeconds(target.pid);
+  const saturation = parseWrkReport(target.name, runWrk(url, scripts.saturation, options.durationS, options.connections));
+  const cpuUsPerRequest = target.pid === undefined ? undefined : ((cpuSeconds(target.pid) - cpuBefore) * 1e6) / saturation.requests;
+  const paced = parseWrkReport(target.name, runWrk(url, scripts.paced, options.durationS, options.connections));
+  return { saturation, cpuUsPerRequest, paced };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+const column = (text: string, width: number) => text.padStart(width);
+const percent = (ratio: number) => `${(100 * ratio).toFixed(0)}%`;
+
+/** `rounds[r].get(target)`: that round's measurement of the target. */
+function printResults(targets: Target[], rounds: Map<string, Measurement>[], options: Options): void {
+  const all = (name: string) => rounds.map((round) => round.get(name)!);
+  const errorsOf = (name: string) => [...new Set(all(name).flatMap((m) => [m.saturation.errors, m.paced.errors]).filter(Boolean))].join('; ') || '-';
+  console.log(`\nsaturation: wrk -t 1 -c ${options.connections}, ${options.durationS} s a target, medians over ${rounds.length} rounds`);
+  console.log(`${'target'.padEnd(14)}${column('requests/s', 12)}${column('p50 ms', 9)}${column('p99 ms', 9)}${column('proxy CPU us/req', 18)}  errors`);
+  for (const { name } of targets) {
+    const measured = all(name);
+    const cpu = measured[0]!.cpuUsPerRequest === undefined ? '' : median(measured.map((m) => m.cpuUsPerRequest!)).toFixed(1);
+    const figure = (pick: (m: Measurement) => number, digits: number) => median(measured.map(pick)).toFixed(digits);
+    console.log(`${name.padEnd(14)}${column(figure((m) => m.saturation.requestsPerS, 0), 12)}${column(figure((m) => m.saturation.p50Ms, 2), 9)}${column(figure((m) => m.saturation.p99Ms, 2), 9)}${column(cpu, 18)}  ${errorsOf(name)}`);
   }
+  const offered = median(all('direct').map((m) => m.paced.requestsPerS));
+  console.log(`\npaced: wrk -t 1 -c ${options.connections}, each connection pausing a random 0..${options.pauseMaxMs} ms between requests (direct: ${offered.toFixed(0)} requests/s), medians over ${rounds.length} rounds`);
+  console.log(`${'target'.padEnd(14)}${column('requests/s', 12)}${column('p50 ms', 9)}${column('p99 ms', 9)}${column('p99.9 ms', 10)}${column('max ms', 9)}${column('p99 added', 11)}`);
+  const addedOf = (name: string) => median(rounds.map((round) => round.get(name)!.paced.p99Ms - round.get('direct')!.paced.p99Ms));
+  for (const { name } of targets) {
+    const measured = all(name).map((m) => m.paced);
+    const figure = (pick: (m: WrkResult) => number, digits: number) => median(measured.map(pick)).toFixed(digits);
+    const added = name === 'direct' ? '' : addedOf(name).toFixed(2);
+    console.log(`${name.padEnd(14)}${column(figure((m) => m.requestsPerS, 0), 12)}${column(figure((m) => m.p50Ms, 2), 9)}${column(figure((m) => m.p99Ms, 2), 9)}${column(figure((m) => m.p999Ms, 2), 10)}${column(figure((m) => m.maxMs, 2), 9)}${column(added, 11)}`);
+  }
+  console.log('');
   for (const mode of ['tcp', 'http']) {
-    const tandem = byTarget.get(`tandem ${mode}`)!;
-    const haproxy = byTarget.get(`haproxy ${mode}`)!;
+    const ratios = rounds.map((round) => round.get(`tandem ${mode}`)!.saturation.requestsPerS / round.get(`haproxy ${mode}`)!.saturation.requestsPerS);
     const goal = mode === 'tcp' ? 80 : 60;
-    const ratio = (100 * tandem.requestsPerS) / haproxy.requestsPerS;
-    console.log(`${mode}: tandem/HAProxy requests/s ${ratio.toFixed(0)}% (goal ${goal}%); p99 added over direct: tandem ${(tandem.p99Ms - direct.p99Ms).toFixed(2)} ms, HAProxy ${(haproxy.p99Ms - direct.p99Ms).toFixed(2)} ms (goal < 1 ms)`);
+    console.log(
+      `${mode}: tandem/HAProxy requests/s ${percent(median(ratios))} (rounds: ${ratios.map(percent).join(', ')}; goal ${goal}%); ` +
+        `p99 added over direct, paced: tandem ${addedOf(`tandem ${mode}`).toFixed(2)} ms, HAProxy ${addedOf(`haproxy ${mode}`).toFixed(2)} ms (goal < 1 ms)`,
+    );
   }
 }
 
@@ -196,15 +230,26 @@ async function main(): Promise<void> {
     const profile = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
     const tandem = start(process.execPath, [...profile, cli, 'balancer', '--config', tandemFile]);
     await waitListening('127.0.0.1', tandemPorts.http, tandem, 'tandem balancer');
-    console.log(`wrk -t 1 -c ${options.connections} -d ${options.durationS}s on loopback; two Node backends; HAProxy ${execFileSync('haproxy', ['-v'], { encoding: 'utf8' }).split('\n')[0]!.split(' ')[2]} (nbthread 1)`);
-    const results = [
-      measure('direct', servers[0]!, options),
-      measure('haproxy tcp', `127.0.0.1:${haproxyPorts.tcp}`, options, haproxy.pid),
-      measure('haproxy http', `127.0.0.1:${haproxyPorts.http}`, options, haproxy.pid),
-      measure('tandem tcp', `127.0.0.1:${tandemPorts.tcp}`, options, tandem.pid),
-      measure('tandem http', `127.0.0.1:${tandemPorts.http}`, options, tandem.pid),
+    console.log(`wrk on loopback; two Node backends; HAProxy ${execFileSync('haproxy', ['-v'], { encoding: 'utf8' }).split('\n')[0]!.split(' ')[2]} (nbthread 1); ${options.rounds} rounds`);
+    const targets: Target[] = [
+      { name: 'direct', address: servers[0]! },
+      { name: 'haproxy tcp', address: `127.0.0.1:${haproxyPorts.tcp}`, pid: haproxy.pid },
+      { name: 'haproxy http', address: `127.0.0.1:${haproxyPorts.http}`, pid: haproxy.pid },
+      { name: 'tandem tcp', address: `127.0.0.1:${tandemPorts.tcp}`, pid: tandem.pid },
+      { name: 'tandem http', address: `127.0.0.1:${tandemPorts.http}`, pid: tandem.pid },
     ];
-    printTable(results);
+    const scripts = writeWrkScripts(dir, options.pauseMaxMs);
+    const rounds: Map<string, Measurement>[] = [];
+    for (let round = 0; round < options.rounds; round += 1) {
+      const measured = new Map<string, Measurement>();
+      for (let index = 0; index < targets.length; index += 1) {
+        const target = targets[(round + index) % targets.length]!;
+        measured.set(target.name, measure(target, scripts, options));
+      }
+      rounds.push(measured);
+      console.log(`round ${round + 1} of ${options.rounds} done`);
+    }
+    printResults(targets, rounds, options);
   } finally {
     for (const child of children.reverse()) await stop(child);
     rmSync(dir, { recursive: true, force: true });
