@@ -55,7 +55,7 @@ export class HttpExchange implements ServerConnectionUser, TunnelOwner {
   private retries = 0;
   private status = -1;
   private termination = '--';
-  private bytesToServer = 0;
+  /** Bytes from the server on the connection in use (none: a silent close may be replayed). */
   private bytesFromServer = 0;
   private bytesToClient = 0;
   headSent = false;
@@ -114,7 +114,6 @@ export class HttpExchange implements ServerConnectionUser, TunnelOwner {
       const pooled = context.pool.take(server);
       if (pooled) {
         this.server = server;
-        server.liveExchanges.add(this);
         this.connectedMs = this.connectStartMs;
         this.use(pooled);
         return true;
@@ -131,7 +130,6 @@ export class HttpExchange implements ServerConnectionUser, TunnelOwner {
     if (this.over) return;
     if (!connected) return this.fail(503, 'SC');
     this.server = connected.server;
-    connected.server.liveExchanges.add(this);
     this.retries = connected.retries;
     this.connectedMs = Date.now();
     this.use(connected.connection);
@@ -154,6 +152,7 @@ export class HttpExchange implements ServerConnectionUser, TunnelOwner {
 
   private use(upstream: ServerConnection): void {
     this.upstream = upstream;
+    this.bytesFromServer = 0;
     upstream.user = this;
     upstream.uses += 1;
   }
@@ -194,7 +193,7 @@ export class HttpExchange implements ServerConnectionUser, TunnelOwner {
   }
 
   private writeUpstream(bytes: Buffer): void {
-    this.bytesToServer += bytes.length;
+    this.server!.countedBytesIn += bytes.length;
     if (!this.upstream!.socket.write(bytes)) this.client.pauseForUpstream();
   }
 
@@ -218,6 +217,7 @@ export class HttpExchange implements ServerConnectionUser, TunnelOwner {
   serverData(chunk: Buffer): void {
     if (this.over) return;
     this.bytesFromServer += chunk.length;
+    this.server!.countedBytesOut += chunk.length;
     if (this.responseBody) return this.forwardResponseBody(chunk);
     let final;
     try {
@@ -261,10 +261,9 @@ export class HttpExchange implements ServerConnectionUser, TunnelOwner {
 
   tunnelClosed(termination: string, bytesToServer: number, bytesToClient: number): void {
     this.termination = termination;
-    this.bytesToServer += bytesToServer;
-    this.bytesFromServer += bytesToClient;
+    this.server!.countedBytesIn += bytesToServer;
+    this.server!.countedBytesOut += bytesToClient;
     this.bytesToClient += bytesToClient;
-    this.countServerBytes();
     this.end(false);
   }
 
@@ -297,7 +296,6 @@ export class HttpExchange implements ServerConnectionUser, TunnelOwner {
     const upstream = this.upstream!;
     const silent = this.bytesFromServer === 0 && !this.responseHead.started && this.bytesToClient === 0;
     this.upstream = undefined;
-    this.countServerBytes();
     if (this.responseBody) {
       // A body delimited by the server's close is complete now; any other is cut short.
       if (this.responseFraming === Framing.UntilClose) return this.responseDone();
@@ -373,7 +371,6 @@ export class HttpExchange implements ServerConnectionUser, TunnelOwner {
     const upstream = this.upstream;
     if (upstream) {
       this.upstream = undefined;
-      this.countServerBytes();
       upstream.user = undefined;
       if (this.upstreamPaused) upstream.socket.resume(); // a pooled connection must hear of its close
       // Reused only if it is in step: request and response both complete, and nobody asked to close.
@@ -387,28 +384,8 @@ export class HttpExchange implements ServerConnectionUser, TunnelOwner {
     const upstream = this.upstream;
     if (!upstream) return;
     this.upstream = undefined;
-    this.countServerBytes();
     upstream.user = undefined;
     upstream.socket.destroy();
-  }
-
-  /** What the stats count of this exchange while it runs (then added to the server's closed counts). */
-  get serverBytesIn(): number {
-    return this.bytesToServer;
-  }
-
-  get serverBytesOut(): number {
-    return this.bytesFromServer;
-  }
-
-  private countServerBytes(): void {
-    const server = this.server;
-    if (!server) return;
-    server.liveExchanges.delete(this);
-    server.closedBytesIn += this.bytesToServer;
-    server.closedBytesOut += this.bytesFromServer;
-    this.bytesToServer = 0;
-    this.bytesFromServer = 0;
   }
 
   /** The exchange is over: frees the server slot, logs, and tells the client connection whether it goes on. */
@@ -416,7 +393,6 @@ export class HttpExchange implements ServerConnectionUser, TunnelOwner {
     if (this.over) return;
     this.over = true;
     const server = this.server;
-    this.countServerBytes();
     if (server) this.context.backend.release(server);
     if (this.context.logRequest) this.context.logRequest(this.record());
     this.client.exchangeOver(this, keepClient);

@@ -24,12 +24,6 @@ function sameCheckTarget(before: CheckPlan | undefined, after: CheckPlan): boole
   return before !== undefined && before.host === after.host && before.port === after.port && JSON.stringify(before.http) === JSON.stringify(after.http);
 }
 
-/** Bytes an exchange in progress has sent to and received from its server so far. */
-export interface LiveBytes {
-  readonly serverBytesIn: number;
-  readonly serverBytesOut: number;
-}
-
 export class ServerState {
   readonly plan: ServerPlan;
   healthUp = true;
@@ -47,12 +41,11 @@ export class ServerState {
   connectErrors = 0;
   retries = 0;
   redispatches = 0;
-  /** The upstream sockets of live sessions, so that live byte counts show in the stats. */
+  /** The upstream sockets of live tcp sessions, so that live byte counts show in the stats. */
   readonly live = new Set<Socket>();
-  /** Mode http's exchanges in progress with this server, for the same reason. */
-  readonly liveExchanges = new Set<LiveBytes>();
-  closedBytesIn = 0;
-  closedBytesOut = 0;
+  /** Bytes to and from the server counted so far: closed tcp sessions', and mode http's as they pass. */
+  countedBytesIn = 0;
+  countedBytesOut = 0;
   /** Smooth weighted round robin's running weight (see pick.ts). */
   rrCurrent = 0;
 
@@ -167,16 +160,14 @@ export class ServerState {
   }
 
   get bytesIn(): number {
-    let bytes = this.closedBytesIn;
+    let bytes = this.countedBytesIn;
     for (const socket of this.live) bytes += socket.bytesWritten;
-    for (const exchange of this.liveExchanges) bytes += exchange.serverBytesIn;
     return bytes;
   }
 
   get bytesOut(): number {
-    let bytes = this.closedBytesOut;
+    let bytes = this.countedBytesOut;
     for (const socket of this.live) bytes += socket.bytesRead;
-    for (const exchange of this.liveExchanges) bytes += exchange.serverBytesOut;
     return bytes;
   }
 }

@@ -218,8 +218,8 @@ export class Session {
     if (server) {
       if (upstream) {
         server.live.delete(upstream);
-        server.closedBytesIn += upstream.bytesWritten;
-        server.closedBytesOut += upstream.bytesRead;
+        server.countedBytesIn += upstream.bytesWritten;
+        server.countedBytesOut += upstream.bytesRead;
       }
       this.backend.release(server);
     }
