@@ -53,15 +53,15 @@ export class Backend {
    */
   acquire(clientAddress: string, exclude?: ServerState): Promise<ServerState | undefined> {
     const pick = pickServer(this.plan.balance, this.servers, clientAddress, exclude);
-    if ('server' in pick) return Promise.resolve(this.take(pick.server));
-    if ('none' in pick) return Promise.resolve(undefined);
+    if (pick === 'none') return Promise.resolve(undefined);
+    if (pick !== 'wait') return Promise.resolve(this.take(pick));
     return new Promise((resolve) => this.queue.push({ clientAddress, exclude, resolve }, this.plan.queueTimeoutMs, (waiter) => waiter.resolve(undefined)));
   }
 
   /** A server with a slot taken, when one is free right now; undefined when `acquire` would have to wait or find none. */
   takeNow(clientAddress: string): ServerState | undefined {
     const pick = pickServer(this.plan.balance, this.servers, clientAddress);
-    return 'server' in pick ? this.take(pick.server) : undefined;
+    return pick === 'wait' || pick === 'none' ? undefined : this.take(pick);
   }
 
   release(server: ServerState): void {
@@ -75,7 +75,7 @@ export class Backend {
       let chosen: ServerState | undefined;
       const waiter = this.queue.takeFirst((candidate) => {
         const pick = pickServer(this.plan.balance, this.servers, candidate.clientAddress, candidate.exclude);
-        if ('server' in pick) chosen = pick.server;
+        if (pick !== 'wait' && pick !== 'none') chosen = pick;
         return chosen !== undefined;
       });
       if (!waiter || !chosen) return;
