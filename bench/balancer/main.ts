@@ -244,10 +244,12 @@ async function main(): Promise<void> {
       const measured = new Map<string, Measurement>();
       for (let index = 0; index < targets.length; index += 1) {
         const target = targets[(round + index) % targets.length]!;
-        measured.set(target.name, measure(target, scripts, options));
+        const measurement = measure(target, scripts, options);
+        measured.set(target.name, measurement);
+        const { saturation, paced } = measurement;
+        console.log(`round ${round + 1}, ${target.name}: saturation ${saturation.requestsPerS.toFixed(0)} requests/s, p99 ${saturation.p99Ms.toFixed(2)} ms; paced p99 ${paced.p99Ms.toFixed(2)} ms`);
       }
       rounds.push(measured);
-      console.log(`round ${round + 1} of ${options.rounds} done`);
     }
     printResults(targets, rounds, options);
   } finally {
