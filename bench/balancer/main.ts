@@ -16,6 +16,9 @@
 // - paced: each connection pausing a random 0..pause-max-ms between requests, the same load
 //   offered to every target and well below what each can take. The p99 added over direct
 //   there is what the proxy's own path adds to a request.
+// - new connections: wrk at full speed over 20 connections, each request on a new one
+//   (`Connection: close`), as clients that do not keep connections open: connections/s, and
+//   the CPU each proxy spends per connection.
 // Every process it starts (backends, HAProxy in the foreground, tandem) is its own child,
 // ended by PID at the end. Each target gets an unmeasured 1 s of wrk first, so that both
 // balancers (and Node's JIT) are warm. HAProxy runs one thread, as tandem's balancer does.
@@ -48,7 +51,11 @@ interface Measurement {
   /** CPU time (user + system) the proxy process spent per request at saturation; undefined for direct. */
   cpuUsPerRequest?: number;
   paced: WrkResult;
+  newConnections: WrkResult;
+  cpuUsPerConnection?: number;
 }
+
+const newConnectionClients = 20;
 
 function parseOptions(argv: string[]): Options {
   const options: Options = { durationS: 5, connections: 50, rounds: 3, pauseMaxMs: 10 };
@@ -144,15 +151,21 @@ interface Scripts {
   paced: string;
 }
 
-/** One round's figures for one target: saturation (with the proxy's CPU per request), then paced. */
+/** wrk's figures, with the CPU (user + system) the proxy spent per request meanwhile. */
+function withCpu(target: Target, run: () => string): { result: WrkResult; cpuUsPerRequest: number | undefined } {
+  const cpuBefore = target.pid === undefined ? 0 : cpuSeconds(target.pid);
+  const result = parseWrkReport(target.name, run());
+  return { result, cpuUsPerRequest: target.pid === undefined ? undefined : ((cpuSeconds(target.pid) - cpuBefore) * 1e6) / result.requests };
+}
+
+/** One round's figures for one target: saturation, paced, new connections. */
 function measure(target: Target, scripts: Scripts, options: Options): Measurement {
   const url = `http://${target.address}/`;
   runWrk(url, scripts.saturation, 1, options.connections); // warm-up, not measured
-  const cpuBefore = target.pid === undefined ? 0 : cpuSeconds(target.pid);
-  const saturation = parseWrkReport(target.name, runWrk(url, scripts.saturation, options.durationS, options.connections));
-  const cpuUsPerRequest = target.pid === undefined ? undefined : ((cpuSeconds(target.pid) - cpuBefore) * 1e6) / saturation.requests;
+  const saturation = withCpu(target, () => runWrk(url, scripts.saturation, options.durationS, options.connections));
   const paced = parseWrkReport(target.name, runWrk(url, scripts.paced, options.durationS, options.connections));
-  return { saturation, cpuUsPerRequest, paced };
+  const newConnections = withCpu(target, () => runWrk(url, scripts.saturation, options.durationS, newConnectionClients, true));
+  return { saturation: saturation.result, cpuUsPerRequest: saturation.cpuUsPerRequest, paced, newConnections: newConnections.result, cpuUsPerConnection: newConnections.cpuUsPerRequest };
 }
 
 function median(values: number[]): number {
@@ -186,13 +199,22 @@ function printResults(targets: Target[], rounds: Map<string, Measurement>[], opt
     const added = name === 'direct' ? '' : addedOf(name).toFixed(2);
     console.log(`${name.padEnd(14)}${column(figure((m) => m.requestsPerS, 0), 12)}${column(figure((m) => m.p50Ms, 2), 9)}${column(figure((m) => m.p99Ms, 2), 9)}${column(figure((m) => m.p999Ms, 2), 10)}${column(figure((m) => m.maxMs, 2), 9)}${column(added, 11)}`);
   }
+  console.log(`\nnew connections: wrk -t 1 -c ${newConnectionClients}, each request on a new connection, medians over ${rounds.length} rounds`);
+  console.log(`${'target'.padEnd(14)}${column('connections/s', 15)}${column('p99 ms', 9)}${column('proxy CPU us/connection', 25)}  errors`);
+  for (const { name } of targets) {
+    const measured = all(name);
+    const cpu = measured[0]!.cpuUsPerConnection === undefined ? '' : median(measured.map((m) => m.cpuUsPerConnection!)).toFixed(1);
+    const figure = (pick: (m: WrkResult) => number, digits: number) => median(measured.map((m) => pick(m.newConnections))).toFixed(digits);
+    console.log(`${name.padEnd(14)}${column(figure((m) => m.requestsPerS, 0), 15)}${column(figure((m) => m.p99Ms, 2), 9)}${column(cpu, 25)}  ${[...new Set(measured.map((m) => m.newConnections.errors).filter(Boolean))].join('; ') || '-'}`);
+  }
   console.log('');
   for (const mode of ['tcp', 'http']) {
     const ratios = rounds.map((round) => round.get(`tandem ${mode}`)!.saturation.requestsPerS / round.get(`haproxy ${mode}`)!.saturation.requestsPerS);
     const goal = mode === 'tcp' ? 80 : 60;
     console.log(
       `${mode}: tandem/HAProxy requests/s ${percent(median(ratios))} (rounds: ${ratios.map(percent).join(', ')}; goal ${goal}%); ` +
-        `p99 added over direct, paced: tandem ${addedOf(`tandem ${mode}`).toFixed(2)} ms, HAProxy ${addedOf(`haproxy ${mode}`).toFixed(2)} ms (goal < 1 ms)`,
+        `p99 added over direct, paced: tandem ${addedOf(`tandem ${mode}`).toFixed(2)} ms, HAProxy ${addedOf(`haproxy ${mode}`).toFixed(2)} ms (goal < 1 ms); ` +
+        `new connections/s: tandem/HAProxy ${percent(median(rounds.map((round) => round.get(`tandem ${mode}`)!.newConnections.requestsPerS / round.get(`haproxy ${mode}`)!.newConnections.requestsPerS)))}`,
     );
   }
 }
@@ -247,7 +269,7 @@ async function main(): Promise<void> {
         const measurement = measure(target, scripts, options);
         measured.set(target.name, measurement);
         const { saturation, paced } = measurement;
-        console.log(`round ${round + 1}, ${target.name}: saturation ${saturation.requestsPerS.toFixed(0)} requests/s, p99 ${saturation.p99Ms.toFixed(2)} ms; paced p99 ${paced.p99Ms.toFixed(2)} ms`);
+        console.log(`round ${round + 1}, ${target.name}: saturation ${saturation.requestsPerS.toFixed(0)} requests/s, p99 ${saturation.p99Ms.toFixed(2)} ms; paced p99 ${paced.p99Ms.toFixed(2)} ms; ${measurement.newConnections.requestsPerS.toFixed(0)} new connections/s`);
       }
       rounds.push(measured);
     }

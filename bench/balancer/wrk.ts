@@ -1,6 +1,7 @@
-// wrk, driven by a small Lua script of its own: at full speed (saturation), or paced (each
-// connection pausing a random 0..N ms between requests, so that every target is offered about
-// the same load, well below what it can take, and its latency is its own rather than queueing).
+// wrk, driven by a small Lua script of its own: at full speed (saturation, on kept-alive
+// connections or a new connection per request), or paced (each connection pausing a random
+// 0..N ms between requests, so that every target is offered about the same load, well below
+// what it can take, and its latency is its own rather than queueing).
 // The script prints the figures on one line that this file reads, with microsecond precision.
 
 import { execFileSync } from 'node:child_process';
@@ -45,6 +46,8 @@ export function parseWrkReport(target: string, output: string): WrkResult {
   return { requests: requests!, requestsPerS: requests! / (durationUs! / 1e6), p50Ms: p50Us! / 1000, p99Ms: p99Us! / 1000, p999Ms: p999Us! / 1000, maxMs: maxUs! / 1000, errors };
 }
 
-export function runWrk(url: string, script: string, durationS: number, connections: number): string {
-  return execFileSync('wrk', ['-t', '1', '-c', String(connections), '-d', `${durationS}s`, '-s', script, url], { encoding: 'utf8' });
+/** `closeEach`: every request on a new connection (the client asks for `Connection: close`). */
+export function runWrk(url: string, script: string, durationS: number, connections: number, closeEach = false): string {
+  const header = closeEach ? ['-H', 'Connection: close'] : [];
+  return execFileSync('wrk', ['-t', '1', '-c', String(connections), '-d', `${durationS}s`, ...header, '-s', script, url], { encoding: 'utf8' });
 }
