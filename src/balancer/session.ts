@@ -57,11 +57,11 @@ interface ServerConnection {
 }
 
 /** One connection attempt: the socket, or why it failed. */
-function connectOnce(server: ServerState, clientLocalPort: number, timeoutMs: number | undefined): Promise<ServerConnection | 'refused' | 'timeout'> {
+function connectOnce(server: ServerState, client: Socket, timeoutMs: number | undefined): Promise<ServerConnection | 'refused' | 'timeout'> {
   const plan = server.plan;
   return new Promise((resolve) => {
     const reads = new ServerReads();
-    const socket = connect({ host: plan.host, port: plan.port ?? clientLocalPort + plan.portOffset, allowHalfOpen: true, noDelay: true, onread: { buffer: reads.nextBuffer, callback: reads.onRead } });
+    const socket = connect({ host: plan.host, port: plan.port ?? (client.localPort ?? 0) + plan.portOffset, allowHalfOpen: true, noDelay: true, onread: { buffer: reads.nextBuffer, callback: reads.onRead } });
     const failed = (why: 'refused' | 'timeout') => {
       socket.destroy();
       resolve(why);
@@ -127,18 +127,20 @@ export class Session {
     });
     client.on('timeout', () => this.destroy('c'));
     if (this.settings.clientTimeoutMs !== undefined) client.setTimeout(this.settings.clientTimeoutMs);
-    const localPort = client.localPort ?? 0;
     const connectTimeoutMs = this.backend.plan.connectTimeoutMs;
     let lastFailure: 'refused' | 'timeout' | undefined;
+    // The client's address is asked of the kernel (once: Node keeps it) only when the source
+    // hash or the log needs it, and while the socket is open.
+    const clientAddress = this.backend.plan.balance === 'source' || this.settings.log ? (client.remoteAddress ?? '') : '';
     const connected = await connectWithRetries(
       this.backend,
-      client.remoteAddress ?? '',
+      clientAddress,
       async (server) => {
         this.attemptMs = Date.now();
         this.attempted = server;
         if (this.firstAttemptMs < 0) this.firstAttemptMs = this.attemptMs;
         this.phase = 'C';
-        const result = await connectOnce(server, localPort, connectTimeoutMs);
+        const result = await connectOnce(server, client, connectTimeoutMs);
         if (typeof result !== 'string') return result;
         lastFailure = result;
         return undefined;
