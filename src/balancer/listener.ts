@@ -1,8 +1,10 @@
 // A listening socket of the balancer, owned by the balancer rather than by a frontend so that
 // it outlives a reload: the bound socket stays open while the frontend its connections go to
 // is swapped, and no connection is refused in between (the kernel queues them as always).
+// Each accepted socket is made to read in place (in-place-reads.ts) before a frontend gets it.
 
 import { createServer, type Server, type Socket } from 'node:net';
+import { withOwnReads } from './in-place-reads.js';
 import type { BindAddress } from './plan.js';
 
 export type Accept = (socket: Socket) => void;
@@ -21,7 +23,7 @@ export class Listener {
     // Paused on connect: nothing is read from a client until a frontend serves it.
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
     const listener = new Listener(server, accept);
-    server.on('connection', (socket: Socket) => listener.accept(socket));
+    server.on('connection', (socket: Socket) => listener.accept(withOwnReads(socket)));
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: address.host, port: address.port }, () => {

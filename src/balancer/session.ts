@@ -3,65 +3,30 @@
 // writes back up pauses the other until it drains, and a half-close is passed on. `timeout
 // client` and `timeout server` are idle timeouts on each side; once the server is connected,
 // `timeout tunnel` (if set) replaces both, as in HAProxy, whose tcp sessions are tunnels from
-// then on. A server's bytes are read into a buffer of the session's own (16 KiB, as HAProxy's
-// tune.bufsize), not one allocated per read, and written on to the client at once.
+// then on. Each side's bytes are read into a buffer of its own (in-place-reads.ts), not one
+// allocated per read, and written on to the other side from there at once.
 
 import { connect, type Socket } from 'node:net';
 import type { Backend } from './backend.js';
+import { InPlaceReads, readInto } from './in-place-reads.js';
 import { connectWithRetries } from './retry.js';
 import type { ServerState } from './server-state.js';
 import { tcpLogLine } from './tcp-log.js';
 
-/** What one read from a server takes at most: HAProxy's own buffer size (tune.bufsize). */
-const serverReadBytes = 16 * 1024;
-
-/**
- * Where a server connection's bytes go: its session's client once forwarding, kept until
- * then. They are read into a buffer of the connection's own, so that no read allocates: a
- * write the kernel took whole is done with it when write() returns; one that had to be
- * queued keeps a reference to it, and the next read goes into a new one.
- */
-class ServerReads {
-  private client: Socket | undefined;
-  private early: Buffer[] = [];
-  private buffer = Buffer.allocUnsafe(serverReadBytes);
-
-  readonly nextBuffer = (): Buffer => this.buffer;
-
-  readonly onRead = (bytes: number, buffer: Buffer): boolean => {
-    const chunk = buffer.subarray(0, bytes);
-    const client = this.client;
-    if (!client) {
-      this.early.push(Buffer.from(chunk));
-      return true;
-    }
-    const flowing = client.write(chunk);
-    if (client.writableLength > 0) this.buffer = Buffer.allocUnsafe(serverReadBytes);
-    // false pauses the server's socket until the client drains.
-    return flowing;
-  };
-
-  /** From now on the bytes go to the client; returns false when the client is backed up. */
-  forwardTo(client: Socket): boolean {
-    this.client = client;
-    let flowing = true;
-    for (const chunk of this.early) flowing = client.write(chunk);
-    this.early = [];
-    return flowing;
-  }
-}
-
 interface ServerConnection {
   socket: Socket;
-  reads: ServerReads;
+  reads: InPlaceReads;
+  /** What the server sent before the session forwarded its bytes (copies). */
+  early: Buffer[];
 }
 
 /** One connection attempt: the socket, or why it failed. */
 function connectOnce(server: ServerState, client: Socket, timeoutMs: number | undefined): Promise<ServerConnection | 'refused' | 'timeout'> {
   const plan = server.plan;
   return new Promise((resolve) => {
-    const reads = new ServerReads();
-    const socket = connect({ host: plan.host, port: plan.port ?? (client.localPort ?? 0) + plan.portOffset, allowHalfOpen: true, noDelay: true, onread: { buffer: reads.nextBuffer, callback: reads.onRead } });
+    const early: Buffer[] = [];
+    const reads = new InPlaceReads((copy) => early.push(copy));
+    const socket = connect({ host: plan.host, port: plan.port ?? (client.localPort ?? 0) + plan.portOffset, allowHalfOpen: true, noDelay: true, onread: reads.onread });
     const failed = (why: 'refused' | 'timeout') => {
       socket.destroy();
       resolve(why);
@@ -71,7 +36,7 @@ function connectOnce(server: ServerState, client: Socket, timeoutMs: number | un
     socket.once('connect', () => {
       socket.removeAllListeners('error');
       socket.setTimeout(0);
-      resolve({ socket, reads });
+      resolve({ socket, reads, early });
     });
   });
 }
@@ -93,6 +58,8 @@ type Phase = 'Q' | 'C' | 'D';
 
 export class Session {
   private upstream: Socket | undefined;
+  private clientReads: InPlaceReads | undefined;
+  private serverReads: InPlaceReads | undefined;
   private server: ServerState | undefined;
   /** The last server a connection was tried to, for the log when none answered. */
   private attempted: ServerState | undefined;
@@ -172,7 +139,7 @@ export class Session {
     this.finish();
   }
 
-  private forward({ socket: upstream, reads }: ServerConnection): void {
+  private forward({ socket: upstream, reads, early }: ServerConnection): void {
     const client = this.client;
     this.upstream = upstream;
     this.server!.live.add(upstream);
@@ -186,10 +153,13 @@ export class Session {
     if (serverTimeoutMs !== undefined) upstream.setTimeout(serverTimeoutMs, () => this.destroy('s'));
     upstream.on('error', () => this.destroy('S'));
     upstream.once('close', (hadError) => this.sideClosed(hadError));
-    if (!reads.forwardTo(client)) upstream.pause();
-    client.on('data', (chunk: Buffer) => {
-      if (!upstream.write(chunk)) client.pause();
-    });
+    // Both ways, bytes are written on from the buffer they were read into.
+    let flowing = true;
+    for (const chunk of early) flowing = client.write(chunk);
+    reads.sink = { data: (chunk) => client.write(chunk), holdsReadBytes: () => client.writableLength > 0 };
+    if (!flowing) upstream.pause();
+    this.clientReads = readInto(client, { data: (chunk) => upstream.write(chunk), holdsReadBytes: () => upstream.writableLength > 0 });
+    this.serverReads = reads;
     client.on('drain', () => upstream.resume());
     upstream.on('drain', () => client.resume());
     // A half-close goes through: each side ends the other's writing once its own data is written.
@@ -215,6 +185,9 @@ export class Session {
     const upstream = this.upstream;
     if (this.ended || !this.client.closed || (upstream && !upstream.closed)) return;
     this.ended = true;
+    // Both sides closed: no write from either buffer is waiting any more.
+    this.clientReads?.release();
+    this.serverReads?.release();
     this.logSession();
     const server = this.server;
     if (server) {

@@ -346,3 +346,52 @@ test('mode tcp: two sessions at once carry 16 MiB each from the server to a clie
     server.close();
   }
 });
+
+test('mode tcp: waves of sessions carry 4 MiB each from clients to a server that reads late, every byte whole and in order, as read buffers pass from closed sessions to new ones', async () => {
+  const mib = 1024 * 1024;
+  const blocks = 4;
+  /** Bytes that differ from block to block and from session to session, so a read landing in the wrong buffer shows. */
+  const block = (session: number, index: number) => Buffer.alloc(mib, `${session}:${index}:`.padEnd(13, '.'));
+  const server = createServer((socket) => {
+    const hash = createHash('sha256');
+    socket.pause();
+    setTimeout(() => socket.resume(), 200);
+    socket.on('data', (chunk) => hash.update(chunk));
+    socket.on('end', () => socket.end(hash.digest('hex')));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', resolve));
+  const serverPort = (server.address() as { port: number }).port;
+  const port = await freePort();
+  const balancer = await Balancer.start(readHaproxy(`${defaults}listen upload\n  bind 127.0.0.1:${port}\n  server s 127.0.0.2:${serverPort}\n`, 'upload.cfg').config);
+  const send = (session: number) =>
+    new Promise<{ sent: string; received: string }>((resolve, reject) => {
+      const hash = createHash('sha256');
+      let received = '';
+      const client = connect({ host: '127.0.0.1', port }, () => {
+        let index = 0;
+        const writeMore = () => {
+          while (index < blocks) {
+            const bytes = block(session, index);
+            hash.update(bytes);
+            index += 1;
+            if (!client.write(bytes)) return void client.once('drain', writeMore);
+          }
+          client.end();
+        };
+        writeMore();
+      });
+      client.setEncoding('utf8');
+      client.on('data', (text: string) => (received += text));
+      client.on('end', () => resolve({ sent: hash.digest('hex'), received }));
+      client.on('error', reject);
+    });
+  try {
+    for (let wave = 0; wave < 3; wave += 1) {
+      const results = await Promise.all(Array.from({ length: 6 }, (_, index) => send(wave * 10 + index)));
+      for (const { sent, received } of results) assert.equal(received, sent);
+    }
+  } finally {
+    await balancer.close();
+    server.close();
+  }
+});
