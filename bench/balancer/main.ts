@@ -6,7 +6,7 @@
 //   node dist/bench/balancer/main.js [--duration-s 5] [--connections 50] [--rounds 3]
 //                                    [--pause-max-ms 10] [--cpu-prof-dir DIR]
 //
-// Two measurements of each target, in rounds that go through the targets in turn (each
+// Three measurements of each target, in rounds that go through the targets in turn (each
 // round starting one target further on), so that a slow spell of this shared machine falls
 // on every target alike; the figures printed are the medians over the rounds:
 // - saturation: wrk at full speed. Requests/s and the CPU each proxy spends per request
