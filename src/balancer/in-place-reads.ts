@@ -14,7 +14,7 @@
 import { Socket } from 'node:net';
 
 /** What one read takes at most: HAProxy's buffer size (tune.bufsize). */
-export const readBytes = 16 * 1024;
+const readBytes = 16 * 1024;
 
 /** Where a connection's bytes go when read in place. */
 export interface ReadSink {
