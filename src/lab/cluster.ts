@@ -240,7 +240,6 @@ export class LabCluster implements DrillHosts {
     killEtcd(etcd);
   }
 
-  /** The node whose etcd member leads etcd now, as the members themselves say. */
   /** Every time a node stopped everything because its lease might expire, from the nodes' logs (`node: line`). */
   leaseLosses(): string[] {
     return this.nodes.flatMap((node) =>
@@ -251,6 +250,7 @@ export class LabCluster implements DrillHosts {
     );
   }
 
+  /** The node whose etcd member leads etcd now, as the members themselves say. */
   etcdLeader(): string | undefined {
     const statuses = this.reachable().map((node) => ({ node, status: this.etcdStatus(node) }));
     const leader = statuses.find((entry) => entry.status)?.status?.leader;
