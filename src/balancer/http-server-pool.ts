@@ -9,6 +9,7 @@
 // to a pool.
 
 import { connect, type Socket } from 'node:net';
+import { InPlaceReads, type ReadSink } from './in-place-reads.js';
 import type { ServerState } from './server-state.js';
 
 /** What an exchange holding a server connection is told. */
@@ -29,15 +30,12 @@ export interface ServerTunnelUser extends ServerConnectionUser {
 }
 
 /**
- * Each server connection reads into a buffer of its own, reused from read to read: no
- * allocation per read (about a tenth of the CPU of a small request). A buffer a pending write
- * still refers to is left to it, and the connection reads into a new one from then on. The
- * size is HAProxy's tune.bufsize: pooled connections hold theirs while idle, and there are
- * as many as requests ran at once.
+ * A server connection reads in place (in-place-reads.ts): into a buffer of its own, reused
+ * from read to read (no allocation per read, about a tenth of the CPU of a small request),
+ * and left to a pending write that still refers to it. Pooled connections hold theirs while
+ * idle, and there are as many as requests ran at once.
  */
-const readBufferBytes = 16 * 1024;
-
-export class ServerConnection {
+export class ServerConnection implements ReadSink {
   readonly socket: Socket;
   readonly server: ServerState;
   user: ServerConnectionUser | undefined;
@@ -46,12 +44,13 @@ export class ServerConnection {
   private pool: ServerPool | undefined;
   private tunnel: ServerTunnelUser | undefined;
   private gone = false;
-  private readBuffer = Buffer.allocUnsafeSlow(readBufferBytes);
+  /** Who got the bytes just read: asked whether it still holds them, even if it let go of the connection meanwhile. */
+  private reader: ServerConnectionUser | undefined;
 
   constructor(server: ServerState, host: string, port: number, timeoutMs: number | undefined) {
     this.server = server;
     // Half-open allowed: in a tunnel, the server's FIN only ends one direction.
-    const socket = (this.socket = connect({ host, port, noDelay: true, allowHalfOpen: true, onread: { buffer: () => this.readBuffer, callback: (length: number, buf: Uint8Array) => this.received(buf as Buffer, length) } }));
+    const socket = (this.socket = connect({ host, port, noDelay: true, allowHalfOpen: true, onread: new InPlaceReads(this).onread }));
     socket.on('error', () => {}); // followed by 'close'
     socket.on('end', () => (this.tunnel ? this.tunnel.serverEnded() : this.goneNow()));
     socket.on('close', () => this.goneNow());
@@ -65,15 +64,20 @@ export class ServerConnection {
   }
 
   /** Returns true: pausing is the exchange's business (socket.pause). */
-  private received(buf: Buffer, length: number): boolean {
-    const user = this.user;
+  data(chunk: Buffer): boolean {
+    const user = (this.reader = this.user);
     if (!user) {
       this.socket.destroy(); // a server talking out of turn cannot be trusted with the next request
       return true;
     }
-    user.serverData(buf.subarray(0, length));
-    if (user.holdsReadBytes()) this.readBuffer = Buffer.allocUnsafeSlow(readBufferBytes);
+    user.serverData(chunk);
     return true;
+  }
+
+  holdsReadBytes(): boolean {
+    const held = this.reader?.holdsReadBytes() ?? false;
+    this.reader = undefined;
+    return held;
   }
 
   get usable(): boolean {

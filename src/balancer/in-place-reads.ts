@@ -24,6 +24,17 @@ export interface ReadSink {
   holdsReadBytes(): boolean;
 }
 
+/** A sink that keeps nothing of the buffer: each read is copied out and handed to `take`. */
+export function copiesTo(take: (copy: Buffer) => void): ReadSink {
+  return {
+    data: (chunk) => {
+      take(Buffer.from(chunk));
+      return true;
+    },
+    holdsReadBytes: () => false,
+  };
+}
+
 /**
  * Buffers of closed sockets, for new ones: a connection's two 16 KiB buffers, allocated and
  * left to the collector for each, cost more than the rest of its setup in a run of short
@@ -36,16 +47,15 @@ const maxSpareBuffers = 256;
  * A socket's reads into a buffer of its own, handed to a sink as views of it. A write the
  * kernel took whole is done with the bytes when write() returns; one that had to be queued
  * keeps a reference to them (`holdsReadBytes`), and the next read goes into a new buffer.
- * Before there is a sink, each read is copied out and given to `beforeSink`.
+ * The sink may change from read to read (`copiesTo` until the bytes' user is known).
  */
 export class InPlaceReads {
-  sink: ReadSink | undefined;
+  sink: ReadSink;
   private buffer = spareBuffers.pop() ?? Buffer.allocUnsafe(readBytes);
-  private readonly beforeSink: (copy: Buffer) => void;
   private released = false;
 
-  constructor(beforeSink: (copy: Buffer) => void) {
-    this.beforeSink = beforeSink;
+  constructor(sink: ReadSink) {
+    this.sink = sink;
   }
 
   /**
@@ -63,13 +73,8 @@ export class InPlaceReads {
   readonly onread = {
     buffer: (): Buffer => this.buffer,
     callback: (bytes: number, buffer: Uint8Array): boolean => {
-      const chunk = (buffer as Buffer).subarray(0, bytes);
       const sink = this.sink;
-      if (!sink) {
-        this.beforeSink(Buffer.from(chunk));
-        return true;
-      }
-      const flowing = sink.data(chunk);
+      const flowing = sink.data((buffer as Buffer).subarray(0, bytes));
       if (sink.holdsReadBytes()) this.buffer = Buffer.allocUnsafe(readBytes);
       // false pauses the socket until it is resumed.
       return flowing;
@@ -94,9 +99,10 @@ export function withOwnReads(accepted: Socket): Socket {
   const handle = internals._handle;
   if (handle === null || typeof handle.readStart !== 'function') return accepted;
   let socket: Socket | undefined;
-  const reads = new InPlaceReads((copy) => socket!.emit('data', copy));
+  const asData = copiesTo((copy) => socket!.emit('data', copy));
+  const reads = new InPlaceReads(asData);
   // Read bytes went out only as copies unless a sink took the buffer: its user releases it then.
-  const releaseUnlessSunk = () => reads.sink === undefined && reads.release();
+  const releaseUnlessSunk = () => reads.sink === asData && reads.release();
   internals._handle = null; // the handle is the new socket's alone: closing it is its business
   socket = new Socket({ handle, allowHalfOpen: true, readable: true, writable: true, pauseOnCreate: true, onread: reads.onread } as ConstructorParameters<typeof Socket>[0]);
   // The server counts its connections down as they close.

@@ -8,7 +8,7 @@
 
 import { connect, type Socket } from 'node:net';
 import type { Backend } from './backend.js';
-import { InPlaceReads, readInto } from './in-place-reads.js';
+import { copiesTo, InPlaceReads, readInto } from './in-place-reads.js';
 import { connectWithRetries } from './retry.js';
 import type { ServerState } from './server-state.js';
 import { tcpLogLine } from './tcp-log.js';
@@ -25,7 +25,7 @@ function connectOnce(server: ServerState, client: Socket, timeoutMs: number | un
   const plan = server.plan;
   return new Promise((resolve) => {
     const early: Buffer[] = [];
-    const reads = new InPlaceReads((copy) => early.push(copy));
+    const reads = new InPlaceReads(copiesTo((copy) => early.push(copy)));
     const socket = connect({ host: plan.host, port: plan.port ?? (client.localPort ?? 0) + plan.portOffset, allowHalfOpen: true, noDelay: true, onread: reads.onread });
     const failed = (why: 'refused' | 'timeout') => {
       socket.destroy();

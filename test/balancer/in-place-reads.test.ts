@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { connect, createServer, type Socket } from 'node:net';
-import { InPlaceReads, readInto, withOwnReads } from '../../src/balancer/in-place-reads.js';
+import { copiesTo, InPlaceReads, readInto, withOwnReads } from '../../src/balancer/in-place-reads.js';
 
 /** Reads `text` through `reads` as Node would: into the buffer it offers, then the callback. */
 function read(reads: InPlaceReads, text: string): Buffer {
@@ -14,7 +14,7 @@ function read(reads: InPlaceReads, text: string): Buffer {
 test('in-place reads: the buffer is reused while the sink keeps nothing, and replaced once a write still holds bytes of it', () => {
   let holds = false;
   const seen: string[] = [];
-  const reads = new InPlaceReads(() => assert.fail('no copy once a sink is set'));
+  const reads = new InPlaceReads(copiesTo(() => assert.fail('no copy once a sink is set')));
   reads.sink = { data: (chunk) => (seen.push(chunk.toString('latin1')), true), holdsReadBytes: () => holds };
   const first = read(reads, 'one');
   assert.equal(reads.onread.buffer(), first, 'nothing held: the same buffer again');
@@ -28,7 +28,7 @@ test('in-place reads: the buffer is reused while the sink keeps nothing, and rep
 
 test('in-place reads: before a sink, each read is handed over as a copy; the sink says when to pause', () => {
   const copies: Buffer[] = [];
-  const reads = new InPlaceReads((copy) => copies.push(copy));
+  const reads = new InPlaceReads(copiesTo((copy) => copies.push(copy)));
   const buffer = read(reads, 'early');
   buffer.write('xxxxx', 'latin1');
   assert.equal(copies[0]!.toString('latin1'), 'early', 'a copy, not a view of the buffer read into');
@@ -38,12 +38,12 @@ test('in-place reads: before a sink, each read is handed over as a copy; the sin
 });
 
 test('in-place reads: a released buffer serves one new socket, once, however often it is released', () => {
-  const released = new InPlaceReads(() => {});
+  const released = new InPlaceReads(copiesTo(() => {}));
   const buffer = released.onread.buffer();
   released.release();
   released.release();
-  const next = new InPlaceReads(() => {});
-  const after = new InPlaceReads(() => {});
+  const next = new InPlaceReads(copiesTo(() => {}));
+  const after = new InPlaceReads(copiesTo(() => {}));
   assert.equal(next.onread.buffer(), buffer, 'the spare buffer is taken');
   assert.notEqual(after.onread.buffer(), buffer, 'and not handed out twice');
 });
